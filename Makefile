@@ -1,0 +1,26 @@
+# The two commands a new user needs: `make run` and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_CHECK_LATEST_VERSION := 0
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: setup run test test-unit test-integration test-e2e bench lint
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	@$(PY) -m pazpaz.launcher
+
+test:
+	@scripts/setup.sh --browser
+	@$(PY) -m pytest tests/unit tests/integration -q
+	@$(PY) -m pytest tests/e2e -q
+
+test-unit: setup
+	@$(PY) -m pytest tests/unit -q
+
+test-e2e:
+	@scripts/setup.sh --browser
+	@$(PY) -m pytest tests/e2e -q

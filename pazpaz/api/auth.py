@@ -1,0 +1,98 @@
+"""Sign-in HTTP routes: the only place the HttpOnly session cookie is set or cleared.
+
+Sign-in and sign-out are full page navigations because Reflex reads the cookie once,
+when the websocket connects.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
+from pazpaz.db import transaction
+from pazpaz.services import auth
+from pazpaz.settings import get_settings
+
+CONTINUE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Sign in to PazPaz</title>
+<style>
+body{{font-family:system-ui,sans-serif;background:#f6f7f9;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}}
+main{{background:#fff;border-radius:12px;padding:32px;max-width:360px;width:calc(100% - 48px);box-shadow:0 1px 3px rgba(0,0,0,.1)}}
+h1{{font-size:1.4rem;margin:0 0 8px}} p{{color:#444}}
+button{{width:100%;padding:12px;font-size:1rem;border:0;border-radius:8px;background:#2563eb;color:#fff;cursor:pointer}}
+</style></head>
+<body><main>
+<h1>Sign in to PazPaz</h1>
+<p>Press Continue to finish signing in on this device.</p>
+<form method="post" action="/auth/redeem">
+<input type="hidden" name="token" value="{token}">
+<button type="submit">Continue</button>
+</form>
+</main></body></html>"""
+
+
+def continue_page(request: Request) -> Response:
+    # GET never consumes the token: mail scanners open every link they see.
+    token = request.query_params.get("token", "")
+    return HTMLResponse(CONTINUE_PAGE.format(token=html.escape(token, quote=True)), headers=SECURITY_HEADERS)
+
+
+def _redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303, headers=SECURITY_HEADERS)
+
+
+async def redeem(request: Request) -> Response:
+    settings = get_settings()
+    if not same_origin(request, settings.public_url):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    form = await request.form()
+    token = str(form.get("token", ""))
+    try:
+        redeemed = await run_in_threadpool(_redeem_sync, token, request)
+    except auth.LinkRefused as refused:
+        return _redirect(f"/signin?error={refused.reason}")
+    response = _redirect(redeemed.next_path)
+    response.set_cookie(
+        settings.session_cookie_name,
+        redeemed.session_token,
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
+    )
+    return response
+
+
+def _redeem_sync(token: str, request: Request) -> auth.Redeemed:
+    with transaction() as session:
+        return auth.redeem_link(session, token, request_context(request))
+
+
+async def sign_out(request: Request) -> Response:
+    settings = get_settings()
+    if not same_origin(request, settings.public_url):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    token = request.cookies.get(settings.session_cookie_name)
+    await run_in_threadpool(_sign_out_sync, token, request)
+    response = _redirect("/signin?signed_out=1")
+    response.delete_cookie(settings.session_cookie_name, path="/", secure=settings.secure_cookies,
+                           httponly=True, samesite="lax")
+    return response
+
+
+def _sign_out_sync(token: str | None, request: Request) -> None:
+    with transaction() as session:
+        auth.sign_out(session, token, request_context(request))
+
+
+def signin_redirect(next_path: str) -> str:
+    return f"/signin?next={quote(auth.safe_next(next_path))}"

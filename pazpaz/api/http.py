@@ -1,0 +1,27 @@
+"""Helpers shared by the plain HTTP routes."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from pazpaz.services.audit import RequestContext
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def request_context(request: Request) -> RequestContext:
+    return RequestContext(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+def same_origin(request: Request, public_url: str) -> bool:
+    """Refuse cross-site form posts: browsers always send Origin on POST."""
+    origin = request.headers.get("origin")
+    return origin is None or origin == public_url

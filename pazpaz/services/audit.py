@@ -1,0 +1,49 @@
+"""Audit trail: one row per auth event or data access, in the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from pazpaz.models.audit import AuditEvent
+from pazpaz.models.base import utcnow
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Where a request came from; stored on audit rows (no PII beyond IP and agent)."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    workspace_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+    entity_type: str | None = None,
+    entity_id: uuid.UUID | None = None,
+    context: RequestContext | None = None,
+    details: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> AuditEvent:
+    context = context or RequestContext()
+    event = AuditEvent(
+        workspace_id=workspace_id,
+        user_id=user_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        occurred_at=now or utcnow(),
+        ip=(context.ip or None) and context.ip[:64],
+        user_agent=(context.user_agent or None) and context.user_agent[:300],
+        details=details or {},
+    )
+    session.add(event)
+    return event

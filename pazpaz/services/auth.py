@@ -1,0 +1,322 @@
+"""Magic-link sign-in, sign-up and server-side sessions (DESIGN.md "Sign-in and sessions")."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, text, update
+from sqlmodel import Session, select
+
+from pazpaz.models.auth import AuthSession, MagicLinkToken
+from pazpaz.models.base import utcnow
+from pazpaz.models.user import User
+from pazpaz.models.workspace import Workspace
+from pazpaz.services import audit, crypto
+from pazpaz.services.audit import RequestContext
+from pazpaz.services.errors import ServiceError, ValidationFailed
+from pazpaz.services.mail import send_mail
+from pazpaz.services.ratelimit import get_limiter
+from pazpaz.services.tokens import hash_token, new_token
+from pazpaz.settings import get_settings, valid_time_zone
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Only same-site paths are ever redirected to after sign-in (no open redirects).
+SAFE_NEXT_RE = re.compile(r"^/[A-Za-z0-9/_\-]{0,190}$")
+
+
+class LinkRefused(ServiceError):
+    """A sign-in link could not be used; `reason` is expired | used | invalid | inactive."""
+
+    MESSAGES = {
+        "expired": "This sign-in link has expired. Links work for 10 minutes: ask for a new one.",
+        "used": "This sign-in link has already been used. Ask for a new one.",
+        "invalid": "This sign-in link is not valid. Ask for a new one.",
+        "inactive": "This account is not active. Ask the practice owner.",
+    }
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.MESSAGES.get(reason, self.MESSAGES["invalid"]))
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    workspace_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    session_token: str
+    next_path: str
+    identity: SignedIn
+
+
+def safe_next(path: str | None) -> str:
+    if path and SAFE_NEXT_RE.match(path) and not path.startswith("//"):
+        return path
+    return "/"
+
+
+def valid_email(email: str) -> bool:
+    return bool(EMAIL_RE.match(email.strip())) and len(email.strip()) <= 254
+
+
+# ---- sign-up --------------------------------------------------------------------------
+
+def signup_allowed(session: Session) -> bool:
+    mode = get_settings().signup
+    if mode == "open":
+        return True
+    if mode == "closed":
+        return False
+    return session.exec(select(func.count()).select_from(Workspace)).one() == 0
+
+
+def validate_signup(practice_name: str, your_name: str, email: str, time_zone: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not practice_name.strip():
+        errors["practice_name"] = "Enter the name of your practice."
+    elif len(practice_name.strip()) > 200:
+        errors["practice_name"] = "Keep the practice name under 200 characters."
+    if not your_name.strip():
+        errors["your_name"] = "Enter your name."
+    elif len(your_name.strip()) > 200:
+        errors["your_name"] = "Keep your name under 200 characters."
+    if not valid_email(email):
+        errors["email"] = "Enter an email address like name@example.com."
+    if not valid_time_zone(time_zone.strip()):
+        errors["time_zone"] = "Choose a time zone from the list."
+    return errors
+
+
+def create_user(
+    session: Session, workspace_id: uuid.UUID, email: str, name: str, role: str
+) -> User:
+    user_id = uuid.uuid4()
+    user = User(
+        id=user_id,
+        workspace_id=workspace_id,
+        email_index=crypto.email_index(email),
+        email_encrypted=crypto.encrypt_field(session, workspace_id, "users", "email", user_id, crypto.normalise_email(email)),
+        name_encrypted=crypto.encrypt_field(session, workspace_id, "users", "name", user_id, name.strip()),
+        role=role,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def signup(
+    session: Session,
+    *,
+    practice_name: str,
+    your_name: str,
+    email: str,
+    time_zone: str,
+    context: RequestContext,
+    now: datetime | None = None,
+) -> None:
+    """Create a workspace and its owner and email a sign-in link.
+
+    An address that already has an account gets an ordinary sign-in link instead, and
+    the caller shows the same answer either way, so sign-up reveals nothing.
+    """
+    errors = validate_signup(practice_name, your_name, email, time_zone)
+    if errors:
+        raise ValidationFailed(errors)
+    if not signup_allowed(session):
+        raise ServiceError("Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation.")
+    # Serialise sign-ups so two "first practice" requests can't both pass the auto check.
+    session.execute(text("SELECT pg_advisory_xact_lock(727274001)"))
+    if not signup_allowed(session):
+        raise ServiceError("Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation.")
+    now = now or utcnow()
+    get_limiter().hit(crypto.email_index(email), context.ip or "")
+    existing = _user_by_email(session, email)
+    if existing is not None:
+        _issue_link(session, existing, email, "signin", "/", context, now)
+        return
+    workspace = Workspace(name=practice_name.strip(), time_zone=time_zone.strip())
+    session.add(workspace)
+    session.flush()
+    owner = create_user(session, workspace.id, email, your_name, "owner")
+    audit.record(session, "workspace.created", workspace_id=workspace.id, user_id=owner.id,
+                 entity_type="workspace", entity_id=workspace.id, context=context, now=now)
+    _issue_link(session, owner, email, "signup", "/", context, now)
+
+
+# ---- sign-in links --------------------------------------------------------------------
+
+def _user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email_index == crypto.email_index(email))).first()
+
+
+def _issue_link(
+    session: Session, user: User, email: str, purpose: str, next_path: str, context: RequestContext, now: datetime
+) -> None:
+    settings = get_settings()
+    token = new_token()
+    session.add(MagicLinkToken(
+        token_hash=hash_token(token),
+        workspace_id=user.workspace_id,
+        user_id=user.id,
+        purpose=purpose,
+        next_path=safe_next(next_path),
+        created_at=now,
+        expires_at=now + timedelta(minutes=settings.link_ttl_minutes),
+    ))
+    audit.record(session, "auth.link_requested", workspace_id=user.workspace_id, user_id=user.id,
+                 entity_type="user", entity_id=user.id, context=context, details={"purpose": purpose}, now=now)
+    # Flush before mailing: a link is only sent once its row is certain to be written.
+    session.flush()
+    link = f"{settings.public_url}/auth/continue?token={token}"
+    send_mail(
+        email.strip(),
+        "Your PazPaz sign-in link",
+        "Hello,\n\nUse this link to sign in to PazPaz. It works once and expires in "
+        f"{settings.link_ttl_minutes} minutes:\n\n{link}\n\n"
+        "If you did not ask for it, ignore this email: nobody can sign in without it.\n",
+    )
+
+
+def request_link(
+    session: Session, email: str, context: RequestContext, next_path: str = "/", now: datetime | None = None
+) -> None:
+    """Email a sign-in link if the address belongs to an active user; silent otherwise."""
+    if not valid_email(email):
+        raise ValidationFailed({"email": "Enter an email address like name@example.com."})
+    now = now or utcnow()
+    get_limiter().hit(crypto.email_index(email), context.ip or "")
+    user = _user_by_email(session, email)
+    if user is None or not user.active:
+        audit.record(session, "auth.link_requested", context=context, details={"known": False}, now=now)
+        return
+    _issue_link(session, user, email, "signin", next_path, context, now)
+
+
+def redeem_link(session: Session, token: str, context: RequestContext, now: datetime | None = None) -> Redeemed:
+    """Consume a link exactly once (atomic UPDATE ... RETURNING) and open a session."""
+    now = now or utcnow()
+    token_hash = hash_token(token or "")
+    row = session.execute(
+        update(MagicLinkToken)
+        .where(MagicLinkToken.token_hash == token_hash, MagicLinkToken.used_at.is_(None),
+               MagicLinkToken.expires_at > now)
+        .values(used_at=now)
+        .returning(MagicLinkToken.user_id, MagicLinkToken.workspace_id, MagicLinkToken.next_path)
+    ).first()
+    if row is None:
+        _refuse_link(session, token_hash, context, now)
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        audit.record(session, "auth.signin_failed", workspace_id=row.workspace_id, user_id=row.user_id,
+                     context=context, details={"reason": "inactive"}, now=now)
+        session.commit()
+        raise LinkRefused("inactive")
+    session_token, identity = _open_session(session, user, now)
+    audit.record(session, "auth.signin_succeeded", workspace_id=user.workspace_id, user_id=user.id,
+                 entity_type="session", entity_id=identity.session_id, context=context, now=now)
+    return Redeemed(session_token=session_token, next_path=safe_next(row.next_path), identity=identity)
+
+
+def _refuse_link(session: Session, token_hash: str, context: RequestContext, now: datetime) -> None:
+    existing = session.exec(select(MagicLinkToken).where(MagicLinkToken.token_hash == token_hash)).first()
+    if existing is None:
+        reason = "invalid"
+    elif existing.used_at is not None:
+        reason = "used"
+    else:
+        reason = "expired"
+    audit.record(
+        session, "auth.signin_failed",
+        workspace_id=existing.workspace_id if existing else None,
+        user_id=existing.user_id if existing else None,
+        context=context, details={"reason": reason}, now=now,
+    )
+    # The refusal is audited even though the caller sees an exception.
+    session.commit()
+    raise LinkRefused(reason)
+
+
+# ---- sessions -------------------------------------------------------------------------
+
+def _open_session(session: Session, user: User, now: datetime) -> tuple[str, SignedIn]:
+    settings = get_settings()
+    token = new_token()
+    row = AuthSession(
+        token_hash=hash_token(token),
+        workspace_id=user.workspace_id,
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_absolute_hours),
+    )
+    session.add(row)
+    session.flush()
+    return token, SignedIn(session_id=row.id, user_id=user.id, workspace_id=user.workspace_id)
+
+
+def session_expired(row: AuthSession, now: datetime) -> bool:
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    return now >= row.expires_at or now - row.last_seen_at >= idle
+
+
+def validate_session(
+    session: Session, token: str | None, context: RequestContext | None = None, now: datetime | None = None
+) -> SignedIn | None:
+    """The signed-in identity for a cookie token, or None; touching it resets the idle timer."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if session_expired(row, now):
+        row.revoked_at = now
+        row.revoke_reason = "expired"
+        audit.record(session, "auth.session_expired", workspace_id=row.workspace_id, user_id=row.user_id,
+                     entity_type="session", entity_id=row.id, context=context, now=now)
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    # Write the idle timestamp at most every 30 s: reads stay cheap, the timeout stays exact enough.
+    if now - row.last_seen_at > timedelta(seconds=30):
+        row.last_seen_at = now
+    return SignedIn(session_id=row.id, user_id=row.user_id, workspace_id=row.workspace_id)
+
+
+def sign_out(session: Session, token: str | None, context: RequestContext, now: datetime | None = None) -> None:
+    if not token:
+        return
+    now = now or utcnow()
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
+    if row is None or row.revoked_at is not None:
+        return
+    row.revoked_at = now
+    row.revoke_reason = "signed_out"
+    audit.record(session, "auth.signed_out", workspace_id=row.workspace_id, user_id=row.user_id,
+                 entity_type="session", entity_id=row.id, context=context, now=now)
+
+
+@dataclass(frozen=True)
+class Profile:
+    user_name: str
+    role: str
+    workspace_name: str
+    time_zone: str
+
+
+def profile(session: Session, identity: SignedIn) -> Profile:
+    user = session.get(User, identity.user_id)
+    workspace = session.get(Workspace, identity.workspace_id)
+    if user is None or workspace is None or user.workspace_id != workspace.id:
+        raise ServiceError("Your account could not be loaded.")
+    name = crypto.decrypt_field(session, workspace.id, "users", "name", user.id, user.name_encrypted)
+    return Profile(user_name=name, role=user.role, workspace_name=workspace.name, time_zone=workspace.time_zone)

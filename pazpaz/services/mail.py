@@ -1,0 +1,65 @@
+"""Outgoing mail: SMTP when configured, otherwise .eml files in data/outbox/."""
+
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from pazpaz.settings import Settings, get_settings
+
+log = logging.getLogger("pazpaz.mail")
+DEFAULT_SENDER = "PazPaz <no-reply@localhost>"
+
+
+def build_message(to: str, subject: str, text: str, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="pazpaz.local")
+    message.set_content(text)
+    return message
+
+
+def _send_smtp(settings: Settings, message: EmailMessage) -> None:
+    smtp = settings.smtp
+    assert smtp is not None
+    if smtp.tls == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=15, context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=15)
+    with client:
+        if smtp.tls == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if smtp.user:
+            client.login(smtp.user, smtp.password)
+        client.send_message(message)
+
+
+def _write_outbox(outbox: Path, message: EmailMessage) -> Path:
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{uuid.uuid4().hex}.eml"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(bytes(message))
+    return path
+
+
+def send_mail(to: str, subject: str, text: str) -> None:
+    settings = get_settings()
+    sender = settings.smtp.sender if settings.smtp else DEFAULT_SENDER
+    message = build_message(to, subject, text, sender)
+    if settings.smtp is not None:
+        _send_smtp(settings, message)
+        log.info("mail sent via SMTP (subject=%r)", subject)
+        return
+    path = _write_outbox(settings.outbox_dir, message)
+    # Only the file path: the recipient and the link stay out of the log.
+    log.warning("No SMTP configured: mail written to %s", path)

@@ -1,0 +1,76 @@
+"""Who is signed in: derived from the HttpOnly cookie on every check, never from client vars."""
+
+from __future__ import annotations
+
+import asyncio
+from http.cookies import CookieError, SimpleCookie
+
+import reflex as rx
+
+from pazpaz.api.auth import signin_redirect
+from pazpaz.db import transaction
+from pazpaz.services import auth
+from pazpaz.services.audit import RequestContext
+from pazpaz.settings import get_settings
+
+
+def _validate(token: str | None, context: RequestContext) -> tuple[auth.SignedIn, auth.Profile] | None:
+    with transaction() as session:
+        identity = auth.validate_session(session, token, context)
+        if identity is None:
+            return None
+        return identity, auth.profile(session, identity)
+
+
+def cookie_token(cookie_header: str) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header or "")
+    except CookieError:
+        return None
+    morsel = jar.get(get_settings().session_cookie_name)
+    return morsel.value if morsel else None
+
+
+class SessionState(rx.State):
+    """View data about the signed-in user; identity itself lives in backend-only vars."""
+
+    user_name: str = ""
+    workspace_name: str = ""
+    role: str = ""
+    signed_in: bool = False
+    _user_id: str = ""
+    _workspace_id: str = ""
+
+    def request_context(self) -> RequestContext:
+        return RequestContext(ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)
+
+    async def current_identity(self) -> auth.SignedIn | None:
+        """Re-check the session with the server; every data handler calls this first."""
+        token = cookie_token(self.router.headers.cookie)
+        result = await asyncio.to_thread(_validate, token, self.request_context())
+        if result is None:
+            self._forget()
+            return None
+        identity, profile = result
+        self._user_id = str(identity.user_id)
+        self._workspace_id = str(identity.workspace_id)
+        self.user_name = profile.user_name
+        self.workspace_name = profile.workspace_name
+        self.role = profile.role
+        self.signed_in = True
+        return identity
+
+    def _forget(self) -> None:
+        self._user_id = ""
+        self._workspace_id = ""
+        self.user_name = ""
+        self.workspace_name = ""
+        self.role = ""
+        self.signed_in = False
+
+    @rx.event
+    async def require_signed_in(self):
+        if await self.current_identity() is None:
+            return rx.redirect(signin_redirect(self.router.url.path))
+        return None

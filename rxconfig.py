@@ -1,0 +1,22 @@
+"""Reflex configuration: our origin only, no telemetry, no third-party calls."""
+
+import reflex as rx
+
+from pazpaz.settings import get_settings
+
+_settings = get_settings()
+
+config = rx.Config(
+    app_name="pazpaz",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    # Websocket handshakes and API calls from any other origin are refused.
+    cors_allowed_origins=[_settings.public_url],
+    frontend_port=_settings.port,
+    backend_port=_settings.port,
+    backend_host=_settings.bind_host,
+    plugins=[
+        rx.plugins.SitemapPlugin(),
+        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium")),
+    ],
+)

@@ -1,0 +1,71 @@
+"""Test-wide set-up: a throwaway data dir and fixed keys, one embedded PostgreSQL, an SMTP sink.
+
+Environment is set before any settings are read, so no test touches ./data.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.services import TESTDATA
+
+RUN_DIR = TESTDATA / "run"
+shutil.rmtree(RUN_DIR, ignore_errors=True)
+RUN_DIR.mkdir(parents=True, exist_ok=True)
+
+os.environ["PAZPAZ_DATA_DIR"] = str(RUN_DIR)
+os.environ["PAZPAZ_PUBLIC_URL"] = "http://localhost:3100"
+for _name, _seed in (("PAZPAZ_SECRET_KEY", b"s"), ("PAZPAZ_KEK", b"k"), ("PAZPAZ_BLIND_INDEX_KEY", b"b")):
+    os.environ[_name] = base64.urlsafe_b64encode(_seed * 32).decode()
+for _name in ("DATABASE_URL", "S3_ENDPOINT_URL", "SMTP_HOST"):
+    os.environ.pop(_name, None)
+
+
+def reset_caches() -> None:
+    from pazpaz.services import ratelimit
+    from pazpaz.settings import get_settings
+
+    get_settings.cache_clear()
+    ratelimit.get_limiter.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator["SmtpSink"]:
+    from tests.support.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests.support.services import migrated_template, start_postgres
+
+    pg = start_postgres("pg")
+    template = migrated_template(pg)
+    yield pg, template
+    pg.stop()
+
+
+@pytest.fixture
+def app_env(pg_server, smtp_sink, monkeypatch) -> Iterator[str]:
+    """A fresh migrated database and SMTP pointed at the sink; returns the database URL."""
+    from tests.support.services import create_database
+
+    pg, template = pg_server
+    url = create_database(pg, template)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(smtp_sink.port))
+    monkeypatch.setenv("SMTP_TLS", "none")
+    monkeypatch.setenv("SMTP_FROM", "PazPaz <no-reply@pazpaz.test>")
+    monkeypatch.setenv("PAZPAZ_SIGNUP", "open")
+    reset_caches()
+    yield url
+    reset_caches()

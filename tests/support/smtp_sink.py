@@ -1,0 +1,63 @@
+"""A real SMTP server (aiosmtpd) that keeps every message for the tests to read."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+import threading
+import time
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+
+LINK_RE = re.compile(r"(https?://\S+/auth/continue\?token=[A-Za-z0-9_\-]+)")
+
+
+class _Handler:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        message = email.message_from_bytes(envelope.content)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    def __init__(self) -> None:
+        self.handler = _Handler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> "SmtpSink":
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def messages_to(self, address: str) -> list[Message]:
+        with self.handler.lock:
+            return [m for m in self.handler.messages if m["To"].strip().lower() == address.lower()]
+
+    def wait_for_link(self, address: str, after: int = 0, timeout: float = 20.0) -> str:
+        """The sign-in link of the (after+1)-th message to an address."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.messages_to(address)
+            if len(found) > after:
+                body = found[after].get_payload(decode=True).decode()
+                match = LINK_RE.search(body)
+                assert match, "the email carries no sign-in link"
+                return match.group(1)
+            time.sleep(0.1)
+        raise AssertionError(f"no email reached the sink within {timeout} s")

@@ -1,0 +1,188 @@
+"""Magic links and sessions against a real PostgreSQL, with the clock passed in."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlmodel import select
+
+from pazpaz.db import transaction
+from pazpaz.models import AuditEvent, AuthSession, MagicLinkToken, User
+from pazpaz.services import auth
+from pazpaz.services.audit import RequestContext
+from pazpaz.services.errors import RateLimited, ValidationFailed
+from pazpaz.services.tokens import hash_token
+
+CTX = RequestContext(ip="192.0.2.7", user_agent="pytest")
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+def token_from(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def sign_up(sink, email: str, now: datetime = T0) -> str:
+    with transaction() as session:
+        auth.signup(session, practice_name="Calm Hands", your_name="Dana Canary", email=email,
+                    time_zone="Europe/Berlin", context=CTX, now=now)
+    return token_from(sink.wait_for_link(email, after=len(sink.messages_to(email)) - 1))
+
+
+def redeem(token: str, now: datetime) -> auth.Redeemed:
+    with transaction() as session:
+        return auth.redeem_link(session, token, CTX, now=now)
+
+
+def actions() -> list[str]:
+    with transaction() as session:
+        return [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.occurred_at))]
+
+
+def test_token_is_256_bit_and_only_its_hash_is_stored(app_env, smtp_sink):
+    token = sign_up(smtp_sink, "owner1@example.com")
+    assert len(token) >= 43  # 32 random bytes, url-safe base64
+    with transaction() as session:
+        rows = session.exec(select(MagicLinkToken)).all()
+    assert [r.token_hash for r in rows] == [hash_token(token)]
+    assert all(token not in str(r.model_dump()) for r in rows)
+    assert rows[0].expires_at - rows[0].created_at == timedelta(minutes=10)
+
+
+def test_link_base_url_comes_from_config(app_env, smtp_sink):
+    sign_up(smtp_sink, "owner2@example.com")
+    link = smtp_sink.wait_for_link("owner2@example.com")
+    assert link.startswith("http://localhost:3100/auth/continue?token=")
+
+
+def test_redeem_once_then_refused_as_used(app_env, smtp_sink):
+    token = sign_up(smtp_sink, "owner3@example.com")
+    first = redeem(token, T0 + timedelta(minutes=1))
+    assert first.session_token and first.next_path == "/"
+    with pytest.raises(auth.LinkRefused) as refused:
+        redeem(token, T0 + timedelta(minutes=2))
+    assert refused.value.reason == "used"
+    assert actions().count("auth.signin_succeeded") == 1
+    assert "auth.signin_failed" in actions()
+
+
+def test_expired_link_is_refused(app_env, smtp_sink):
+    token = sign_up(smtp_sink, "owner4@example.com")
+    with pytest.raises(auth.LinkRefused) as refused:
+        redeem(token, T0 + timedelta(minutes=10))
+    assert refused.value.reason == "expired"
+    with transaction() as session:
+        assert session.exec(select(AuthSession)).all() == []
+
+
+def test_unknown_token_is_refused_as_invalid(app_env):
+    with pytest.raises(auth.LinkRefused) as refused:
+        redeem("not-a-real-token", T0)
+    assert refused.value.reason == "invalid"
+
+
+def test_request_link_same_answer_for_unknown_address(app_env, smtp_sink):
+    with transaction() as session:
+        auth.request_link(session, "nobody@example.com", CTX, now=T0)  # no exception, no mail
+    assert smtp_sink.messages_to("nobody@example.com") == []
+    sign_up(smtp_sink, "owner5@example.com")
+    with transaction() as session:
+        auth.request_link(session, "Owner5@Example.com ", CTX, next_path="/clients", now=T0)
+    link = smtp_sink.wait_for_link("owner5@example.com", after=1)
+    assert redeem(token_from(link), T0 + timedelta(seconds=5)).next_path == "/clients"
+
+
+def test_request_link_validates_email(app_env):
+    with pytest.raises(ValidationFailed) as invalid:
+        with transaction() as session:
+            auth.request_link(session, "not an email", CTX, now=T0)
+    assert "email" in invalid.value.errors
+
+
+def test_rate_limit_per_email(app_env, smtp_sink, monkeypatch):
+    sign_up(smtp_sink, "owner6@example.com")
+    for _ in range(4):  # the sign-up used one of five
+        with transaction() as session:
+            auth.request_link(session, "owner6@example.com", CTX, now=T0)
+    with pytest.raises(RateLimited) as refused:
+        with transaction() as session:
+            auth.request_link(session, "owner6@example.com", CTX, now=T0)
+    assert "minutes" in str(refused.value)
+
+
+def test_session_idle_timeout(app_env, smtp_sink):
+    redeemed = redeem(sign_up(smtp_sink, "owner7@example.com"), T0)
+    with transaction() as session:
+        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=29))
+    with transaction() as session:  # activity at 29 min reset the idle timer
+        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=58))
+    with transaction() as session:
+        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=89)) is None
+    with transaction() as session:  # once expired it stays expired
+        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=59)) is None
+    assert "auth.session_expired" in actions()
+
+
+def test_session_absolute_timeout(app_env, smtp_sink):
+    redeemed = redeem(sign_up(smtp_sink, "owner8@example.com"), T0)
+    now = T0
+    while now + timedelta(minutes=20) < T0 + timedelta(hours=12):
+        now += timedelta(minutes=20)
+        with transaction() as session:
+            assert auth.validate_session(session, redeemed.session_token, CTX, now=now)
+    with transaction() as session:
+        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(hours=12)) is None
+
+
+def test_sign_out_revokes_server_side(app_env, smtp_sink):
+    redeemed = redeem(sign_up(smtp_sink, "owner9@example.com"), T0)
+    with transaction() as session:
+        auth.sign_out(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=1))
+    with transaction() as session:
+        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=2)) is None
+    assert "auth.signed_out" in actions()
+
+
+def test_each_sign_in_gets_a_new_session_token(app_env, smtp_sink):
+    first = redeem(sign_up(smtp_sink, "owner10@example.com"), T0)
+    with transaction() as session:
+        auth.request_link(session, "owner10@example.com", CTX, now=T0)
+    second = redeem(token_from(smtp_sink.wait_for_link("owner10@example.com", after=1)), T0)
+    assert first.session_token != second.session_token
+
+
+def test_deactivated_user_loses_session_and_link(app_env, smtp_sink):
+    redeemed = redeem(sign_up(smtp_sink, "owner11@example.com"), T0)
+    with transaction() as session:
+        user = session.exec(select(User)).one()
+        user.active = False
+    with transaction() as session:
+        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0) is None
+
+
+def test_signup_closed_after_first_practice_in_auto_mode(app_env, smtp_sink, monkeypatch):
+    from tests.conftest import reset_caches
+
+    monkeypatch.setenv("PAZPAZ_SIGNUP", "auto")
+    reset_caches()
+    with transaction() as session:
+        assert auth.signup_allowed(session)
+    sign_up(smtp_sink, "first@example.com")
+    with transaction() as session:
+        assert not auth.signup_allowed(session)
+
+
+def test_audit_rows_hold_ids_not_email(app_env, smtp_sink):
+    redeem(sign_up(smtp_sink, "canary-owner@example.com"), T0)
+    with transaction() as session:
+        events = session.exec(select(AuditEvent)).all()
+    assert {"workspace.created", "auth.link_requested", "auth.signin_succeeded"} <= {e.action for e in events}
+    assert all("canary" not in str(e.model_dump()).lower() for e in events)
+
+
+def test_next_path_is_only_a_local_path():
+    assert auth.safe_next("/clients") == "/clients"
+    assert auth.safe_next("//evil.example") == "/"
+    assert auth.safe_next("https://evil.example") == "/"
+    assert auth.safe_next(None) == "/"
