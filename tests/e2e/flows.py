@@ -1,0 +1,42 @@
+"""Steps a person takes, shared by the browser tests."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import Page, expect
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def sign_up(page: Page, sink, email: str, practice: str = "Calm Hands Physio", name: str = "Dana Levi") -> str:
+    """Create a practice through the UI; returns the emailed sign-in link."""
+    page.goto("/signup")
+    page.get_by_label("Practice name").fill(practice)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Create your practice").click()
+    expect(page.get_by_text("Check your email")).to_be_visible()
+    return sink.wait_for_link(email, after=len(sink.messages_to(email)) - 1)
+
+
+def request_link(page: Page, sink, email: str, path: str = "/signin") -> str:
+    before = len(sink.messages_to(email))
+    page.goto(path)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Email").press("Enter")
+    expect(page.get_by_text("Check your email")).to_be_visible()
+    return sink.wait_for_link(email, after=before)
+
+
+def open_link_and_continue(page: Page, link: str) -> None:
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Sign in to PazPaz")).to_be_visible()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state("networkidle")
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
