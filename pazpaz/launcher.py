@@ -143,7 +143,10 @@ class Launcher:
                 log.exception("a service did not stop cleanly")
 
     def run(self) -> int:
+        # Installed explicitly: a parent that started us in the background may have set
+        # SIGINT to 'ignore', and Ctrl+C must always stop every child.
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
         try:
             env = self.start_services()
             log.info("Applying database migrations")

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
-from pazpaz.db import transaction
+from pazpaz.services.scope import system_session
 from pazpaz.services import auth
 from pazpaz.settings import get_settings
 
@@ -73,7 +73,7 @@ async def redeem(request: Request) -> Response:
 
 
 def _redeem_sync(token: str, request: Request) -> auth.Redeemed:
-    with transaction() as session:
+    with system_session() as session:
         return auth.redeem_link(session, token, request_context(request))
 
 
@@ -90,7 +90,7 @@ async def sign_out(request: Request) -> Response:
 
 
 def _sign_out_sync(token: str | None, request: Request) -> None:
-    with transaction() as session:
+    with system_session() as session:
         auth.sign_out(session, token, request_context(request))
 
 

@@ -1,8 +1,19 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees them all."""
 
+from pazpaz.models.appointment import ACTIVE_STATUSES, APPOINTMENT_STATUSES, Appointment
+from pazpaz.models.attachment import Attachment
 from pazpaz.models.audit import AuditEvent
 from pazpaz.models.auth import AuthSession, MagicLinkToken
+from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
+from pazpaz.models.client import Client
+from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare
+from pazpaz.models.scoping import WorkspaceScoped
+from pazpaz.models.soap_note import SoapNote, SoapNoteVersion
 from pazpaz.models.user import USER_ROLES, User
 from pazpaz.models.workspace import Workspace, WorkspaceKey
 
-__all__ = ["AuditEvent", "AuthSession", "MagicLinkToken", "USER_ROLES", "User", "Workspace", "WorkspaceKey"]
+__all__ = [
+    "ACTIVE_STATUSES", "APPOINTMENT_STATUSES", "Appointment", "Attachment", "AuditEvent", "AuthSession",
+    "Client", "Goal", "LOCATION_KINDS", "Location", "MagicLinkToken", "Milestone", "PlanOfCare", "Service",
+    "SoapNote", "SoapNoteVersion", "USER_ROLES", "User", "Workspace", "WorkspaceKey", "WorkspaceScoped",
+]

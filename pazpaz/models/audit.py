@@ -10,10 +10,11 @@ from sqlalchemy import Index
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.base import timestamp, uuid_pk
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(SQLModel, WorkspaceScoped, table=True):
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_workspace_time", "workspace_id", "occurred_at"),)
 

@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
+from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.base import timestamp, uuid_pk
 
 
-class MagicLinkToken(SQLModel, table=True):
+class MagicLinkToken(SQLModel, WorkspaceScoped, table=True):
     __tablename__ = "magic_link_tokens"
     __table_args__ = (
         CheckConstraint("purpose IN ('signin', 'signup', 'invite')", name="ck_magic_link_purpose"),
@@ -29,7 +30,7 @@ class MagicLinkToken(SQLModel, table=True):
     used_at: datetime | None = timestamp(nullable=True)
 
 
-class AuthSession(SQLModel, table=True):
+class AuthSession(SQLModel, WorkspaceScoped, table=True):
     __tablename__ = "auth_sessions"
     __table_args__ = (Index("ix_auth_sessions_workspace_user", "workspace_id", "user_id"),)
 

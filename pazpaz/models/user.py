@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, LargeBinary
 from sqlmodel import Field, SQLModel
 
+from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.base import timestamp, uuid_pk
 
 USER_ROLES = ("owner", "assistant")
 
 
-class User(SQLModel, table=True):
+class User(SQLModel, WorkspaceScoped, table=True):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('owner', 'assistant')", name="ck_users_role"),)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import LargeBinary
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.base import timestamp, uuid_pk
 
 
@@ -17,10 +20,11 @@ class Workspace(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     name: str = Field(max_length=200)
     time_zone: str = Field(max_length=64)
+    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
     created_at: datetime = timestamp(default_now=True)
 
 
-class WorkspaceKey(SQLModel, table=True):
+class WorkspaceKey(SQLModel, WorkspaceScoped, table=True):
     """A per-workspace data key, stored only wrapped by the key-encryption key."""
 
     __tablename__ = "workspace_keys"

@@ -8,14 +8,14 @@ from http.cookies import CookieError, SimpleCookie
 import reflex as rx
 
 from pazpaz.api.auth import signin_redirect
-from pazpaz.db import transaction
+from pazpaz.services.scope import system_session
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
 from pazpaz.settings import get_settings
 
 
 def _validate(token: str | None, context: RequestContext) -> tuple[auth.SignedIn, auth.Profile] | None:
-    with transaction() as session:
+    with system_session() as session:
         identity = auth.validate_session(session, token, context)
         if identity is None:
             return None

@@ -7,7 +7,7 @@ import logging
 
 import reflex as rx
 
-from pazpaz.db import transaction
+from pazpaz.services.scope import system_session
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import ServiceError, ValidationFailed
@@ -21,12 +21,12 @@ NOTICES = {
 
 
 def _request(email: str, context: RequestContext, next_path: str) -> None:
-    with transaction() as session:
+    with system_session() as session:
         auth.request_link(session, email, context, next_path)
 
 
 def _signup_open() -> bool:
-    with transaction() as session:
+    with system_session() as session:
         return auth.signup_allowed(session)
 
 

@@ -7,7 +7,7 @@ import logging
 
 import reflex as rx
 
-from pazpaz.db import transaction
+from pazpaz.services.scope import system_session
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import ServiceError, ValidationFailed
@@ -17,7 +17,7 @@ log = logging.getLogger("pazpaz.signup")
 
 
 def _signup(form: dict[str, str], context: RequestContext) -> None:
-    with transaction() as session:
+    with system_session() as session:
         auth.signup(
             session,
             practice_name=form["practice_name"],
@@ -29,7 +29,7 @@ def _signup(form: dict[str, str], context: RequestContext) -> None:
 
 
 def _allowed() -> bool:
-    with transaction() as session:
+    with system_session() as session:
         return auth.signup_allowed(session)
 
 

@@ -80,11 +80,17 @@ def app_server(smtp_sink) -> Iterator[AppServer]:
         _wait_healthy(process, BASE_URL, log)
         yield AppServer(BASE_URL, data_dir, process)
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=90)
         except subprocess.TimeoutExpired:
             process.kill()
+            raise
+        # Stopping the launcher must stop every child: no PostgreSQL or SeaweedFS left behind.
+        assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL outlived the launcher"
+        from pazpaz.infra.s3 import port_in_use
+
+        assert not port_in_use(8433), "SeaweedFS outlived the launcher"
 
 
 @pytest.fixture(scope="session")

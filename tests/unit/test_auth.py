@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import select
 
-from pazpaz.db import transaction
+from pazpaz.services.scope import system_session
 from pazpaz.models import AuditEvent, AuthSession, MagicLinkToken, User
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
@@ -24,26 +24,26 @@ def token_from(link: str) -> str:
 
 
 def sign_up(sink, email: str, now: datetime = T0) -> str:
-    with transaction() as session:
+    with system_session() as session:
         auth.signup(session, practice_name="Calm Hands", your_name="Dana Canary", email=email,
                     time_zone="Europe/Berlin", context=CTX, now=now)
     return token_from(sink.wait_for_link(email, after=len(sink.messages_to(email)) - 1))
 
 
 def redeem(token: str, now: datetime) -> auth.Redeemed:
-    with transaction() as session:
+    with system_session() as session:
         return auth.redeem_link(session, token, CTX, now=now)
 
 
 def actions() -> list[str]:
-    with transaction() as session:
+    with system_session() as session:
         return [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.occurred_at))]
 
 
 def test_token_is_256_bit_and_only_its_hash_is_stored(app_env, smtp_sink):
     token = sign_up(smtp_sink, "owner1@example.com")
     assert len(token) >= 43  # 32 random bytes, url-safe base64
-    with transaction() as session:
+    with system_session() as session:
         rows = session.exec(select(MagicLinkToken)).all()
     assert [r.token_hash for r in rows] == [hash_token(token)]
     assert all(token not in str(r.model_dump()) for r in rows)
@@ -72,7 +72,7 @@ def test_expired_link_is_refused(app_env, smtp_sink):
     with pytest.raises(auth.LinkRefused) as refused:
         redeem(token, T0 + timedelta(minutes=10))
     assert refused.value.reason == "expired"
-    with transaction() as session:
+    with system_session() as session:
         assert session.exec(select(AuthSession)).all() == []
 
 
@@ -83,11 +83,11 @@ def test_unknown_token_is_refused_as_invalid(app_env):
 
 
 def test_request_link_same_answer_for_unknown_address(app_env, smtp_sink):
-    with transaction() as session:
+    with system_session() as session:
         auth.request_link(session, "nobody@example.com", CTX, now=T0)  # no exception, no mail
     assert smtp_sink.messages_to("nobody@example.com") == []
     sign_up(smtp_sink, "owner5@example.com")
-    with transaction() as session:
+    with system_session() as session:
         auth.request_link(session, "Owner5@Example.com ", CTX, next_path="/clients", now=T0)
     link = smtp_sink.wait_for_link("owner5@example.com", after=1)
     assert redeem(token_from(link), T0 + timedelta(seconds=5)).next_path == "/clients"
@@ -95,7 +95,7 @@ def test_request_link_same_answer_for_unknown_address(app_env, smtp_sink):
 
 def test_request_link_validates_email(app_env):
     with pytest.raises(ValidationFailed) as invalid:
-        with transaction() as session:
+        with system_session() as session:
             auth.request_link(session, "not an email", CTX, now=T0)
     assert "email" in invalid.value.errors
 
@@ -103,23 +103,23 @@ def test_request_link_validates_email(app_env):
 def test_rate_limit_per_email(app_env, smtp_sink, monkeypatch):
     sign_up(smtp_sink, "owner6@example.com")
     for _ in range(4):  # the sign-up used one of five
-        with transaction() as session:
+        with system_session() as session:
             auth.request_link(session, "owner6@example.com", CTX, now=T0)
     with pytest.raises(RateLimited) as refused:
-        with transaction() as session:
+        with system_session() as session:
             auth.request_link(session, "owner6@example.com", CTX, now=T0)
     assert "minutes" in str(refused.value)
 
 
 def test_session_idle_timeout(app_env, smtp_sink):
     redeemed = redeem(sign_up(smtp_sink, "owner7@example.com"), T0)
-    with transaction() as session:
+    with system_session() as session:
         assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=29))
-    with transaction() as session:  # activity at 29 min reset the idle timer
+    with system_session() as session:  # activity at 29 min reset the idle timer
         assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=58))
-    with transaction() as session:
+    with system_session() as session:
         assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=89)) is None
-    with transaction() as session:  # once expired it stays expired
+    with system_session() as session:  # once expired it stays expired
         assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=59)) is None
     assert "auth.session_expired" in actions()
 
@@ -129,24 +129,24 @@ def test_session_absolute_timeout(app_env, smtp_sink):
     now = T0
     while now + timedelta(minutes=20) < T0 + timedelta(hours=12):
         now += timedelta(minutes=20)
-        with transaction() as session:
+        with system_session() as session:
             assert auth.validate_session(session, redeemed.session_token, CTX, now=now)
-    with transaction() as session:
+    with system_session() as session:
         assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(hours=12)) is None
 
 
 def test_sign_out_revokes_server_side(app_env, smtp_sink):
     redeemed = redeem(sign_up(smtp_sink, "owner9@example.com"), T0)
-    with transaction() as session:
+    with system_session() as session:
         auth.sign_out(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=1))
-    with transaction() as session:
+    with system_session() as session:
         assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=2)) is None
     assert "auth.signed_out" in actions()
 
 
 def test_each_sign_in_gets_a_new_session_token(app_env, smtp_sink):
     first = redeem(sign_up(smtp_sink, "owner10@example.com"), T0)
-    with transaction() as session:
+    with system_session() as session:
         auth.request_link(session, "owner10@example.com", CTX, now=T0)
     second = redeem(token_from(smtp_sink.wait_for_link("owner10@example.com", after=1)), T0)
     assert first.session_token != second.session_token
@@ -154,10 +154,10 @@ def test_each_sign_in_gets_a_new_session_token(app_env, smtp_sink):
 
 def test_deactivated_user_loses_session_and_link(app_env, smtp_sink):
     redeemed = redeem(sign_up(smtp_sink, "owner11@example.com"), T0)
-    with transaction() as session:
+    with system_session() as session:
         user = session.exec(select(User)).one()
         user.active = False
-    with transaction() as session:
+    with system_session() as session:
         assert auth.validate_session(session, redeemed.session_token, CTX, now=T0) is None
 
 
@@ -166,16 +166,16 @@ def test_signup_closed_after_first_practice_in_auto_mode(app_env, smtp_sink, mon
 
     monkeypatch.setenv("PAZPAZ_SIGNUP", "auto")
     reset_caches()
-    with transaction() as session:
+    with system_session() as session:
         assert auth.signup_allowed(session)
     sign_up(smtp_sink, "first@example.com")
-    with transaction() as session:
+    with system_session() as session:
         assert not auth.signup_allowed(session)
 
 
 def test_audit_rows_hold_ids_not_email(app_env, smtp_sink):
     redeem(sign_up(smtp_sink, "canary-owner@example.com"), T0)
-    with transaction() as session:
+    with system_session() as session:
         events = session.exec(select(AuditEvent)).all()
     assert {"workspace.created", "auth.link_requested", "auth.signin_succeeded"} <= {e.action for e in events}
     assert all("canary" not in str(e.model_dump()).lower() for e in events)

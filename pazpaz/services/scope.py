@@ -1,0 +1,100 @@
+"""The one choke point for workspace scoping (DESIGN.md "Workspace scoping").
+
+Every ORM statement that touches a WorkspaceScoped table gets
+`WHERE workspace_id = <the session's workspace>` added here; a session without a
+workspace context that touches one raises. Writes are checked at flush: a row of
+another workspace can't be inserted, changed or deleted through a scoped session.
+
+Only sign-in, session checks and maintenance commands open a `system_session`,
+which is explicit and greppable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlmodel import Session
+
+from pazpaz.db import transaction
+from pazpaz.models.scoping import WorkspaceScoped
+from pazpaz.services.audit import RequestContext
+
+WORKSPACE_KEY = "pazpaz_workspace_id"
+SYSTEM_KEY = "pazpaz_system"
+
+
+class ScopeViolation(RuntimeError):
+    """Code tried to reach practice data without (or outside) its workspace context."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, derived server-side from the session cookie (never from the client)."""
+
+    workspace_id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+    context: RequestContext = RequestContext()
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+
+@contextmanager
+def workspace_session(actor: Actor) -> Iterator[Session]:
+    with transaction() as session:
+        session.info[WORKSPACE_KEY] = actor.workspace_id
+        yield session
+
+
+@contextmanager
+def system_session() -> Iterator[Session]:
+    """Cross-workspace access for sign-in, session checks and maintenance only."""
+    with transaction() as session:
+        session.info[SYSTEM_KEY] = True
+        yield session
+
+
+def _touches_scoped(state: ORMExecuteState) -> bool:
+    return any(issubclass(mapper.class_, WorkspaceScoped) for mapper in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    session = state.session
+    if session.info.get(SYSTEM_KEY):
+        return
+    workspace_id = session.info.get(WORKSPACE_KEY)
+    if workspace_id is None:
+        if _touches_scoped(state):
+            raise ScopeViolation("A query on a workspace table ran without a workspace context.")
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            WorkspaceScoped,
+            lambda cls: cls.workspace_id == workspace_id,
+            include_aliases=True,
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_writes(session: Session, flush_context, instances) -> None:
+    if session.info.get(SYSTEM_KEY):
+        return
+    workspace_id = session.info.get(WORKSPACE_KEY)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, WorkspaceScoped):
+            continue
+        if workspace_id is None:
+            raise ScopeViolation("A workspace row was written without a workspace context.")
+        if getattr(obj, "workspace_id", None) != workspace_id:
+            raise ScopeViolation("A row of another workspace was written through a scoped session.")
