@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pazpaz.infra import postgres, s3
+from pazpaz.services.crypto import DecryptionError
 from pazpaz.infra.s3 import WeedPorts
 from pazpaz.settings import PROJECT_ROOT, S3Settings, Settings, SettingsError, get_settings
 
@@ -65,6 +66,23 @@ def run_migrations(database_url: str) -> None:
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(727274000)"))
                 connection.commit()
+    finally:
+        engine.dispose()
+
+
+def verify_keys(database_url: str) -> None:
+    """Refuse to start with a KEK that can't open the stored data keys (wrong or lost key)."""
+    from sqlalchemy import create_engine
+    from sqlmodel import Session
+
+    from pazpaz.services import crypto
+    from pazpaz.services.scope import SYSTEM_KEY
+
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            session.info[SYSTEM_KEY] = True
+            crypto.verify_kek(session)
     finally:
         engine.dispose()
 
@@ -151,6 +169,7 @@ class Launcher:
             env = self.start_services()
             log.info("Applying database migrations")
             run_migrations(env["DATABASE_URL"])
+            verify_keys(env["DATABASE_URL"])
             log.info("Building and starting PazPaz (the first build takes a minute)")
             self.start_reflex(env)
             if self.wait_until_serving():
@@ -159,6 +178,9 @@ class Launcher:
             return self.reflex.wait()
         except KeyboardInterrupt:
             return 0
+        except DecryptionError as error:
+            log.error("Cannot start: %s", error)
+            return 3
         finally:
             self.stop()
 

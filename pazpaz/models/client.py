@@ -21,8 +21,9 @@ class Client(SQLModel, WorkspaceScoped, table=True):
 
     id: uuid.UUID = uuid_pk()
     workspace_id: uuid.UUID = Field(foreign_key="workspaces.id")
-    first_name_enc: bytes = Field(sa_type=LargeBinary)
-    last_name_enc: bytes = Field(sa_type=LargeBinary)
+    # Set by the clients service before the first flush (sealed, never empty bytes).
+    first_name_enc: bytes = Field(default=None, sa_type=LargeBinary, nullable=False)
+    last_name_enc: bytes = Field(default=None, sa_type=LargeBinary, nullable=False)
     email_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     email_index: str | None = Field(default=None, max_length=64)
     phone_enc: bytes | None = Field(default=None, sa_type=LargeBinary)

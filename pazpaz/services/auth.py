@@ -47,6 +47,7 @@ class SignedIn:
     session_id: uuid.UUID
     user_id: uuid.UUID
     workspace_id: uuid.UUID
+    role: str = "owner"
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,8 @@ def create_user(
         id=user_id,
         workspace_id=workspace_id,
         email_index=crypto.email_index(email),
-        email_encrypted=crypto.encrypt_field(session, workspace_id, "users", "email", user_id, crypto.normalise_email(email)),
-        name_encrypted=crypto.encrypt_field(session, workspace_id, "users", "name", user_id, name.strip()),
+        email_encrypted=crypto.encrypt_field(session, workspace_id, "users", "email_encrypted", user_id, crypto.normalise_email(email)),
+        name_encrypted=crypto.encrypt_field(session, workspace_id, "users", "name_encrypted", user_id, name.strip()),
         role=role,
         active=True,
     )
@@ -141,7 +142,7 @@ def signup(
     get_limiter().hit(crypto.email_index(email), context.ip or "")
     existing = _user_by_email(session, email)
     if existing is not None:
-        _issue_link(session, existing, email, "signin", "/", context, now)
+        issue_link(session, existing, email, "signin", "/", context, now)
         return
     workspace = Workspace(name=practice_name.strip(), time_zone=time_zone.strip())
     session.add(workspace)
@@ -149,7 +150,7 @@ def signup(
     owner = create_user(session, workspace.id, email, your_name, "owner")
     audit.record(session, "workspace.created", workspace_id=workspace.id, user_id=owner.id,
                  entity_type="workspace", entity_id=workspace.id, context=context, now=now)
-    _issue_link(session, owner, email, "signup", "/", context, now)
+    issue_link(session, owner, email, "signup", "/", context, now)
 
 
 # ---- sign-in links --------------------------------------------------------------------
@@ -158,7 +159,7 @@ def _user_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email_index == crypto.email_index(email))).first()
 
 
-def _issue_link(
+def issue_link(
     session: Session, user: User, email: str, purpose: str, next_path: str, context: RequestContext, now: datetime
 ) -> None:
     settings = get_settings()
@@ -198,7 +199,7 @@ def request_link(
     if user is None or not user.active:
         audit.record(session, "auth.link_requested", context=context, details={"known": False}, now=now)
         return
-    _issue_link(session, user, email, "signin", next_path, context, now)
+    issue_link(session, user, email, "signin", next_path, context, now)
 
 
 def redeem_link(session: Session, token: str, context: RequestContext, now: datetime | None = None) -> Redeemed:
@@ -260,7 +261,7 @@ def _open_session(session: Session, user: User, now: datetime) -> tuple[str, Sig
     )
     session.add(row)
     session.flush()
-    return token, SignedIn(session_id=row.id, user_id=user.id, workspace_id=user.workspace_id)
+    return token, SignedIn(session_id=row.id, user_id=user.id, workspace_id=user.workspace_id, role=user.role)
 
 
 def session_expired(row: AuthSession, now: datetime) -> bool:
@@ -290,7 +291,7 @@ def validate_session(
     # Write the idle timestamp at most every 30 s: reads stay cheap, the timeout stays exact enough.
     if now - row.last_seen_at > timedelta(seconds=30):
         row.last_seen_at = now
-    return SignedIn(session_id=row.id, user_id=row.user_id, workspace_id=row.workspace_id)
+    return SignedIn(session_id=row.id, user_id=row.user_id, workspace_id=row.workspace_id, role=user.role)
 
 
 def sign_out(session: Session, token: str | None, context: RequestContext, now: datetime | None = None) -> None:
@@ -319,5 +320,5 @@ def profile(session: Session, identity: SignedIn) -> Profile:
     workspace = session.get(Workspace, identity.workspace_id)
     if user is None or workspace is None or user.workspace_id != workspace.id:
         raise ServiceError("Your account could not be loaded.")
-    name = crypto.decrypt_field(session, workspace.id, "users", "name", user.id, user.name_encrypted)
+    name = crypto.decrypt_field(session, workspace.id, "users", "name_encrypted", user.id, user.name_encrypted)
     return Profile(user_name=name, role=user.role, workspace_name=workspace.name, time_zone=workspace.time_zone)

@@ -58,19 +58,37 @@ def _unwrap(kek: bytes, workspace_id: uuid.UUID, key_id: uuid.UUID, wrapped: byt
 
 
 def _active_key(session: Session, workspace_id: uuid.UUID) -> tuple[uuid.UUID, bytes]:
+    # Cached per transaction only, so a rotation's new key is picked up by the next one.
+    cache = session.info.setdefault("pazpaz_active_keys", {})
+    if workspace_id in cache:
+        return cache[workspace_id]
     row = session.exec(
         select(WorkspaceKey).where(WorkspaceKey.workspace_id == workspace_id, WorkspaceKey.active)
     ).first()
     if row is None:
         row = create_workspace_key(session, workspace_id)
-    return row.id, _unwrap(get_settings().kek, workspace_id, row.id, row.wrapped_key)
+    cache[workspace_id] = (row.id, _unwrap(get_settings().kek, workspace_id, row.id, row.wrapped_key))
+    return cache[workspace_id]
+
+
+# Unwrapped data keys by (kek, workspace, key id). A data key never changes once written,
+# so reading it again from the database for every value would only cost time.
+_DATA_KEYS: dict[tuple[bytes, uuid.UUID, uuid.UUID], bytes] = {}
 
 
 def _key_by_id(session: Session, workspace_id: uuid.UUID, key_id: uuid.UUID) -> bytes:
+    kek = get_settings().kek
+    cached = _DATA_KEYS.get((kek, workspace_id, key_id))
+    if cached is not None:
+        return cached
     row = session.get(WorkspaceKey, key_id)
     if row is None or row.workspace_id != workspace_id:
         raise DecryptionError("The data key for this value is missing.")
-    return _unwrap(get_settings().kek, workspace_id, row.id, row.wrapped_key)
+    key = _unwrap(kek, workspace_id, row.id, row.wrapped_key)
+    if len(_DATA_KEYS) > 10_000:
+        _DATA_KEYS.clear()
+    _DATA_KEYS[(kek, workspace_id, key_id)] = key
+    return key
 
 
 def encrypt_field(
@@ -106,3 +124,31 @@ def blind_index(value: str) -> str:
 
 def email_index(email: str) -> str:
     return blind_index("email:" + normalise_email(email))
+
+
+def seal(session: Session, row: object, column: str, value: str | None) -> None:
+    """Encrypt value into row.<column>, bound to that row's table, id and workspace."""
+    if value is None or value == "":
+        setattr(row, column, None)
+        return
+    table = row.__tablename__  # type: ignore[attr-defined]
+    setattr(row, column, encrypt_field(session, row.workspace_id, table, column, row.id, value))  # type: ignore[attr-defined]
+
+
+def unseal(session: Session, row: object, column: str) -> str | None:
+    blob = getattr(row, column)
+    if blob is None:
+        return None
+    table = row.__tablename__  # type: ignore[attr-defined]
+    return decrypt_field(session, row.workspace_id, table, column, row.id, blob)  # type: ignore[attr-defined]
+
+
+def key_id_of(blob: bytes) -> uuid.UUID:
+    return uuid.UUID(bytes=bytes(blob[1:17]))
+
+
+def verify_kek(session: Session) -> None:
+    """Fail at start-up, clearly, when PAZPAZ_KEK can't open the stored data keys."""
+    row = session.exec(select(WorkspaceKey).limit(1)).first()
+    if row is not None:
+        _unwrap(get_settings().kek, row.workspace_id, row.id, row.wrapped_key)

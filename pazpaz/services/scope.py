@@ -61,6 +61,10 @@ def system_session() -> Iterator[Session]:
         yield session
 
 
+def scoped_models() -> list[type]:
+    return [cls for cls in WorkspaceScoped.__subclasses__() if hasattr(cls, "__table__")]
+
+
 def _touches_scoped(state: ORMExecuteState) -> bool:
     return any(issubclass(mapper.class_, WorkspaceScoped) for mapper in state.all_mappers)
 
@@ -77,13 +81,12 @@ def _scope_statement(state: ORMExecuteState) -> None:
         if _touches_scoped(state):
             raise ScopeViolation("A query on a workspace table ran without a workspace context.")
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            WorkspaceScoped,
-            lambda cls: cls.workspace_id == workspace_id,
-            include_aliases=True,
-        )
-    )
+    # One criterion per scoped table (criteria for tables absent from the statement are
+    # ignored), so joins and subqueries on scoped tables are filtered too.
+    state.statement = state.statement.options(*(
+        with_loader_criteria(model, lambda cls: cls.workspace_id == workspace_id, include_aliases=True)
+        for model in scoped_models()
+    ))
 
 
 @event.listens_for(Session, "before_flush")

@@ -1,0 +1,35 @@
+"""Maintenance commands: `python -m pazpaz.cli rotate-keys [--batch-size N]`.
+
+Uses the same settings as the app (DATABASE_URL, PAZPAZ_KEK or data/secrets.json); safe
+to run while the app is up, and to run again after an interruption.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pazpaz.services.key_rotation import rotate_all
+from pazpaz.settings import SettingsError, get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pazpaz.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    rotate = commands.add_parser("rotate-keys", help="new data key per workspace; re-encrypt every value")
+    rotate.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args(argv)
+    try:
+        get_settings()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "rotate-keys":
+        report = rotate_all(args.batch_size, progress=lambda line: print(line, flush=True))
+        print(f"Rotated {report.workspaces} workspace(s): {report.values} values re-encrypted, "
+              f"{report.keys_retired} old key(s) retired.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Build workspaces, users and actors directly through the services (no UI)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pazpaz.models import Workspace
+from pazpaz.services import auth
+from pazpaz.services.audit import RequestContext
+from pazpaz.services.scope import Actor, system_session
+
+CTX = RequestContext(ip="192.0.2.10", user_agent="pytest")
+
+
+def make_workspace(name: str = "Practice", owner_name: str = "Owner", time_zone: str = "Europe/Berlin") -> Actor:
+    with system_session() as session:
+        workspace = Workspace(name=name, time_zone=time_zone)
+        session.add(workspace)
+        session.flush()
+        owner = auth.create_user(session, workspace.id, f"owner-{uuid.uuid4().hex[:8]}@example.com", owner_name, "owner")
+        return Actor(workspace_id=workspace.id, user_id=owner.id, role="owner", context=CTX)
+
+
+def make_assistant(owner: Actor, name: str = "Assistant") -> Actor:
+    with system_session() as session:
+        user = auth.create_user(session, owner.workspace_id, f"asst-{uuid.uuid4().hex[:8]}@example.com", name,
+                                "assistant")
+        return Actor(workspace_id=owner.workspace_id, user_id=user.id, role="assistant", context=CTX)
