@@ -1,0 +1,187 @@
+"""Workspace isolation: every scoped table is in this suite, and every service that
+takes an id answers "not found" to another workspace and changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, inspect, text
+from sqlmodel import SQLModel, select
+
+import pazpaz.models as m
+from pazpaz.db import get_engine
+from pazpaz.services import audit_log, clients, team
+from pazpaz.services.clients import ClientInput, ListQuery
+from pazpaz.services.errors import NotFound
+from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
+from tests.support.factories import make_assistant, make_workspace
+
+# Every table with a workspace_id column must be listed here, with the model that maps it.
+ISOLATED_TABLES: dict[str, type[SQLModel]] = {
+    "users": m.User, "workspace_keys": m.WorkspaceKey, "magic_link_tokens": m.MagicLinkToken,
+    "auth_sessions": m.AuthSession, "audit_events": m.AuditEvent, "clients": m.Client,
+    "services": m.Service, "locations": m.Location, "appointments": m.Appointment,
+    "soap_notes": m.SoapNote, "soap_note_versions": m.SoapNoteVersion, "plans_of_care": m.PlanOfCare,
+    "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment,
+}
+
+
+def test_every_workspace_table_is_in_the_isolation_suite(app_env):
+    inspector = inspect(get_engine())
+    with_workspace = {
+        table for table in inspector.get_table_names()
+        if any(c["name"] == "workspace_id" for c in inspector.get_columns(table))
+    }
+    assert with_workspace == set(ISOLATED_TABLES), "a table with workspace_id is missing from this suite"
+    assert {model.__tablename__ for model in scoped_models()} == with_workspace
+
+
+def test_workspace_id_leads_a_composite_or_own_index(app_env):
+    inspector = inspect(get_engine())
+    for table in ISOLATED_TABLES:
+        leading = {tuple(ix["column_names"])[0] for ix in inspector.get_indexes(table)}
+        assert "workspace_id" in leading, f"{table} has no index starting with workspace_id"
+
+
+def seed_everything(actor) -> dict[str, uuid.UUID]:
+    """One row in every scoped table, owned by actor's workspace."""
+    from pazpaz.services import auth, crypto
+
+    ids: dict[str, uuid.UUID] = {}
+    client_id = clients.create_client(actor, ClientInput(first_name="Seed", last_name="Client",
+                                                         intake_notes="seed notes"))
+    ids["clients"] = client_id
+    now = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+    with workspace_session(actor) as session:
+        ws = actor.workspace_id
+        service = m.Service(workspace_id=ws, name="Massage 60", default_duration_minutes=60)
+        location = m.Location(workspace_id=ws, name="Clinic", kind="clinic")
+        session.add_all([service, location])
+        session.flush()
+        appointment = m.Appointment(workspace_id=ws, client_id=client_id, service_id=service.id,
+                                    location_id=location.id, starts_at=now, ends_at=now + timedelta(hours=1))
+        session.add(appointment)
+        session.flush()
+        note = m.SoapNote(workspace_id=ws, client_id=client_id, appointment_id=appointment.id,
+                          session_date=date(2026, 11, 2))
+        session.add(note)
+        session.flush()
+        crypto.seal(session, note, "subjective_enc", "seed subjective")
+        version = m.SoapNoteVersion(workspace_id=ws, note_id=note.id, version_number=1, content_hash="0" * 64,
+                                    created_by=actor.user_id)
+        plan = m.PlanOfCare(workspace_id=ws, client_id=client_id)
+        session.add_all([version, plan])
+        session.flush()
+        goal = m.Goal(id=uuid.uuid4(), workspace_id=ws, plan_id=plan.id, text_enc=b"")
+        crypto.seal(session, goal, "text_enc", "walk 5 km")
+        session.add(goal)
+        session.flush()
+        milestone = m.Milestone(id=uuid.uuid4(), workspace_id=ws, goal_id=goal.id, text_enc=b"")
+        crypto.seal(session, milestone, "text_enc", "walk 1 km")
+        attachment = m.Attachment(id=uuid.uuid4(), workspace_id=ws, client_id=client_id, file_name_enc=b"",
+                                  content_type="image/jpeg", s3_key=f"workspaces/{ws}/{uuid.uuid4()}")
+        crypto.seal(session, attachment, "file_name_enc", "back.jpg")
+        session.add_all([milestone, attachment])
+        user = session.exec(select(m.User).where(m.User.id == actor.user_id)).one()
+        auth.issue_link(session, user, "seed@example.com", "signin", "/", actor.context, now)
+        auth._open_session(session, user, now)
+        ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
+                   soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
+                   attachments=attachment.id)
+    return ids
+
+
+def row_counts() -> dict[str, int]:
+    with system_session() as session:
+        return {t: session.exec(select(func.count()).select_from(model)).one() for t, model in ISOLATED_TABLES.items()}
+
+
+def table_hash() -> str:
+    with get_engine().connect() as connection:
+        parts = [str(connection.execute(text(f"SELECT md5(coalesce(string_agg(t::text, '' ORDER BY t::text), '')) "
+                                             f"FROM {table} t")).scalar()) for table in ISOLATED_TABLES]
+    return "".join(parts)
+
+
+def test_a_scoped_session_sees_only_its_own_rows_in_every_table(app_env):
+    a, b = make_workspace("A"), make_workspace("B")
+    seed_everything(a)
+    seed_everything(b)
+    for table, model in ISOLATED_TABLES.items():
+        with workspace_session(b) as session:
+            rows = session.exec(select(model)).all()
+            assert rows, f"{table}: B should see its own rows"
+            assert {r.workspace_id for r in rows} == {b.workspace_id}, f"{table} leaked across workspaces"
+
+
+def test_lookups_by_id_of_another_workspace_find_nothing(app_env):
+    a, b = make_workspace("A"), make_workspace("B")
+    ids = seed_everything(a)
+    for table, row_id in ids.items():
+        model = ISOLATED_TABLES[table]
+        with workspace_session(b) as session:
+            assert session.exec(select(model).where(model.id == row_id)).first() is None, table
+            assert session.get(model, row_id) is None, table
+
+
+def test_queries_without_a_workspace_context_raise(app_env):
+    from pazpaz.db import transaction
+
+    for table, model in ISOLATED_TABLES.items():
+        with pytest.raises(ScopeViolation):
+            with transaction() as session:
+                session.exec(select(model)).all()
+
+
+def test_writes_into_another_workspace_are_refused(app_env):
+    a, b = make_workspace("A"), make_workspace("B")
+    with pytest.raises(ScopeViolation):
+        with workspace_session(b) as session:
+            session.add(m.Service(workspace_id=a.workspace_id, name="Sneaky"))
+    before = row_counts()
+    with pytest.raises(ScopeViolation):
+        with workspace_session(b) as session:
+            session.add(m.Location(workspace_id=a.workspace_id, name="Sneaky", kind="home"))
+    assert row_counts() == before
+
+
+def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Callable]:
+    client_id = a_ids["clients"]
+    return {
+        "clients.get_client": lambda actor: clients.get_client(actor, client_id),
+        "clients.update_client": lambda actor: clients.update_client(actor, client_id,
+                                                                     ClientInput(first_name="Hijacked")),
+        "clients.set_archived": lambda actor: clients.set_archived(actor, client_id, True),
+        "clients.set_restored": lambda actor: clients.set_archived(actor, client_id, False),
+        "team.deactivate": lambda actor: team.deactivate(actor, a_user),
+        "team.reactivate": lambda actor: team.reactivate(actor, a_user),
+    }
+
+
+@pytest.mark.parametrize("call", list(_idor_calls({"clients": uuid.uuid4()}, uuid.uuid4())))
+def test_services_answer_not_found_to_another_workspace(app_env, call):
+    a, b = make_workspace("A"), make_workspace("B")
+    a_ids = seed_everything(a)
+    assistant_a = make_assistant(a)
+    before_counts, before_hash = row_counts(), table_hash()
+    with pytest.raises(NotFound):
+        _idor_calls(a_ids, assistant_a.user_id)[call](b)
+    assert row_counts() == before_counts
+    assert table_hash() == before_hash, "a refused call changed a row"
+
+
+def test_lists_never_include_another_workspace(app_env):
+    a, b = make_workspace("A"), make_workspace("B")
+    seed_everything(a)
+    assert clients.list_clients(b, ListQuery()).total == 0
+    assert all(member.id != a.user_id for member in team.list_members(b))
+    with system_session() as session:
+        b_events = session.exec(select(func.count()).select_from(m.AuditEvent).where(
+            m.AuditEvent.workspace_id == b.workspace_id)).one()
+        a_events = session.exec(select(func.count()).select_from(m.AuditEvent).where(
+            m.AuditEvent.workspace_id == a.workspace_id)).one()
+    assert a_events > 0
+    assert audit_log.list_events(b, audit_log.AuditFilter()).total == b_events
