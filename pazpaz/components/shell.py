@@ -9,11 +9,16 @@ from pazpaz.state.session import SessionState
 NAV = (("Home", "/"), ("Calendar", "/calendar"), ("Clients", "/clients"), ("Settings", "/settings"))
 
 
+def _nav_link(label: str, href: str) -> rx.Component:
+    return rx.link(label, href=href, size="3", weight="medium", padding="6px 10px", border_radius="6px",
+                   _hover={"background": "var(--gray-4)"})
+
+
 def _nav() -> rx.Component:
     return rx.el.nav(
         rx.flex(
-            *[rx.link(label, href=href, size="3", weight="medium", padding="6px 10px",
-                      border_radius="6px", _hover={"background": "var(--gray-4)"}) for label, href in NAV],
+            *[_nav_link(label, href) for label, href in NAV],
+            rx.cond(SessionState.is_owner, _nav_link("Audit log", "/audit")),
             wrap="wrap",
             gap="1",
         ),

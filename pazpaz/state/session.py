@@ -8,7 +8,7 @@ from http.cookies import CookieError, SimpleCookie
 import reflex as rx
 
 from pazpaz.api.auth import signin_redirect
-from pazpaz.services.scope import system_session
+from pazpaz.services.scope import Actor, system_session
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
 from pazpaz.settings import get_settings
@@ -61,6 +61,14 @@ class SessionState(rx.State):
         self.signed_in = True
         return identity
 
+    async def actor(self) -> Actor | None:
+        """The acting user for a data handler, re-derived from the cookie every time."""
+        identity = await self.current_identity()
+        if identity is None:
+            return None
+        return Actor(workspace_id=identity.workspace_id, user_id=identity.user_id, role=identity.role,
+                     context=self.request_context())
+
     def _forget(self) -> None:
         self._user_id = ""
         self._workspace_id = ""
@@ -68,6 +76,10 @@ class SessionState(rx.State):
         self.workspace_name = ""
         self.role = ""
         self.signed_in = False
+
+    @rx.var
+    def is_owner(self) -> bool:
+        return self.role == "owner"
 
     @rx.event
     async def require_signed_in(self):

@@ -40,3 +40,24 @@ def open_link_and_continue(page: Page, link: str) -> None:
 
 def no_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def signed_in_owner(page: Page, sink, practice: str = "Practice", name: str = "Dana Levi") -> str:
+    email = unique_email("owner")
+    open_link_and_continue(page, sign_up(page, sink, email, practice=practice, name=name))
+    expect(page.get_by_text("Welcome,")).to_be_visible()
+    return email
+
+
+def create_client(page: Page, first: str, last: str, phone: str = "", email: str = "") -> str:
+    """Fill the new-client form; returns the new client's URL."""
+    page.goto("/clients/new")
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    if phone:
+        page.get_by_label("Phone").fill(phone)
+    if email:
+        page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Create client").click()
+    expect(page.locator("#client-name")).to_have_text(f"{first} {last}")
+    return page.url

@@ -1,0 +1,85 @@
+"""/settings: the practice and its team."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pazpaz.components.forms import banner, labelled_input
+from pazpaz.components.shell import shell
+from pazpaz.state.session import SessionState
+from pazpaz.state.team import TeamState
+
+
+def _member(member: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.text(member["name"], weight="bold", overflow_wrap="anywhere"),
+                rx.text(member["email"], size="2", color="var(--gray-11)", overflow_wrap="anywhere"),
+                spacing="0", min_width="0",
+            ),
+            rx.spacer(),
+            rx.badge(member["role"]),
+            rx.cond(member["active"] == "yes", rx.fragment(), rx.badge("Deactivated", color_scheme="red")),
+            rx.cond(
+                member["is_me"] == "yes",
+                rx.fragment(),
+                rx.cond(
+                    member["active"] == "yes",
+                    rx.button("Deactivate", size="1", variant="soft", color_scheme="red",
+                              on_click=TeamState.set_active(member["id"], False)),
+                    rx.button("Reactivate", size="1", variant="soft",
+                              on_click=TeamState.set_active(member["id"], True)),
+                ),
+            ),
+            gap="2", align="center", wrap="wrap",
+        ),
+        width="100%",
+    )
+
+
+def _invite_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("Invite an assistant", size="3"),
+            rx.text("Assistants see clients' contact details and (later) the schedule, never clinical notes.",
+                    size="2", color="var(--gray-11)"),
+            rx.flex(
+                rx.box(labelled_input("Assistant's name", "invite_name",
+                                      error=TeamState.field_errors.get("name", "")), flex="1 1 200px"),
+                rx.box(labelled_input("Assistant's email", "invite_email", input_type="email",
+                                      error=TeamState.field_errors.get("email", "")), flex="1 1 200px"),
+                gap="3", wrap="wrap", width="100%",
+            ),
+            rx.button("Send invitation", type="submit", disabled=~TeamState.is_hydrated),
+            spacing="3", width="100%",
+        ),
+        on_submit=TeamState.invite,
+        key=TeamState.invite_key,
+        width="100%",
+    )
+
+
+def settings_page() -> rx.Component:
+    return shell(
+        "Settings",
+        rx.vstack(
+            rx.card(
+                rx.heading("Practice", size="3"),
+                rx.text("Name: ", SessionState.workspace_name),
+                width="100%",
+            ),
+            banner(TeamState.error),
+            rx.cond(
+                TeamState.can_manage,
+                rx.vstack(
+                    rx.heading("Team", size="4"),
+                    rx.foreach(TeamState.members, _member),
+                    rx.card(_invite_form(), width="100%"),
+                    spacing="3", width="100%",
+                ),
+                rx.text("Only the practice owner manages the team.", color="var(--gray-11)"),
+            ),
+            spacing="4", width="100%",
+        ),
+    )
