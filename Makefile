@@ -5,7 +5,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_CHECK_LATEST_VERSION := 0
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test test-unit test-integration test-e2e bench lint
+.PHONY: setup run test test-unit test-e2e rotate-keys
 
 setup:
 	@scripts/setup.sh
@@ -24,3 +24,8 @@ test-unit: setup
 test-e2e:
 	@scripts/setup.sh --browser
 	@$(PY) -m pytest tests/e2e -q
+
+# New data key for every workspace; re-encrypts every value in batches. Safe while the
+# app runs and safe to re-run after an interruption.
+rotate-keys: setup
+	@$(PY) -m pazpaz.cli rotate-keys

@@ -7,6 +7,7 @@ to run while the app is up, and to run again after an interruption.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from pazpaz.services.key_rotation import rotate_all
@@ -20,10 +21,28 @@ def main(argv: list[str] | None = None) -> int:
     rotate.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args(argv)
     try:
-        get_settings()
+        settings = get_settings()
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
+    if settings.database_url is None:
+        # The embedded server: attach to it if `make run` has it up, else start it briefly.
+        from pazpaz.infra import postgres
+
+        pg_dir = settings.data_dir / "postgres"
+        was_running = (pg_dir / "postmaster.pid").exists()
+        pg = postgres.start(pg_dir)
+        os.environ["DATABASE_URL"] = pg.url()
+        get_settings.cache_clear()
+        try:
+            return _run(args)
+        finally:
+            if not was_running:
+                pg.stop()
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "rotate-keys":
         report = rotate_all(args.batch_size, progress=lambda line: print(line, flush=True))
         print(f"Rotated {report.workspaces} workspace(s): {report.values} values re-encrypted, "

@@ -166,3 +166,13 @@ def test_lost_secrets_file_is_detected_at_start(app_env, monkeypatch, tmp_path):
     crypto._DATA_KEYS.clear()
     with pytest.raises(DecryptionError, match="PAZPAZ_KEK"):
         verify_keys(app_env)
+
+
+def test_rotate_keys_command(app_env, capsys):
+    from pazpaz import cli
+
+    owner = make_workspace()
+    client_id = canary_client(owner)
+    assert cli.main(["rotate-keys", "--batch-size", "2"]) == 0
+    assert "Rotated 1 workspace(s)" in capsys.readouterr().out
+    assert clients.get_client(owner, client_id).first_name == f"{CANARY}first"
