@@ -19,6 +19,8 @@ class Appointment(SQLModel, WorkspaceScoped, table=True):
     __tablename__ = "appointments"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ck_appointments_time_order"),
+        # Bounded length keeps conflict searches to a short index range.
+        CheckConstraint("ends_at - starts_at <= interval '12 hours'", name="ck_appointments_max_length"),
         CheckConstraint(
             "status IN ('scheduled', 'confirmed', 'attended', 'cancelled', 'no_show')",
             name="ck_appointments_status",

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel, select
 
 import pazpaz.models as m
 from pazpaz.db import get_engine
-from pazpaz.services import audit_log, clients, team
+from pazpaz.services import appointments, audit_log, catalog, clients, team
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
@@ -158,10 +158,23 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "clients.set_restored": lambda actor: clients.set_archived(actor, client_id, False),
         "team.deactivate": lambda actor: team.deactivate(actor, a_user),
         "team.reactivate": lambda actor: team.reactivate(actor, a_user),
+        "catalog.save_service": lambda actor: catalog.save_service(
+            actor, catalog.ServiceInput("X", "30"), a_ids["services"]),
+        "catalog.set_service_active": lambda actor: catalog.set_service_active(actor, a_ids["services"], False),
+        "catalog.save_location": lambda actor: catalog.save_location(
+            actor, catalog.LocationInput("X", "online"), a_ids["locations"]),
+        "catalog.set_location_active": lambda actor: catalog.set_location_active(actor, a_ids["locations"], False),
+        "appointments.get_appointment": lambda actor: appointments.get_appointment(actor, a_ids["appointments"]),
+        "appointments.update_appointment": lambda actor: appointments.update_appointment(
+            actor, a_ids["appointments"], appointments.AppointmentInput(str(client_id), "2026-11-03T09:00",
+                                                                        "2026-11-03T10:00")),
+        "appointments.move_appointment": lambda actor: appointments.move_appointment(
+            actor, a_ids["appointments"], "2026-11-03T09:00", "2026-11-03T10:00"),
+        "appointments.set_status": lambda actor: appointments.set_status(actor, a_ids["appointments"], "cancelled"),
     }
 
 
-@pytest.mark.parametrize("call", list(_idor_calls({"clients": uuid.uuid4()}, uuid.uuid4())))
+@pytest.mark.parametrize("call", list(_idor_calls({t: uuid.uuid4() for t in ISOLATED_TABLES}, uuid.uuid4())))
 def test_services_answer_not_found_to_another_workspace(app_env, call):
     a, b = make_workspace("A"), make_workspace("B")
     a_ids = seed_everything(a)
@@ -185,3 +198,7 @@ def test_lists_never_include_another_workspace(app_env):
             m.AuditEvent.workspace_id == a.workspace_id)).one()
     assert a_events > 0
     assert audit_log.list_events(b, audit_log.AuditFilter()).total == b_events
+    assert catalog.list_services(b) == [] and catalog.list_locations(b) == []
+    assert appointments.schedule(b, date(2026, 11, 1), days=7) == []
+    assert appointments.check_times(b, "2026-11-02T09:00", "2026-11-02T12:00") == []
+    assert len(appointments.check_times(a, "2026-11-02T09:00", "2026-11-02T12:00")) == 1

@@ -1,0 +1,390 @@
+"""Appointments: book (once or weekly), edit, move, change status, read the schedule.
+
+Times arrive as local wall-clock strings from the browser's date-time inputs, are stored
+in UTC and shown in the workspace's time zone. Every booking and move goes through
+conflicts.find_conflicts; overriding a conflict is explicit and audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists
+from sqlmodel import Session, select
+
+from pazpaz.models import Appointment, Client, Location, Service, SoapNote, Workspace
+from pazpaz.models.base import utcnow
+from pazpaz.services import audit, crypto
+from pazpaz.services.conflicts import MAX_DURATION, Conflict, find_conflicts
+from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.services.recurrence import Recurrence, expand, local_wall_time, place
+from pazpaz.services.scope import Actor, workspace_session
+
+SCOPES = ("this", "following", "all")
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "scheduled": frozenset({"confirmed", "attended", "cancelled", "no_show"}),
+    "confirmed": frozenset({"scheduled", "attended", "cancelled", "no_show"}),
+    # Corrections a therapist needs; refused once a finalized note exists (see _check_transition).
+    "attended": frozenset({"scheduled", "confirmed", "no_show"}),
+    "no_show": frozenset({"scheduled", "confirmed", "attended"}),
+    "cancelled": frozenset({"scheduled", "confirmed"}),
+}
+STATUS_LABELS = {"scheduled": "Scheduled", "confirmed": "Confirmed", "attended": "Attended",
+                 "cancelled": "Cancelled", "no_show": "No-show"}
+
+
+class ConflictsFound(ServiceError):
+    """The booking overlaps others; the caller may retry with override=True."""
+
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        super().__init__(f"This time overlaps {len(conflicts)} other appointment(s).")
+        self.conflicts = conflicts
+
+
+@dataclass(frozen=True)
+class AppointmentInput:
+    client_id: str
+    start: str  # "YYYY-MM-DDTHH:MM", workspace-local
+    end: str = ""  # empty: start + duration
+    duration_minutes: str = ""  # empty: the service's default
+    service_id: str = ""
+    location_id: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: uuid.UUID
+    client_id: uuid.UUID
+    client_name: str
+    starts_at: datetime  # workspace-local, aware
+    ends_at: datetime
+    status: str
+    service_id: uuid.UUID | None
+    service_name: str
+    location_id: uuid.UUID | None
+    location_name: str
+    location_kind: str
+    where: str  # address or video link; a home visit without one uses the client's address
+    series_id: uuid.UUID | None
+    notes: str | None = None
+
+
+@dataclass
+class Resolved:
+    client: Client
+    start: datetime
+    end: datetime
+    service: Service | None
+    location: Location | None
+    notes: str
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def workspace_zone(session: Session, workspace_id: uuid.UUID) -> ZoneInfo:
+    return ZoneInfo(session.get(Workspace, workspace_id).time_zone)
+
+
+def parse_local(value: str, zone: ZoneInfo) -> datetime | None:
+    try:
+        wall = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if wall.tzinfo is not None:
+        return wall.astimezone(timezone.utc)
+    return place(wall, zone)
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _resolve(session: Session, data: AppointmentInput, zone: ZoneInfo) -> Resolved:
+    errors: dict[str, str] = {}
+    client = None
+    client_id = _uuid(data.client_id)
+    if client_id is not None:
+        client = session.exec(select(Client).where(Client.id == client_id)).first()
+    if client is None:
+        errors["client_id"] = "Choose a client."
+    service = location = None
+    if data.service_id:
+        service_id = _uuid(data.service_id)
+        service = session.exec(select(Service).where(Service.id == service_id)).first() if service_id else None
+        if service is None:
+            errors["service_id"] = "Choose a service from the list."
+    if data.location_id:
+        location_id = _uuid(data.location_id)
+        location = session.exec(select(Location).where(Location.id == location_id)).first() if location_id else None
+        if location is None:
+            errors["location_id"] = "Choose a location from the list."
+    start = parse_local(data.start, zone) if data.start else None
+    if start is None:
+        errors["start"] = "Enter the start date and time."
+    end = None
+    if data.end:
+        end = parse_local(data.end, zone)
+        if end is None:
+            errors["end"] = "Enter the end date and time."
+    elif start is not None:
+        minutes = None
+        if data.duration_minutes:
+            try:
+                minutes = int(data.duration_minutes)
+            except ValueError:
+                errors["duration_minutes"] = "Enter the duration in minutes."
+        elif service is not None:
+            minutes = service.default_duration_minutes
+        if minutes is None and "duration_minutes" not in errors:
+            errors["end"] = "Enter an end time or choose a service with a default duration."
+        elif minutes is not None:
+            end = start + timedelta(minutes=minutes)
+    if start and end:
+        if end <= start:
+            errors["end"] = "The end must be after the start."
+        elif end - start > MAX_DURATION:
+            errors["end"] = "An appointment can last at most 12 hours."
+    if len(data.notes) > 5000:
+        errors["notes"] = "Keep the notes under 5,000 characters."
+    if errors:
+        raise ValidationFailed(errors)
+    return Resolved(client, start, end, service, location, data.notes.strip())
+
+
+def _audit_override(session: Session, actor: Actor, appointment_id: uuid.UUID, conflicts: list[Conflict]) -> None:
+    audit.record(session, "appointment.conflict_override", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                 entity_type="appointment", entity_id=appointment_id, context=actor.context,
+                 details={"conflicting": [str(c.appointment_id) for c in conflicts]})
+
+
+def check_times(actor: Actor, start: str, end: str = "", duration_minutes: str = "", service_id: str = "",
+                exclude_id: uuid.UUID | None = None) -> list[Conflict]:
+    """Live check while the therapist picks a time: conflicts for a single slot."""
+    with workspace_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        start_at = parse_local(start, zone)
+        if start_at is None:
+            return []
+        end_at = parse_local(end, zone) if end else None
+        if end_at is None:
+            minutes = int(duration_minutes) if duration_minutes.isdigit() else None
+            if minutes is None and _uuid(service_id):
+                service = session.exec(select(Service).where(Service.id == _uuid(service_id))).first()
+                minutes = service.default_duration_minutes if service else None
+            if minutes is None:
+                return []
+            end_at = start_at + timedelta(minutes=minutes)
+        if end_at <= start_at:
+            return []
+        return find_conflicts(session, start_at, end_at, [exclude_id] if exclude_id else [])
+
+
+def create_appointment(actor: Actor, data: AppointmentInput, recurrence: Recurrence | None = None,
+                       override: bool = False) -> list[uuid.UUID]:
+    """Book one appointment, or a weekly series; all occurrences or none are saved."""
+    with workspace_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        resolved = _resolve(session, data, zone)
+        slots = ([(resolved.start, resolved.end)] if recurrence is None
+                 else expand(resolved.start, resolved.end - resolved.start, recurrence, zone))
+        conflicts = {slot: find_conflicts(session, *slot) for slot in slots}
+        # Occurrences of the same new series can't overlap each other (weekly, <= 12 h).
+        found = [c for cs in conflicts.values() for c in cs]
+        if found and not override:
+            raise ConflictsFound(found)
+        series_id = uuid.uuid4() if recurrence is not None else None
+        ids = []
+        for slot in slots:
+            row = Appointment(id=uuid.uuid4(), workspace_id=actor.workspace_id, client_id=resolved.client.id,
+                              service_id=resolved.service.id if resolved.service else None,
+                              location_id=resolved.location.id if resolved.location else None,
+                              starts_at=slot[0], ends_at=slot[1], status="scheduled", series_id=series_id)
+            crypto.seal(session, row, "notes_enc", resolved.notes or None)
+            session.add(row)
+            ids.append(row.id)
+            audit.record(session, "appointment.created", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                         entity_type="appointment", entity_id=row.id, context=actor.context,
+                         details={"series": bool(series_id)})
+            if conflicts[slot]:
+                _audit_override(session, actor, row.id, conflicts[slot])
+        return ids
+
+
+def _get(session: Session, appointment_id: uuid.UUID) -> Appointment:
+    row = session.exec(select(Appointment).where(Appointment.id == appointment_id)).first()
+    if row is None:
+        raise NotFound("Appointment not found.")
+    return row
+
+
+def _targets(session: Session, row: Appointment, scope: str) -> list[Appointment]:
+    if scope not in SCOPES:
+        raise ValidationFailed({"scope": "Choose this appointment, this and following, or all."})
+    if scope == "this" or row.series_id is None:
+        return [row]
+    statement = select(Appointment).where(Appointment.series_id == row.series_id)
+    if scope == "following":
+        statement = statement.where(Appointment.starts_at >= row.starts_at)
+    return list(session.exec(statement.order_by(Appointment.starts_at)).all())
+
+
+def update_appointment(actor: Actor, appointment_id: uuid.UUID, data: AppointmentInput, scope: str = "this",
+                       override: bool = False) -> list[uuid.UUID]:
+    """Edit or move. For a series, the wall-clock shift and new length apply to each target."""
+    with workspace_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        row = _get(session, appointment_id)
+        resolved = _resolve(session, data, zone)
+        targets = _targets(session, row, scope)
+        shift = local_wall_time(resolved.start, zone) - local_wall_time(row.starts_at, zone)
+        duration = resolved.end - resolved.start
+        planned = []
+        for target in targets:
+            start = place(local_wall_time(target.starts_at, zone) + shift, zone)
+            planned.append((target, start, start + duration))
+        excluded = [t.id for t in targets]
+        conflicts = {t.id: find_conflicts(session, s, e, excluded) for t, s, e in planned
+                     if t.status in ("scheduled", "confirmed", "attended")}
+        found = [c for cs in conflicts.values() for c in cs]
+        if found and not override:
+            raise ConflictsFound(found)
+        for target, start, end in planned:
+            target.client_id = resolved.client.id
+            target.service_id = resolved.service.id if resolved.service else None
+            target.location_id = resolved.location.id if resolved.location else None
+            target.starts_at, target.ends_at, target.updated_at = start, end, utcnow()
+            crypto.seal(session, target, "notes_enc", resolved.notes or None)
+            audit.record(session, "appointment.updated", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                         entity_type="appointment", entity_id=target.id, context=actor.context,
+                         details={"scope": scope})
+            if conflicts.get(target.id):
+                _audit_override(session, actor, target.id, conflicts[target.id])
+        return excluded
+
+
+def move_appointment(actor: Actor, appointment_id: uuid.UUID, new_start: str, new_end: str,
+                     override: bool = False) -> None:
+    """Drag and drop on the calendar: same appointment, new times, same conflict rules."""
+    view = get_appointment(actor, appointment_id, audit_read=False)
+    update_appointment(actor, appointment_id, AppointmentInput(
+        client_id=str(view.client_id), start=new_start, end=new_end,
+        service_id=str(view.service_id or ""), location_id=str(view.location_id or ""), notes=view.notes or "",
+    ), override=override)
+
+
+def _has_final_note(session: Session, appointment_id: uuid.UUID) -> bool:
+    return session.exec(select(exists().where(SoapNote.appointment_id == appointment_id,
+                                              SoapNote.status == "finalized"))).one()
+
+
+def set_status(actor: Actor, appointment_id: uuid.UUID, status: str, scope: str = "this",
+               override: bool = False) -> list[uuid.UUID]:
+    if status not in TRANSITIONS:
+        raise ValidationFailed({"status": "Unknown status."})
+    with workspace_session(actor) as session:
+        row = _get(session, appointment_id)
+        targets = [t for t in _targets(session, row, scope) if t.status != status]
+        for target in targets:
+            if status not in TRANSITIONS[target.status]:
+                raise ServiceError(f"An appointment that is {STATUS_LABELS[target.status].lower()} can't be "
+                                   f"marked {STATUS_LABELS[status].lower()}.")
+            if target.status == "attended" and _has_final_note(session, target.id):
+                raise ServiceError("This appointment has a finalized session note, so it stays attended.")
+        reviving = status in ("scheduled", "confirmed", "attended")
+        excluded = [t.id for t in targets]
+        for target in targets:
+            if reviving and target.status in ("cancelled", "no_show"):
+                found = find_conflicts(session, target.starts_at, target.ends_at, excluded)
+                if found and not override:
+                    raise ConflictsFound(found)
+                if found:
+                    _audit_override(session, actor, target.id, found)
+            audit.record(session, "appointment.status_changed", workspace_id=actor.workspace_id,
+                         user_id=actor.user_id, entity_type="appointment", entity_id=target.id,
+                         context=actor.context, details={"from": target.status, "to": status, "scope": scope})
+            target.status, target.updated_at = status, utcnow()
+        return excluded
+
+
+def _where(location: Location | None, client_address: str) -> str:
+    if location is None:
+        return ""
+    if location.kind == "online":
+        return location.video_link or ""
+    if location.kind == "home":
+        return location.address or client_address
+    return location.address or ""
+
+
+def _views(session: Session, rows: list, zone: ZoneInfo, with_notes: bool = False) -> list[AppointmentView]:
+    views = []
+    for appointment, client, service, location in rows:
+        first = crypto.unseal(session, client, "first_name_enc") or ""
+        last = crypto.unseal(session, client, "last_name_enc") or ""
+        home_address = (crypto.unseal(session, client, "address_enc") or ""
+                        if location is not None and location.kind == "home" and not location.address else "")
+        views.append(AppointmentView(
+            id=appointment.id, client_id=client.id, client_name=f"{first} {last}".strip(),
+            starts_at=appointment.starts_at.astimezone(zone), ends_at=appointment.ends_at.astimezone(zone),
+            status=appointment.status, service_id=appointment.service_id,
+            service_name=service.name if service else "", location_id=appointment.location_id,
+            location_name=location.name if location else "", location_kind=location.kind if location else "",
+            where=_where(location, home_address), series_id=appointment.series_id,
+            notes=crypto.unseal(session, appointment, "notes_enc") if with_notes else None,
+        ))
+    return views
+
+
+def _joined():
+    return (
+        select(Appointment, Client, Service, Location)
+        .join(Client, Client.id == Appointment.client_id)
+        .outerjoin(Service, Service.id == Appointment.service_id)
+        .outerjoin(Location, Location.id == Appointment.location_id)
+    )
+
+
+def schedule(actor: Actor, first_day: date, days: int = 7, include_cancelled: bool = True) -> list[AppointmentView]:
+    """The calendar's read: appointments starting in [first_day, first_day + days) local time."""
+    if not 1 <= days <= 42:
+        raise ValidationFailed({"days": "Show between 1 and 42 days."})
+    with workspace_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        start = place(datetime.combine(first_day, time()), zone)
+        end = place(datetime.combine(first_day + timedelta(days=days), time()), zone)
+        statement = _joined().where(Appointment.starts_at >= start, Appointment.starts_at < end)
+        if not include_cancelled:
+            statement = statement.where(Appointment.status != "cancelled")
+        rows = session.exec(statement.order_by(Appointment.starts_at)).all()
+        views = _views(session, rows, zone)
+        audit.record(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="appointment", context=actor.context,
+                     details={"count": len(views), "days": days})
+        return views
+
+
+def get_appointment(actor: Actor, appointment_id: uuid.UUID, audit_read: bool = True) -> AppointmentView:
+    with workspace_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        rows = session.exec(_joined().where(Appointment.id == appointment_id)).all()
+        if not rows:
+            raise NotFound("Appointment not found.")
+        view = _views(session, rows, zone, with_notes=True)[0]
+        if audit_read:
+            audit.record(session, "appointment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                         entity_type="appointment", entity_id=appointment_id, context=actor.context)
+        return view
+
+
+def client_appointments(actor: Actor, client_id: uuid.UUID, limit: int = 20) -> list[AppointmentView]:
+    with workspace_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        rows = session.exec(_joined().where(Appointment.client_id == client_id)
+                            .order_by(Appointment.starts_at.desc()).limit(limit)).all()
+        return _views(session, rows, zone)

@@ -1,0 +1,201 @@
+"""The practice's catalog: services offered and the locations it works at."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlmodel import Session, select
+
+from pazpaz.models import LOCATION_KINDS, Location, Service
+from pazpaz.services import audit
+from pazpaz.services.errors import NotFound, ValidationFailed
+from pazpaz.services.scope import Actor, workspace_session
+
+URL_RE = re.compile(r"^https://\S+$")
+
+
+@dataclass(frozen=True)
+class ServiceInput:
+    name: str
+    duration_minutes: str  # as typed
+    price: str = ""  # "80" or "80.50"; empty: no price
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    id: uuid.UUID
+    name: str
+    duration_minutes: int
+    price: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class LocationInput:
+    name: str
+    kind: str
+    address: str = ""
+    video_link: str = ""
+
+
+@dataclass(frozen=True)
+class LocationView:
+    id: uuid.UUID
+    name: str
+    kind: str
+    address: str
+    video_link: str
+    active: bool
+
+
+def _service_values(data: ServiceInput) -> tuple[str, int, int | None]:
+    errors: dict[str, str] = {}
+    name = data.name.strip()
+    if not name:
+        errors["name"] = "Enter a name for the service."
+    elif len(name) > 200:
+        errors["name"] = "Keep the name under 200 characters."
+    duration = 0
+    try:
+        duration = int(str(data.duration_minutes).strip())
+        if not 5 <= duration <= 600:
+            raise ValueError
+    except ValueError:
+        errors["duration_minutes"] = "Enter a duration between 5 and 600 minutes."
+    price_cents: int | None = None
+    if str(data.price).strip():
+        try:
+            price = Decimal(str(data.price).strip())
+            if price < 0 or price > 100_000 or price.as_tuple().exponent < -2:
+                raise InvalidOperation
+            price_cents = int(price * 100)
+        except InvalidOperation:
+            errors["price"] = "Enter a price like 80 or 80.50 (or leave it empty)."
+    if errors:
+        raise ValidationFailed(errors)
+    return name, duration, price_cents
+
+
+def _service_view(row: Service) -> ServiceView:
+    price = "" if row.price_cents is None else f"{row.price_cents / 100:.2f}"
+    return ServiceView(row.id, row.name, row.default_duration_minutes, price, row.active)
+
+
+def _location_values(data: LocationInput) -> LocationInput:
+    errors: dict[str, str] = {}
+    name, kind = data.name.strip(), data.kind.strip()
+    address, video = data.address.strip(), data.video_link.strip()
+    if not name:
+        errors["name"] = "Enter a name for the location."
+    elif len(name) > 200:
+        errors["name"] = "Keep the name under 200 characters."
+    if kind not in LOCATION_KINDS:
+        errors["kind"] = "Choose clinic, home visit or online."
+    if kind == "clinic" and not address:
+        errors["address"] = "Enter the clinic's address."
+    if len(address) > 500:
+        errors["address"] = "Keep the address under 500 characters."
+    if video and (not URL_RE.match(video) or len(video) > 500):
+        errors["video_link"] = "Enter a video link starting with https://."
+    if errors:
+        raise ValidationFailed(errors)
+    return LocationInput(name, kind, address, video)
+
+
+def _location_view(row: Location) -> LocationView:
+    return LocationView(row.id, row.name, row.kind, row.address or "", row.video_link or "", row.active)
+
+
+def _owner_only(actor: Actor) -> None:
+    if not actor.is_owner:
+        raise NotFound("Not found.")
+
+
+def list_services(actor: Actor, include_inactive: bool = False) -> list[ServiceView]:
+    with workspace_session(actor) as session:
+        statement = select(Service).order_by(Service.name)
+        if not include_inactive:
+            statement = statement.where(Service.active)
+        return [_service_view(row) for row in session.exec(statement).all()]
+
+
+def _get_service(session: Session, service_id: uuid.UUID) -> Service:
+    row = session.exec(select(Service).where(Service.id == service_id)).first()
+    if row is None:
+        raise NotFound("Service not found.")
+    return row
+
+
+def save_service(actor: Actor, data: ServiceInput, service_id: uuid.UUID | None = None) -> uuid.UUID:
+    _owner_only(actor)
+    name, duration, price_cents = _service_values(data)
+    with workspace_session(actor) as session:
+        if service_id is None:
+            row = Service(workspace_id=actor.workspace_id, name=name)
+            session.add(row)
+            action = "service.created"
+        else:
+            row = _get_service(session, service_id)
+            action = "service.updated"
+        row.name, row.default_duration_minutes, row.price_cents = name, duration, price_cents
+        session.flush()
+        audit.record(session, action, workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="service", entity_id=row.id, context=actor.context)
+        return row.id
+
+
+def set_service_active(actor: Actor, service_id: uuid.UUID, active: bool) -> None:
+    _owner_only(actor)
+    with workspace_session(actor) as session:
+        row = _get_service(session, service_id)
+        row.active = active
+        audit.record(session, "service.activated" if active else "service.deactivated",
+                     workspace_id=actor.workspace_id, user_id=actor.user_id, entity_type="service",
+                     entity_id=row.id, context=actor.context)
+
+
+def list_locations(actor: Actor, include_inactive: bool = False) -> list[LocationView]:
+    with workspace_session(actor) as session:
+        statement = select(Location).order_by(Location.name)
+        if not include_inactive:
+            statement = statement.where(Location.active)
+        return [_location_view(row) for row in session.exec(statement).all()]
+
+
+def _get_location(session: Session, location_id: uuid.UUID) -> Location:
+    row = session.exec(select(Location).where(Location.id == location_id)).first()
+    if row is None:
+        raise NotFound("Location not found.")
+    return row
+
+
+def save_location(actor: Actor, data: LocationInput, location_id: uuid.UUID | None = None) -> uuid.UUID:
+    _owner_only(actor)
+    values = _location_values(data)
+    with workspace_session(actor) as session:
+        if location_id is None:
+            row = Location(workspace_id=actor.workspace_id, name=values.name, kind=values.kind)
+            session.add(row)
+            action = "location.created"
+        else:
+            row = _get_location(session, location_id)
+            action = "location.updated"
+        row.name, row.kind = values.name, values.kind
+        row.address, row.video_link = values.address or None, values.video_link or None
+        session.flush()
+        audit.record(session, action, workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="location", entity_id=row.id, context=actor.context)
+        return row.id
+
+
+def set_location_active(actor: Actor, location_id: uuid.UUID, active: bool) -> None:
+    _owner_only(actor)
+    with workspace_session(actor) as session:
+        row = _get_location(session, location_id)
+        row.active = active
+        audit.record(session, "location.activated" if active else "location.deactivated",
+                     workspace_id=actor.workspace_id, user_id=actor.user_id, entity_type="location",
+                     entity_id=row.id, context=actor.context)

@@ -1,0 +1,64 @@
+"""Conflict detection (DESIGN.md "Scheduling rules"): the one function every path that
+books or moves an appointment calls.
+
+Two appointments conflict when a.start < b.end and b.start < a.end in the same workspace,
+counting only active statuses. Back-to-back is not a conflict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from pazpaz.models import ACTIVE_STATUSES, Appointment, Client
+from pazpaz.services import crypto
+
+# Appointments are at most this long (a CHECK constraint holds it), so a conflict
+# search only scans starts within this window before the new end: an index range scan.
+MAX_DURATION = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    appointment_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    client_initials: str
+
+
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    return a_start < b_end and b_start < a_end
+
+
+def initials(first: str, last: str) -> str:
+    return "".join(part[:1].upper() + "." for part in (first, last) if part)
+
+
+def find_conflicts(
+    session: Session, start: datetime, end: datetime, exclude_ids: Iterable[uuid.UUID] = ()
+) -> list[Conflict]:
+    """Active appointments overlapping [start, end) in the session's workspace."""
+    excluded = list(exclude_ids)
+    statement = (
+        select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Client)
+        .join(Client, Client.id == Appointment.client_id)
+        .where(
+            Appointment.starts_at < end,
+            Appointment.starts_at > start - MAX_DURATION,
+            Appointment.ends_at > start,
+            Appointment.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(Appointment.starts_at)
+    )
+    if excluded:
+        statement = statement.where(Appointment.id.not_in(excluded))
+    conflicts = []
+    for appointment_id, starts_at, ends_at, client in session.exec(statement).all():
+        first = crypto.unseal(session, client, "first_name_enc") or ""
+        last = crypto.unseal(session, client, "last_name_enc") or ""
+        conflicts.append(Conflict(appointment_id, starts_at, ends_at, initials(first, last)))
+    return conflicts
