@@ -9,13 +9,16 @@ import reflex as rx
 from pazpaz import models  # noqa: F401  (tables must be imported to be registered)
 from pazpaz.api.app import build_api
 from pazpaz.pages.audit import audit_page
+from pazpaz.pages.calendar import calendar_page
 from pazpaz.pages.clients import client_detail_page, client_edit_page, client_new_page, clients_page
-from pazpaz.pages.home import home_page, section_page
+from pazpaz.pages.home import home_page
 from pazpaz.pages.settings import settings_page
 from pazpaz.pages.signin import signin_page
 from pazpaz.pages.signup import signup_page
 from pazpaz.settings import get_settings
 from pazpaz.state.audit import AuditState
+from pazpaz.state.calendar import CalendarState
+from pazpaz.state.catalog import CatalogState
 from pazpaz.state.clients import ClientListState, ClientState
 from pazpaz.state.session import SessionState
 from pazpaz.state.signin import SignInState
@@ -26,18 +29,19 @@ logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s 
 
 app = rx.App(
     api_transformer=build_api(),
+    stylesheets=["/calendar.css"],
     head_components=[rx.el.meta(name="referrer", content="same-origin")],
 )
 
 app.add_page(signin_page, route="/signin", title="Sign in · PazPaz", on_load=SignInState.load)
 app.add_page(signup_page, route="/signup", title="Create your practice · PazPaz", on_load=SignUpState.load)
 app.add_page(home_page, route="/", title="PazPaz", on_load=SessionState.require_signed_in)
-app.add_page(lambda: section_page("Calendar", "The calendar and appointments"), route="/calendar",
-             title="Calendar · PazPaz", on_load=SessionState.require_signed_in)
+app.add_page(calendar_page, route="/calendar", title="Calendar · PazPaz", on_load=CalendarState.load)
 app.add_page(clients_page, route="/clients", title="Clients · PazPaz", on_load=ClientListState.load)
 app.add_page(client_new_page, route="/clients/new", title="New client · PazPaz", on_load=ClientState.load_new)
 app.add_page(client_detail_page, route="/clients/[client_id]", title="Client · PazPaz", on_load=ClientState.load)
 app.add_page(client_edit_page, route="/clients/[client_id]/edit", title="Edit client · PazPaz",
              on_load=ClientState.load)
-app.add_page(settings_page, route="/settings", title="Settings · PazPaz", on_load=TeamState.load)
+app.add_page(settings_page, route="/settings", title="Settings · PazPaz",
+             on_load=[TeamState.load, CatalogState.load])
 app.add_page(audit_page, route="/audit", title="Audit log · PazPaz", on_load=AuditState.load)

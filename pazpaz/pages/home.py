@@ -14,8 +14,3 @@ def home_page() -> rx.Component:
         rx.text("Welcome, ", rx.text.strong(SessionState.user_name), ".", id="welcome"),
         rx.text("You are signed in to ", rx.text.strong(SessionState.workspace_name), "."),
     )
-
-
-def section_page(title: str, what: str) -> rx.Component:
-    # Honest placeholders: these sections are planned, not built.
-    return shell(title, rx.text(f"{what} are not built yet.", color="var(--gray-11)"))

@@ -270,3 +270,17 @@ def list_clients(actor: Actor, query: ListQuery) -> ClientPage:
                      entity_type="client", context=actor.context,
                      details={"count": len(items), "searched": bool(needle), "archived": query.archived})
         return ClientPage(items=items, total=total, page=page, page_size=page_size)
+
+
+def client_choices(actor: Actor) -> list[tuple[uuid.UUID, str]]:
+    """Active clients as (id, full name) for pickers, sorted by name."""
+    with workspace_session(actor) as session:
+        rows = session.exec(select(Client).where(Client.archived_at.is_(None))).all()
+        names = [
+            (row.id, f"{crypto.unseal(session, row, 'first_name_enc') or ''} "
+                     f"{crypto.unseal(session, row, 'last_name_enc') or ''}".strip())
+            for row in rows
+        ]
+        audit.record(session, "client.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="client", context=actor.context, details={"count": len(names), "picker": True})
+    return sorted(names, key=lambda pair: pair[1].lower())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import logging
 import os
 import smtplib
@@ -18,13 +19,14 @@ DEFAULT_SENDER = "PazPaz <no-reply@localhost>"
 
 
 def build_message(to: str, subject: str, text: str, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    # No quoted-printable: the sign-in link stays on one readable line, also in an .eml file.
+    message = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="pazpaz.local")
-    message.set_content(text)
+    message.set_content(text, cte="8bit" if not text.isascii() else "7bit")
     return message
 
 

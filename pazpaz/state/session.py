@@ -38,6 +38,7 @@ class SessionState(rx.State):
     user_name: str = ""
     workspace_name: str = ""
     role: str = ""
+    time_zone: str = "UTC"
     signed_in: bool = False
     _user_id: str = ""
     _workspace_id: str = ""
@@ -58,6 +59,7 @@ class SessionState(rx.State):
         self.user_name = profile.user_name
         self.workspace_name = profile.workspace_name
         self.role = profile.role
+        self.time_zone = profile.time_zone
         self.signed_in = True
         return identity
 

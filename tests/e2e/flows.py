@@ -61,3 +61,30 @@ def create_client(page: Page, first: str, last: str, phone: str = "", email: str
     page.get_by_role("button", name="Create client").click()
     expect(page.locator("#client-name")).to_have_text(f"{first} {last}")
     return page.url
+
+
+def add_service_and_location(page: Page, service: str = "Massage 60", duration: str = "60") -> None:
+    page.goto("/settings")
+    page.get_by_label("Service name").fill(service)
+    page.get_by_label("Duration (minutes)").fill(duration)
+    page.get_by_role("button", name="Add service").click()
+    expect(page.get_by_text(service, exact=True)).to_be_visible()
+    page.get_by_label("Location name").fill("Client's home")
+    page.get_by_label("Type").select_option("home")
+    page.get_by_role("button", name="Add location").click()
+    expect(page.get_by_text("Client's home", exact=True)).to_be_visible()
+
+
+def fill_booking(page: Page, client: str, start: str, end: str = "", service: str = "", location: str = "") -> None:
+    """Open the booking form from the button and fill it (start/end: YYYY-MM-DDTHH:MM)."""
+    page.get_by_role("button", name="New appointment").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Client")).to_be_visible()
+    dialog.get_by_label("Client").select_option(label=client)
+    if service:
+        dialog.get_by_label("Service").select_option(label=service)
+    if location:
+        dialog.get_by_label("Location").select_option(label=location)
+    dialog.get_by_label("Start").fill(start)
+    if end:
+        dialog.get_by_label("End (optional)").fill(end)

@@ -72,3 +72,12 @@ def test_secret_from_env_wins_over_the_file(tmp_path):
     build_settings({"PAZPAZ_DATA_DIR": str(tmp_path)})
     settings = build_settings({"PAZPAZ_DATA_DIR": str(tmp_path), "PAZPAZ_KEK": KEYS["PAZPAZ_KEK"]})
     assert settings.kek == bytes([2]) * 32
+
+
+def test_mail_keeps_the_link_on_one_plain_line():
+    from pazpaz.services.mail import build_message
+
+    link = "http://localhost:3000/auth/continue?token=" + "A" * 43
+    raw = bytes(build_message("a@example.com", "Sign in", f"Open this:\n\n{link}\n", "PazPaz <x@example.com>"))
+    assert link.encode() in raw
+    assert b"quoted-printable" not in raw

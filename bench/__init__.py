@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): a seeded large database and latency percentiles."""

@@ -1,0 +1,87 @@
+"""FullCalendar (npm, v6) wrapped as a Reflex component.
+
+Why FullCalendar: week / day / month grids with drag-and-drop on desktop and a list
+("agenda") view that reads well on a phone, keyboard accessible, maintained. It is
+rendered client-side only (NoSSR). Times are passed as workspace-local wall-clock
+strings with timeZone="UTC", so the browser's own zone never shifts them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.utils.imports import ImportVar
+
+VERSION = "6.1.20"
+PLUGINS = {
+    "@fullcalendar/daygrid": "dayGridPlugin",
+    "@fullcalendar/timegrid": "timeGridPlugin",
+    "@fullcalendar/interaction": "interactionPlugin",
+    "@fullcalendar/list": "listPlugin",
+}
+
+
+def _date_click_spec(info: rx.Var) -> list[rx.Var]:
+    return [info.to(dict)["dateStr"]]
+
+
+def _event_click_spec(info: rx.Var) -> list[rx.Var]:
+    return [info.to(dict)["event"].to(dict)["id"]]
+
+
+def _event_change_spec(info: rx.Var) -> list[rx.Var]:
+    event = info.to(dict)["event"].to(dict)
+    return [event["id"], event["startStr"], event["endStr"]]
+
+
+def _dates_set_spec(info: rx.Var) -> list[rx.Var]:
+    return [info.to(dict)["startStr"], info.to(dict)["endStr"], info.to(dict)["view"].to(dict)["type"]]
+
+
+class FullCalendar(rx.NoSSRComponent):
+    library = f"@fullcalendar/react@{VERSION}"
+    tag = "FullCalendar"
+    is_default = True
+    lib_dependencies: list[str] = [f"@fullcalendar/core@{VERSION}"] + [f"{p}@{VERSION}" for p in PLUGINS]
+
+    # FullCalendar names its callbacks without the "on" prefix Reflex uses.
+    _rename_props = {"onDateClick": "dateClick", "onEventClick": "eventClick", "onEventDrop": "eventDrop",
+                     "onEventResize": "eventResize", "onDatesSet": "datesSet"}
+
+    plugins: rx.Var[Any]
+    events: rx.Var[list[dict[str, Any]]]
+    initial_view: rx.Var[str]
+    time_zone: rx.Var[str]
+    header_toolbar: rx.Var[dict[str, str]]
+    button_text: rx.Var[dict[str, str]]
+    editable: rx.Var[bool]
+    event_duration_editable: rx.Var[bool]
+    height: rx.Var[str]
+    slot_min_time: rx.Var[str]
+    slot_max_time: rx.Var[str]
+    scroll_time: rx.Var[str]
+    first_day: rx.Var[int]
+    now_indicator: rx.Var[bool]
+    all_day_slot: rx.Var[bool]
+    nav_links: rx.Var[bool]
+    locale: rx.Var[str]
+    event_time_format: rx.Var[dict[str, Any]]
+    slot_label_format: rx.Var[dict[str, Any]]
+
+    on_date_click: rx.EventHandler[_date_click_spec]
+    on_event_click: rx.EventHandler[_event_click_spec]
+    on_event_drop: rx.EventHandler[_event_change_spec]
+    on_event_resize: rx.EventHandler[_event_change_spec]
+    on_dates_set: rx.EventHandler[_dates_set_spec]
+
+    def add_imports(self) -> dict[str, list[ImportVar]]:
+        imports = {f"{pkg}@{VERSION}": [ImportVar(tag=name, is_default=True)] for pkg, name in PLUGINS.items()}
+        return imports
+
+
+def full_calendar(**props: Any) -> rx.Component:
+    return FullCalendar.create(
+        plugins=rx.Var(f"[{', '.join(PLUGINS.values())}]"),
+        **props,
+    )

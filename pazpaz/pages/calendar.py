@@ -1,0 +1,230 @@
+"""/calendar: week (desktop default), day, month and agenda (phone default)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pazpaz.components.forms import banner, field_error
+from pazpaz.components.fullcalendar import full_calendar
+from pazpaz.components.shell import shell
+from pazpaz.state.calendar import STATUS_COLOURS, CalendarState
+
+LABEL = {"fontWeight": "500", "fontSize": "0.9rem"}
+CONTROL = {"width": "100%", "padding": "9px", "borderRadius": "6px", "border": "1px solid var(--gray-7)",
+           "background": "white", "fontSize": "1rem", "boxSizing": "border-box"}
+# Phones get the agenda list; wider screens the week grid.
+INITIAL_VIEW = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'listWeek' : 'timeGridWeek'")
+
+
+def _labelled(label: str, field: str, control: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=f"appt-{field}", style=LABEL),
+        control,
+        field_error(CalendarState.field_errors.get(field, ""), f"appt-{field}"),
+        spacing="1", width="100%", align="stretch",
+    )
+
+
+def _select(label: str, field: str, options: rx.Var, empty: str) -> rx.Component:
+    return _labelled(label, field, rx.el.select(
+        rx.el.option(empty, value=""),
+        rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
+        id=f"appt-{field}", value=CalendarState.form[field],
+        on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL,
+    ))
+
+
+def _input(label: str, field: str, input_type: str) -> rx.Component:
+    return _labelled(label, field, rx.el.input(
+        id=f"appt-{field}", type=input_type, value=CalendarState.form[field],
+        on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL,
+    ))
+
+
+def _repeat() -> rx.Component:
+    weekly = CalendarState.form["repeat"] == "weekly"
+    return rx.cond(
+        CalendarState.form["id"] == "",
+        rx.vstack(
+            _labelled("Repeat", "repeat", rx.el.select(
+                rx.el.option("Does not repeat", value="none"), rx.el.option("Weekly", value="weekly"),
+                id="appt-repeat", value=CalendarState.form["repeat"],
+                on_change=lambda v: CalendarState.set_field("repeat", v), style=CONTROL)),
+            rx.cond(weekly, rx.grid(
+                _input("Every N weeks", "interval_weeks", "number"),
+                _labelled("Ends", "ends", rx.el.select(
+                    rx.el.option("After a number of times", value="count"), rx.el.option("On a date", value="until"),
+                    id="appt-ends", value=CalendarState.form["ends"],
+                    on_change=lambda v: CalendarState.set_field("ends", v), style=CONTROL)),
+                rx.cond(CalendarState.form["ends"] == "count", _input("Times", "count", "number"),
+                        _input("Last date", "until", "date")),
+                columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%",
+            )),
+            spacing="3", width="100%",
+        ),
+        rx.cond(
+            CalendarState.form["series"] == "yes",
+            _labelled("Apply to", "scope", rx.el.select(
+                rx.el.option("This appointment", value="this"),
+                rx.el.option("This and following", value="following"),
+                rx.el.option("All in the series", value="all"),
+                id="appt-scope", value=CalendarState.form["scope"],
+                on_change=lambda v: CalendarState.set_field("scope", v), style=CONTROL)),
+        ),
+    )
+
+
+def _conflicts() -> rx.Component:
+    return rx.cond(
+        CalendarState.conflicts.length() > 0,
+        rx.callout(
+            rx.vstack(
+                rx.text("Overlaps with:", weight="bold"),
+                rx.foreach(CalendarState.conflicts, lambda c: rx.text(c["when"], " · ", c["who"], size="2")),
+                rx.button("Book anyway", color_scheme="amber", type="button", on_click=CalendarState.book_anyway),
+                spacing="1",
+            ),
+            color_scheme="amber", width="100%", id="conflict-warning", role="status",
+        ),
+    )
+
+
+def _form_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(CalendarState.form["id"] == "", "New appointment", "Edit appointment")),
+            rx.dialog.description("Times are in the practice's time zone.", size="2"),
+            rx.form(
+                rx.vstack(
+                    banner(CalendarState.error),
+                    _select("Client", "client_id", CalendarState.clients, "Choose a client"),
+                    _select("Service", "service_id", CalendarState.services, "No service"),
+                    _select("Location", "location_id", CalendarState.locations, "No location"),
+                    rx.grid(_input("Start", "start", "datetime-local"), _input("End (optional)", "end", "datetime-local"),
+                            columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
+                    _repeat(),
+                    _labelled("Notes", "notes", rx.el.textarea(
+                        id="appt-notes", value=CalendarState.form["notes"], rows=3,
+                        on_change=lambda v: CalendarState.set_field("notes", v), style=CONTROL)),
+                    _conflicts(),
+                    rx.hstack(
+                        rx.button("Save appointment", type="submit", size="3"),
+                        rx.dialog.close(rx.button("Close", variant="soft", size="3", type="button",
+                                                  on_click=CalendarState.close_form)),
+                        wrap="wrap",
+                    ),
+                    spacing="3", width="100%",
+                ),
+                on_submit=lambda _: CalendarState.save(False),
+                width="100%",
+            ),
+            max_width="560px",
+        ),
+        open=CalendarState.form_open,
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), CalendarState.close_form()),
+    )
+
+
+def _status_button(label: str, status: str, **props) -> rx.Component:
+    return rx.button(label, size="2", variant="soft", on_click=CalendarState.change_status(status, "this"), **props)
+
+
+def _detail_dialog() -> rx.Component:
+    s = CalendarState.selected
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(s["client"]),
+            rx.dialog.description(s["when"], size="2"),
+            rx.vstack(
+                banner(CalendarState.error),
+                rx.flex(rx.badge(s["status"], id="appt-status"), rx.text(s["service"], size="2"),
+                        rx.text(s["location"], size="2"), gap="2", wrap="wrap"),
+                rx.cond(s["where"] != "", rx.text(s["where"], size="2", overflow_wrap="anywhere")),
+                rx.cond(s["notes"] != "", rx.text(s["notes"], size="2", white_space="pre-wrap")),
+                rx.link("Open client", href="/clients/" + s["client_id"], size="2"),
+                rx.flex(
+                    rx.button("Edit", size="2", on_click=CalendarState.edit_selected),
+                    _status_button("Confirm", "confirmed"),
+                    _status_button("Attended", "attended", color_scheme="green"),
+                    _status_button("No-show", "no_show", color_scheme="orange"),
+                    rx.cond(
+                        s["status"] == "cancelled",
+                        _status_button("Restore", "scheduled"),
+                        rx.cond(
+                            s["series"] == "yes",
+                            rx.flex(
+                                _status_button("Cancel this", "cancelled", color_scheme="red"),
+                                rx.button("Cancel this and following", size="2", variant="soft", color_scheme="red",
+                                          on_click=CalendarState.change_status("cancelled", "following")),
+                                rx.button("Cancel all", size="2", variant="soft", color_scheme="red",
+                                          on_click=CalendarState.change_status("cancelled", "all")),
+                                gap="2", wrap="wrap",
+                            ),
+                            _status_button("Cancel appointment", "cancelled", color_scheme="red"),
+                        ),
+                    ),
+                    gap="2", wrap="wrap",
+                ),
+                rx.dialog.close(rx.button("Close", variant="outline", size="2", on_click=CalendarState.close_detail)),
+                spacing="3", width="100%",
+            ),
+            max_width="520px",
+        ),
+        open=CalendarState.detail_open,
+        on_open_change=lambda is_open: rx.cond(is_open, rx.noop(), CalendarState.close_detail()),
+    )
+
+
+def _legend() -> rx.Component:
+    return rx.flex(
+        *[rx.hstack(rx.box(width="12px", height="12px", border_radius="3px", background=colour),
+                    rx.text(status.replace("_", "-"), size="1"), align="center", spacing="1")
+          for status, colour in STATUS_COLOURS.items()],
+        rx.text("Home visits: amber edge · Online: dashed border", size="1", color="var(--gray-11)"),
+        gap="3", wrap="wrap",
+    )
+
+
+def calendar_page() -> rx.Component:
+    return shell(
+        "Calendar",
+        rx.vstack(
+            rx.flex(rx.button("New appointment", size="3", on_click=CalendarState.new_now), gap="2"),
+            rx.cond(~CalendarState.form_open & ~CalendarState.detail_open, banner(CalendarState.error)),
+            rx.box(
+                full_calendar(
+                    events=CalendarState.events,
+                    initial_view=INITIAL_VIEW,
+                    time_zone="UTC",
+                    header_toolbar={"left": "prev,next today", "center": "title",
+                                    "right": "timeGridWeek,timeGridDay,dayGridMonth,listWeek"},
+                    button_text={"today": "Today", "week": "Week", "day": "Day", "month": "Month",
+                                 "list": "Agenda"},
+                    editable=True,
+                    event_duration_editable=True,
+                    height="auto",
+                    slot_min_time="07:00:00",
+                    slot_max_time="21:00:00",
+                    first_day=1,
+                    now_indicator=True,
+                    all_day_slot=False,
+                    nav_links=True,
+                    locale="en-GB",
+                    event_time_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
+                    slot_label_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
+                    on_dates_set=CalendarState.dates_set,
+                    on_date_click=CalendarState.new_at,
+                    on_event_click=CalendarState.open_event,
+                    on_event_drop=CalendarState.moved,
+                    on_event_resize=CalendarState.moved,
+                ),
+                width="100%",
+                id="calendar",
+                data_nav_version=CalendarState.nav_version,
+            ),
+            _legend(),
+            _form_dialog(),
+            _detail_dialog(),
+            spacing="3", width="100%",
+        ),
+    )

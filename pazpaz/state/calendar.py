@@ -1,0 +1,283 @@
+"""The calendar: what FullCalendar shows, the booking form with its live conflict check,
+and the actions on one appointment. Every handler re-derives the actor from the cookie."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from pazpaz.api.auth import signin_redirect
+from pazpaz.services import appointments, catalog, clients
+from pazpaz.services.appointments import AppointmentInput, AppointmentView, ConflictsFound
+from pazpaz.services.conflicts import Conflict
+from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.services.recurrence import Recurrence
+from pazpaz.state.session import SessionState
+
+log = logging.getLogger("pazpaz.state.calendar")
+
+STATUS_COLOURS = {"scheduled": "#2563eb", "confirmed": "#0d9488", "attended": "#15803d",
+                  "cancelled": "#9ca3af", "no_show": "#b45309"}
+KIND_LABELS = {"clinic": "Clinic", "home": "Home visit", "online": "Online", "": ""}
+EMPTY_FORM = {"id": "", "client_id": "", "service_id": "", "location_id": "", "start": "", "end": "",
+              "notes": "", "repeat": "none", "interval_weeks": "1", "ends": "count", "count": "6", "until": "",
+              "scope": "this", "series": ""}
+
+
+def wall(value: datetime) -> str:
+    """Workspace-local wall-clock text without an offset (FullCalendar runs in "UTC")."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def floating(value: str) -> str:
+    """FullCalendar's "2026-12-01T10:00:00Z" back to the wall-clock "2026-12-01T10:00"."""
+    return value.replace("Z", "")[:16]
+
+
+def event_of(view: AppointmentView) -> dict[str, str]:
+    colour = STATUS_COLOURS.get(view.status, "#2563eb")
+    kind = KIND_LABELS.get(view.location_kind, "")
+    title = view.client_name + (f" · {view.service_name}" if view.service_name else "") + (f" · {kind}" if kind else "")
+    return {
+        "id": str(view.id), "title": title, "start": wall(view.starts_at), "end": wall(view.ends_at),
+        "backgroundColor": colour, "borderColor": colour,
+        "classNames": [f"status-{view.status}", f"where-{view.location_kind or 'none'}"],
+    }
+
+
+def conflict_row(conflict: Conflict, zone_of) -> dict[str, str]:
+    start, end = zone_of(conflict.starts_at), zone_of(conflict.ends_at)
+    return {"id": str(conflict.appointment_id), "when": f"{start:%a %d %b %H:%M}–{end:%H:%M}",
+            "who": conflict.client_initials}
+
+
+class CalendarState(SessionState):
+    events: list[dict] = []
+    range_start: str = ""
+    range_days: int = 7
+    view_type: str = ""
+    clients: list[list[str]] = []
+    services: list[list[str]] = []
+    locations: list[list[str]] = []
+    form: dict[str, str] = dict(EMPTY_FORM)
+    form_open: bool = False
+    field_errors: dict[str, str] = {}
+    conflicts: list[dict[str, str]] = []
+    error: str = ""
+    selected: dict[str, str] = {}
+    detail_open: bool = False
+    nav_version: int = 0
+
+    async def _actor_or_redirect(self):
+        actor = await self.actor()
+        return actor, (None if actor else rx.redirect(signin_redirect("/calendar")))
+
+    async def _reload(self, actor) -> None:
+        if not self.range_start:
+            return
+        first_day = date.fromisoformat(self.range_start)
+        views = await asyncio.to_thread(appointments.schedule, actor, first_day, self.range_days)
+        self.events = [event_of(v) for v in views]
+        self.nav_version += 1
+
+    @rx.event
+    async def load(self):
+        actor, redirect = await self._actor_or_redirect()
+        if redirect:
+            return redirect
+        self.form_open = self.detail_open = False
+        self.error = ""
+        choices = await asyncio.to_thread(clients.client_choices, actor)
+        self.clients = [[str(cid), name] for cid, name in choices]
+        self.services = [[str(s.id), f"{s.name} ({s.duration_minutes} min)"]
+                         for s in await asyncio.to_thread(catalog.list_services, actor)]
+        self.locations = [[str(loc.id), f"{loc.name} ({KIND_LABELS[loc.kind]})"]
+                          for loc in await asyncio.to_thread(catalog.list_locations, actor)]
+        await self._reload(actor)
+        return None
+
+    @rx.event
+    async def dates_set(self, start: str, end: str, view_type: str):
+        """FullCalendar moved (prev / next / today / view change): read that range."""
+        actor, redirect = await self._actor_or_redirect()
+        if redirect:
+            return redirect
+        first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
+        self.range_start, self.range_days, self.view_type = first.isoformat(), max(1, (last - first).days), view_type
+        await self._reload(actor)
+        return None
+
+    # ---- booking form ---------------------------------------------------------------
+
+    def _open_form(self, start: str) -> None:
+        self.form = {**EMPTY_FORM, "start": start}
+        self.field_errors, self.conflicts, self.error = {}, [], ""
+        self.form_open, self.detail_open = True, False
+
+    @rx.event
+    def new_at(self, date_str: str):
+        """A click on an empty slot (or day) opens the form there."""
+        self._open_form(floating(date_str) if "T" in date_str else f"{date_str[:10]}T09:00")
+
+    @rx.event
+    def new_now(self):
+        now = datetime.now(ZoneInfo(self.time_zone)).replace(minute=0, second=0, microsecond=0)
+        self._open_form((now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+
+    @rx.event
+    def close_form(self):
+        self.form_open = False
+
+    @rx.event
+    async def set_field(self, name: str, value: str):
+        if name not in EMPTY_FORM:
+            return None
+        self.form = {**self.form, name: str(value)}
+        if name in ("start", "end", "service_id"):
+            return await self._check_live()
+        return None
+
+    async def _check_live(self):
+        actor, redirect = await self._actor_or_redirect()
+        if redirect:
+            return redirect
+        exclude = uuid.UUID(self.form["id"]) if self.form.get("id") else None
+        try:
+            found = await asyncio.to_thread(appointments.check_times, actor, self.form["start"], self.form["end"],
+                                            "", self.form["service_id"], exclude)
+        except (ValueError, ServiceError):
+            found = []
+        self.conflicts = [conflict_row(c, self._local) for c in found]
+        return None
+
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(ZoneInfo(self.time_zone))
+
+    def _input(self) -> AppointmentInput:
+        f = self.form
+        return AppointmentInput(client_id=f["client_id"], start=f["start"], end=f["end"],
+                                service_id=f["service_id"], location_id=f["location_id"], notes=f["notes"])
+
+    def _recurrence(self) -> Recurrence | None:
+        f = self.form
+        if f["repeat"] != "weekly" or f.get("id"):
+            return None
+        try:
+            interval = int(f["interval_weeks"] or 1)
+            count = int(f["count"]) if f["ends"] == "count" else None
+            until = date.fromisoformat(f["until"]) if f["ends"] == "until" else None
+        except ValueError:
+            raise ValidationFailed({"count": "Enter how many times, or a valid end date."}) from None
+        return Recurrence(interval_weeks=interval, count=count, until=until)
+
+    @rx.event
+    async def save(self, override: bool = False):
+        actor, redirect = await self._actor_or_redirect()
+        if redirect:
+            return redirect
+        self.field_errors, self.error = {}, ""
+        try:
+            if self.form.get("id"):
+                await asyncio.to_thread(appointments.update_appointment, actor, uuid.UUID(self.form["id"]),
+                                        self._input(), self.form["scope"] or "this", override)
+            else:
+                await asyncio.to_thread(appointments.create_appointment, actor, self._input(), self._recurrence(),
+                                        override)
+        except ConflictsFound as found:
+            self.conflicts = [conflict_row(c, self._local) for c in found.conflicts]
+            self.error = "This time overlaps other appointments. Choose another time or press Book anyway."
+            return None
+        except ValidationFailed as invalid:
+            self.field_errors = invalid.errors
+            self.error = "Please correct the highlighted fields. Nothing was saved."
+            return None
+        except NotFound:
+            self.error = "That appointment no longer exists."
+            return None
+        except ServiceError as refused:
+            self.error = str(refused)
+            return None
+        self.form_open, self.conflicts = False, []
+        await self._reload(actor)
+        return rx.toast.success("Appointment saved.")
+
+    @rx.event
+    async def book_anyway(self):
+        return await self.save(override=True)
+
+    # ---- one appointment ----------------------------------------------------------------
+
+    @rx.event
+    async def open_event(self, appointment_id: str):
+        actor, redirect = await self._actor_or_redirect()
+        if redirect:
+            return redirect
+        try:
+            view = await asyncio.to_thread(appointments.get_appointment, actor, uuid.UUID(appointment_id))
+        except (NotFound, ValueError):
+            self.error = "That appointment no longer exists."
+            return None
+        self.selected = {
+            "id": str(view.id), "client": view.client_name, "client_id": str(view.client_id),
+            "when": f"{view.starts_at:%A %d %B %Y, %H:%M}–{view.ends_at:%H:%M}",
+            "status": view.status, "service": view.service_name, "location": view.location_name,
+            "where": view.where, "notes": view.notes or "", "series": "yes" if view.series_id else "",
+            "start": view.starts_at.strftime("%Y-%m-%dT%H:%M"), "end": view.ends_at.strftime("%Y-%m-%dT%H:%M"),
+            "service_id": str(view.service_id or ""), "location_id": str(view.location_id or ""),
+        }
+        self.detail_open, self.error = True, ""
+        return None
+
+    @rx.event
+    def close_detail(self):
+        self.detail_open = False
+
+    @rx.event
+    def edit_selected(self):
+        s = self.selected
+        self.form = {**EMPTY_FORM, "id": s["id"], "client_id": s["client_id"], "service_id": s["service_id"],
+                     "location_id": s["location_id"], "start": s["start"], "end": s["end"], "notes": s["notes"],
+                     "series": s["series"]}
+        self.field_errors, self.conflicts, self.error = {}, [], ""
+        self.detail_open, self.form_open = False, True
+
+    @rx.event
+    async def change_status(self, status: str, scope: str = "this"):
+        actor, redirect = await self._actor_or_redirect()
+        if redirect:
+            return redirect
+        try:
+            await asyncio.to_thread(appointments.set_status, actor, uuid.UUID(self.selected["id"]), status, scope)
+        except ConflictsFound:
+            self.error = "Restoring it would overlap another appointment; move it first."
+            return None
+        except (ServiceError, KeyError, ValueError) as refused:
+            self.error = str(refused) if isinstance(refused, ServiceError) else "That appointment no longer exists."
+            return None
+        self.detail_open = False
+        await self._reload(actor)
+        return rx.toast.success("Appointment updated.")
+
+    @rx.event
+    async def moved(self, appointment_id: str, start: str, end: str):
+        """Drag and drop: same conflict check; a conflict puts the event back and says why."""
+        actor, redirect = await self._actor_or_redirect()
+        if redirect:
+            return redirect
+        try:
+            await asyncio.to_thread(appointments.move_appointment, actor, uuid.UUID(appointment_id),
+                                    floating(start), floating(end) if end else "")
+        except ConflictsFound as found:
+            self.error = (f"Not moved: that time overlaps {len(found.conflicts)} appointment(s). "
+                          "Open the appointment and use Edit to book it anyway.")
+        except ServiceError as refused:
+            self.error = str(refused)
+        else:
+            self.error = ""
+        await self._reload(actor)
+        return None

@@ -1,0 +1,115 @@
+"""Scheduling end to end: services, locations, booking, conflicts, moves, series, phone."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from playwright.sync_api import expect
+
+from tests.e2e.flows import add_service_and_location, create_client, fill_booking, no_horizontal_scroll, signed_in_owner
+
+
+def next_monday() -> date:
+    today = date.today()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def events(page, text: str):
+    return page.locator(".fc-event", has_text=text)
+
+
+def go_next_week(page) -> None:
+    before = page.locator("#calendar").get_attribute("data-nav-version")
+    page.locator(".fc-next-button").click()
+    expect(page.locator("#calendar")).not_to_have_attribute("data-nav-version", before)
+
+
+def test_book_conflict_override_move_cancel(page, smtp_sink):
+    signed_in_owner(page, smtp_sink, practice="Calendar Practice")
+    add_service_and_location(page)
+    create_client(page, "Maya", "Cohen")
+    create_client(page, "Omer", "Katz")
+    monday = next_monday()
+    page.goto("/calendar")
+    go_next_week(page)
+
+    fill_booking(page, "Maya Cohen", f"{monday}T10:00", service="Massage 60 (60 min)",
+                 location="Client's home (Home visit)")
+    page.get_by_role("button", name="Save appointment").click()
+    expect(events(page, "Maya Cohen")).to_have_count(1)
+
+    # Overlapping: the warning shows while picking the time, before saving.
+    fill_booking(page, "Omer Katz", f"{monday}T10:30", end=f"{monday}T11:30")
+    warning = page.locator("#conflict-warning")
+    expect(warning).to_contain_text("M.C.")
+    page.get_by_role("button", name="Save appointment").click()
+    expect(page.get_by_text("This time overlaps other appointments.")).to_be_visible()
+    expect(events(page, "Omer Katz")).to_have_count(0)
+    page.get_by_role("button", name="Book anyway").click()
+    expect(events(page, "Omer Katz")).to_have_count(1)
+    expect(events(page, "Maya Cohen")).to_have_count(1)
+
+    # Move Omer to the afternoon through the same form (and the same conflict check).
+    events(page, "Omer Katz").click()
+    page.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Start").fill(f"{monday}T15:00")
+    dialog.get_by_label("End (optional)").fill(f"{monday}T16:00")
+    expect(page.locator("#conflict-warning")).to_have_count(0)
+    dialog.get_by_role("button", name="Save appointment").click()
+    expect(events(page, "Omer Katz")).to_contain_text("15:00")
+
+    # Cancel Maya's appointment: it stays visible, marked cancelled.
+    events(page, "Maya Cohen").click()
+    page.get_by_role("button", name="Cancel appointment").click()
+    expect(page.locator(".fc-event.status-cancelled", has_text="Maya Cohen")).to_have_count(1)
+
+
+def test_weekly_series_this_and_following(page, smtp_sink):
+    signed_in_owner(page, smtp_sink, practice="Series Practice")
+    create_client(page, "Noa", "Weekly")
+    monday = next_monday()
+    page.goto("/calendar")
+    go_next_week(page)
+    fill_booking(page, "Noa Weekly", f"{monday + timedelta(days=1)}T09:00", end=f"{monday + timedelta(days=1)}T10:00")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Repeat").select_option("weekly")
+    dialog.get_by_label("Times").fill("6")
+    dialog.get_by_role("button", name="Save appointment").click()
+    expect(events(page, "Noa Weekly")).to_have_count(1)
+
+    seen = 1
+    for week in range(1, 6):
+        go_next_week(page)
+        expect(events(page, "Noa Weekly")).to_have_count(1)
+        seen += 1
+        if week == 3:  # the 4th occurrence: move it and the following ones to 14:00
+            events(page, "Noa Weekly").click()
+            page.get_by_role("button", name="Edit").click()
+            dialog = page.get_by_role("dialog")
+            day = monday + timedelta(days=1 + 7 * week)
+            dialog.get_by_label("Start").fill(f"{day}T14:00")
+            dialog.get_by_label("End (optional)").fill(f"{day}T15:00")
+            dialog.get_by_label("Apply to").select_option("following")
+            dialog.get_by_role("button", name="Save appointment").click()
+        expected = "14:00" if week >= 3 else "09:00"
+        expect(events(page, "Noa Weekly")).to_contain_text(expected)
+    assert seen == 6
+    go_next_week(page)
+    expect(events(page, "Noa Weekly")).to_have_count(0)
+    for _ in range(4):  # back to the 2nd occurrence: untouched
+        page.locator(".fc-prev-button").click()
+    expect(events(page, "Noa Weekly")).to_contain_text("09:00")
+
+
+def test_phone_gets_the_agenda_without_horizontal_scroll(phone, smtp_sink):
+    signed_in_owner(phone, smtp_sink, practice="Phone Calendar")
+    create_client(phone, "Lior", "Phone")
+    phone.goto("/calendar")
+    expect(phone.locator(".fc-listWeek-view")).to_be_visible()
+    assert no_horizontal_scroll(phone)
+    today = date.today()
+    fill_booking(phone, "Lior Phone", f"{today}T20:00", end=f"{today}T20:45")
+    phone.get_by_role("button", name="Save appointment").click()
+    expect(phone.locator(".fc-list-event", has_text="Lior Phone")).to_have_count(1)
+    assert no_horizontal_scroll(phone)
