@@ -5,7 +5,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_CHECK_LATEST_VERSION := 0
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test test-unit test-e2e rotate-keys
+.PHONY: setup run test test-unit test-e2e rotate-keys bench
 
 setup:
 	@scripts/setup.sh
@@ -29,3 +29,9 @@ test-e2e:
 # app runs and safe to re-run after an interruption.
 rotate-keys: setup
 	@$(PY) -m pazpaz.cli rotate-keys
+
+# Calendar read and conflict-check latency on ~2 million seeded appointments (own embedded
+# PostgreSQL under .testdata/bench-pg; seeds once, `--reseed` to start over). Writes
+# bench/results/schedule.json.
+bench: setup
+	@$(PY) -m bench.schedule_bench

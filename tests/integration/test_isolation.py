@@ -13,7 +13,7 @@ from sqlmodel import SQLModel, select
 
 import pazpaz.models as m
 from pazpaz.db import get_engine
-from pazpaz.services import appointments, audit_log, catalog, clients, team
+from pazpaz.services import appointments, audit_log, catalog, clients, soap_notes, team
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
@@ -171,6 +171,13 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "appointments.move_appointment": lambda actor: appointments.move_appointment(
             actor, a_ids["appointments"], "2026-11-03T09:00", "2026-11-03T10:00"),
         "appointments.set_status": lambda actor: appointments.set_status(actor, a_ids["appointments"], "cancelled"),
+        "soap_notes.get_note": lambda actor: soap_notes.get_note(actor, a_ids["soap_notes"]),
+        "soap_notes.save_draft": lambda actor: soap_notes.save_draft(actor, a_ids["soap_notes"], {"plan": "x"}, 1),
+        "soap_notes.finalize": lambda actor: soap_notes.finalize(actor, a_ids["soap_notes"], {"plan": "x"}, 1),
+        "soap_notes.amend": lambda actor: soap_notes.amend(actor, a_ids["soap_notes"], {"plan": "x"}, "why", 1),
+        "soap_notes.open_for_appointment": lambda actor: soap_notes.open_for_appointment(
+            actor, a_ids["appointments"]),
+        "soap_notes.create_for_client": lambda actor: soap_notes.create_for_client(actor, client_id),
     }
 
 
@@ -184,6 +191,11 @@ def test_services_answer_not_found_to_another_workspace(app_env, call):
         _idor_calls(a_ids, assistant_a.user_id)[call](b)
     assert row_counts() == before_counts
     assert table_hash() == before_hash, "a refused call changed a row"
+
+
+def a_ids_client(actor) -> uuid.UUID:
+    with workspace_session(actor) as session:
+        return session.exec(select(m.Client.id)).first()
 
 
 def test_lists_never_include_another_workspace(app_env):
@@ -202,3 +214,4 @@ def test_lists_never_include_another_workspace(app_env):
     assert appointments.schedule(b, date(2026, 11, 1), days=7) == []
     assert appointments.check_times(b, "2026-11-02T09:00", "2026-11-02T12:00") == []
     assert len(appointments.check_times(a, "2026-11-02T09:00", "2026-11-02T12:00")) == 1
+    assert soap_notes.client_notes(b, a_ids_client(a)) == []

@@ -1,0 +1,164 @@
+"""Browser benchmark: "next week" click -> new week rendered, in Chromium against the prod
+build (the real launcher), on a workspace with 40 appointments a week.
+
+Writes "week_nav_browser" into bench/results/schedule.json (other keys are kept).
+Run: .venv/bin/python -m bench.browser_bench
+"""
+
+from __future__ import annotations
+
+import email
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".testdata" / "bench-browser"
+PORT = 3300
+BASE = f"http://localhost:{PORT}"
+RESULTS = ROOT / "bench" / "results" / "schedule.json"
+CLICKS = 30
+PER_WEEK = 40
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return round(ordered[index], 2)
+
+
+def start_app() -> subprocess.Popen:
+    shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_ENDPOINT_URL", "SMTP_HOST")}
+    env.update(PAZPAZ_DATA_DIR=str(DATA), PAZPAZ_PORT=str(PORT), PAZPAZ_PUBLIC_URL=BASE,
+               PAZPAZ_EMBEDDED_S3_PORT="8733", PAZPAZ_SIGNUP="open", PAZPAZ_LOG_LEVEL="warning")
+    log = open(DATA / "app.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "pazpaz.launcher"], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the app exited; see {DATA / 'app.log'}")
+        try:
+            with urllib.request.urlopen(f"{BASE}/api/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except Exception:
+            time.sleep(1)
+    raise SystemExit("the app did not become healthy")
+
+
+def seed_weeks(first_monday: date, weeks: int) -> None:
+    """40 appointments a week through the real service, in the app's own database."""
+    from pazpaz.infra import postgres
+
+    pg = postgres.start(DATA / "postgres")
+    os.environ["DATABASE_URL"] = pg.url()
+    os.environ["PAZPAZ_DATA_DIR"] = str(DATA)
+    from pazpaz.settings import get_settings
+
+    get_settings.cache_clear()
+    from sqlmodel import select
+
+    from pazpaz.models import User
+    from pazpaz.services import appointments, clients
+    from pazpaz.services.appointments import AppointmentInput
+    from pazpaz.services.clients import ClientInput
+    from pazpaz.services.scope import Actor, system_session
+
+    with system_session() as session:
+        user = session.exec(select(User)).one()
+    actor = Actor(workspace_id=user.workspace_id, user_id=user.id, role="owner")
+    client_ids = clients.import_clients(actor, [ClientInput(first_name=f"Client{i:02d}", last_name="Bench")
+                                                for i in range(20)])
+    for week in range(weeks):
+        monday = first_monday + timedelta(weeks=week)
+        for slot in range(PER_WEEK):
+            day = monday + timedelta(days=slot % 5)
+            hour = 8 + slot // 5
+            appointments.create_appointment(actor, AppointmentInput(
+                client_id=str(client_ids[slot % len(client_ids)]), start=f"{day}T{hour:02d}:00",
+                end=f"{day}T{hour:02d}:45"))
+
+
+def sign_in(page) -> None:
+    page.goto("/signup")
+    page.get_by_label("Practice name").fill("Bench Practice")
+    page.get_by_label("Your name").fill("Bench Owner")
+    page.get_by_label("Email").fill("bench@example.com")
+    page.get_by_role("button", name="Create your practice").click()
+    page.get_by_text("Check your email").wait_for()
+    time.sleep(0.5)
+    newest = max(glob.glob(str(DATA / "outbox" / "*.eml")), key=os.path.getmtime)
+    body = email.message_from_bytes(Path(newest).read_bytes()).get_payload(decode=True).decode()
+    page.goto(re.search(r"(http://\S+token=[\w\-]+)", body).group(1))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_text("Welcome,").wait_for()
+
+
+def measure(page) -> list[float]:
+    page.goto("/calendar")
+    page.locator(".fc-timeGridWeek-view").wait_for()
+    page.wait_for_function(f"document.querySelectorAll('.fc-event').length >= {PER_WEEK}")
+    samples = []
+    for _ in range(CLICKS):
+        title = page.locator(".fc-toolbar-title").inner_text()
+        version = page.locator("#calendar").get_attribute("data-nav-version")
+        started = time.perf_counter()
+        page.locator(".fc-next-button").click()
+        # Rendered = the toolbar shows the new week AND the server's events for it are drawn.
+        page.wait_for_function(
+            "([title, version, n]) => document.querySelector('.fc-toolbar-title').innerText !== title"
+            " && document.querySelector('#calendar').dataset.navVersion !== version"
+            " && document.querySelectorAll('.fc-event').length >= n",
+            arg=[title, version, PER_WEEK], polling="raf",
+        )
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    process = start_app()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"])
+            page = browser.new_page(base_url=BASE, viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            sign_in(page)
+            today = date.today()
+            seed_weeks(today - timedelta(days=today.weekday()), CLICKS + 2)
+            samples = measure(page)
+            browser.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+    result = {"p50": percentile(samples, 50), "p95": percentile(samples, 95), "p99": percentile(samples, 99),
+              "n": len(samples), "appointments_per_week": PER_WEEK,
+              "measured_at": datetime.now().isoformat(timespec="seconds")}
+    print(f"week_nav_browser: p50 {result['p50']} ms  p95 {result['p95']} ms  (n={len(samples)}, "
+          f"mean {statistics.mean(samples):.1f} ms)")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    merged = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    merged["week_nav_browser"] = result
+    RESULTS.write_text(json.dumps(merged, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,308 @@
+"""SOAP notes (DESIGN.md "Clinical notes"): an encrypted draft autosaved to the server,
+finalized into an immutable version 1 with a SHA-256 content hash, then amended into new
+versions (each with a reason). History is never deleted. Every save names the
+lock_version it read; a stale save is refused, never merged or overwritten.
+
+Clinical content: only the practice owner may read or write it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from pazpaz.models import Appointment, Client, SoapNote, SoapNoteVersion, Workspace
+from pazpaz.models.base import utcnow
+from pazpaz.services import audit, crypto
+from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.services.scope import Actor, workspace_session
+
+SECTIONS = ("subjective", "objective", "assessment", "plan")
+MAX_SECTION = 50_000
+
+
+class StaleNote(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("This note was changed in another tab or device. Reload it to see the latest "
+                         "version; your unsaved text here was not saved.")
+
+
+@dataclass(frozen=True)
+class VersionView:
+    number: int
+    content_hash: str
+    created_at: datetime
+    reason: str
+    sections: dict[str, str]
+    diff: str  # unified diff against the previous version ("" for version 1)
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: uuid.UUID
+    client_id: uuid.UUID
+    client_name: str
+    appointment_id: uuid.UUID | None
+    status: str
+    sections: dict[str, str]
+    session_date: date | None
+    duration_minutes: int | None
+    lock_version: int
+    updated_at: datetime
+    versions: list[VersionView]
+
+
+def _clinical(actor: Actor) -> None:
+    # Same answer as a missing note: an assistant learns nothing about clinical records.
+    if not actor.is_owner:
+        raise NotFound("Not found.")
+
+
+def content_hash(sections: dict[str, str], session_date: date | None, duration: int | None) -> str:
+    canonical = json.dumps({"sections": {k: sections.get(k, "") for k in SECTIONS},
+                            "session_date": session_date.isoformat() if session_date else None,
+                            "duration_minutes": duration}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _clean(sections: dict[str, str]) -> dict[str, str]:
+    cleaned = {k: str(sections.get(k, "") or "") for k in SECTIONS}
+    errors = {k: "This section is too long (50,000 characters at most)." for k, v in cleaned.items()
+              if len(v) > MAX_SECTION}
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def _get(session: Session, note_id: uuid.UUID) -> SoapNote:
+    note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
+    if note is None:
+        raise NotFound("Note not found.")
+    return note
+
+
+def _sections(session: Session, row: object) -> dict[str, str]:
+    return {k: crypto.unseal(session, row, f"{k}_enc") or "" for k in SECTIONS}
+
+
+def _record(session: Session, actor: Actor, action: str, note_id: uuid.UUID, **details) -> None:
+    audit.record(session, action, workspace_id=actor.workspace_id, user_id=actor.user_id, entity_type="soap_note",
+                 entity_id=note_id, context=actor.context, details=details)
+
+
+def _today(session: Session, workspace_id: uuid.UUID) -> date:
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(session.get(Workspace, workspace_id).time_zone)).date()
+
+
+def open_for_appointment(actor: Actor, appointment_id: uuid.UUID) -> tuple[uuid.UUID, bool]:
+    """The appointment's note (a new draft the first time). Returns (note id, whether the
+    appointment was just marked attended because its note was opened)."""
+    _clinical(actor)
+    with workspace_session(actor) as session:
+        appointment = session.exec(select(Appointment).where(Appointment.id == appointment_id)).first()
+        if appointment is None:
+            raise NotFound("Appointment not found.")
+        note = session.exec(select(SoapNote).where(SoapNote.appointment_id == appointment_id)).first()
+        marked = False
+        if appointment.status in ("scheduled", "confirmed"):
+            audit.record(session, "appointment.status_changed", workspace_id=actor.workspace_id,
+                         user_id=actor.user_id, entity_type="appointment", entity_id=appointment.id,
+                         context=actor.context, details={"from": appointment.status, "to": "attended",
+                                                         "reason": "note_opened"})
+            appointment.status, appointment.updated_at, marked = "attended", utcnow(), True
+        if note is None:
+            minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+            from zoneinfo import ZoneInfo
+
+            zone = ZoneInfo(session.get(Workspace, actor.workspace_id).time_zone)
+            note = SoapNote(workspace_id=actor.workspace_id, client_id=appointment.client_id,
+                            appointment_id=appointment.id, session_date=appointment.starts_at.astimezone(zone).date(),
+                            duration_minutes=minutes)
+            session.add(note)
+            session.flush()
+            _record(session, actor, "soap_note.created", note.id)
+        return note.id, marked
+
+
+def create_for_client(actor: Actor, client_id: uuid.UUID) -> uuid.UUID:
+    _clinical(actor)
+    with workspace_session(actor) as session:
+        if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
+            raise NotFound("Client not found.")
+        note = SoapNote(workspace_id=actor.workspace_id, client_id=client_id,
+                        session_date=_today(session, actor.workspace_id))
+        session.add(note)
+        session.flush()
+        _record(session, actor, "soap_note.created", note.id)
+        return note.id
+
+
+def _versions(session: Session, note_id: uuid.UUID) -> list[VersionView]:
+    rows = session.exec(select(SoapNoteVersion).where(SoapNoteVersion.note_id == note_id)
+                        .order_by(SoapNoteVersion.version_number)).all()
+    views: list[VersionView] = []
+    previous: dict[str, str] = {}
+    for row in rows:
+        sections = _sections(session, row)
+        diff = ""
+        if previous:
+            lines = []
+            for key in SECTIONS:
+                lines += difflib.unified_diff(previous[key].splitlines(), sections[key].splitlines(),
+                                              fromfile=f"{key} v{row.version_number - 1}",
+                                              tofile=f"{key} v{row.version_number}", lineterm="")
+            diff = "\n".join(lines)
+        views.append(VersionView(row.version_number, row.content_hash, row.created_at,
+                                 crypto.unseal(session, row, "amendment_reason_enc") or "", sections, diff))
+        previous = sections
+    return views
+
+
+def get_note(actor: Actor, note_id: uuid.UUID) -> NoteView:
+    _clinical(actor)
+    with workspace_session(actor) as session:
+        note = _get(session, note_id)
+        client = session.exec(select(Client).where(Client.id == note.client_id)).one()
+        name = f"{crypto.unseal(session, client, 'first_name_enc') or ''} " \
+               f"{crypto.unseal(session, client, 'last_name_enc') or ''}".strip()
+        view = NoteView(note.id, note.client_id, name, note.appointment_id, note.status, _sections(session, note),
+                        note.session_date, note.duration_minutes, note.lock_version, note.updated_at,
+                        _versions(session, note.id))
+        _record(session, actor, "soap_note.read", note.id)
+        return view
+
+
+def _bump(session: Session, note: SoapNote, lock_version: int) -> int:
+    """Compare-and-set on lock_version: exactly one concurrent writer wins."""
+    result = session.execute(
+        update(SoapNote).where(SoapNote.id == note.id, SoapNote.lock_version == lock_version)
+        .values(lock_version=lock_version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleNote()
+    note.lock_version = lock_version + 1
+    return note.lock_version
+
+
+def save_draft(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_version: int,
+               session_date: str = "", duration_minutes: str = "") -> int:
+    """Autosave. Returns the new lock_version; raises StaleNote if someone saved first."""
+    _clinical(actor)
+    cleaned = _clean(sections)
+    with workspace_session(actor) as session:
+        note = _get(session, note_id)
+        if note.status != "draft":
+            raise ServiceError("This note is finalized. Changes are saved as an amendment, with a reason.")
+        new_version = _bump(session, note, lock_version)
+        for key in SECTIONS:
+            crypto.seal(session, note, f"{key}_enc", cleaned[key] or None)
+        _apply_meta(note, session_date, duration_minutes)
+        _record(session, actor, "soap_note.draft_saved", note.id)
+        return new_version
+
+
+def _apply_meta(note: SoapNote, session_date: str, duration_minutes: str) -> None:
+    errors = {}
+    if session_date:
+        try:
+            note.session_date = date.fromisoformat(session_date)
+        except ValueError:
+            errors["session_date"] = "Enter the session date (YYYY-MM-DD)."
+    if duration_minutes:
+        try:
+            minutes = int(duration_minutes)
+            if not 1 <= minutes <= 600:
+                raise ValueError
+            note.duration_minutes = minutes
+        except ValueError:
+            errors["duration_minutes"] = "Enter a duration between 1 and 600 minutes."
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _add_version(session: Session, actor: Actor, note: SoapNote, sections: dict[str, str], reason: str) -> int:
+    latest = session.exec(select(SoapNoteVersion.version_number).where(SoapNoteVersion.note_id == note.id)
+                          .order_by(SoapNoteVersion.version_number.desc())).first() or 0
+    version = SoapNoteVersion(id=uuid.uuid4(), workspace_id=actor.workspace_id, note_id=note.id,
+                              version_number=latest + 1, created_by=actor.user_id,
+                              content_hash=content_hash(sections, note.session_date, note.duration_minutes))
+    for key in SECTIONS:
+        crypto.seal(session, version, f"{key}_enc", sections[key] or None)
+    crypto.seal(session, version, "amendment_reason_enc", reason or None)
+    session.add(version)
+    return version.version_number
+
+
+def finalize(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_version: int) -> int:
+    """Lock the note: needs at least one section; creates version 1. Returns lock_version."""
+    _clinical(actor)
+    cleaned = _clean(sections)
+    if not any(v.strip() for v in cleaned.values()):
+        raise ValidationFailed({"subjective": "Write at least one section before finalizing."})
+    with workspace_session(actor) as session:
+        note = _get(session, note_id)
+        if note.status != "draft":
+            raise ServiceError("This note is already finalized.")
+        new_version = _bump(session, note, lock_version)
+        for key in SECTIONS:
+            crypto.seal(session, note, f"{key}_enc", cleaned[key] or None)
+        note.status, note.finalized_at = "finalized", utcnow()
+        number = _add_version(session, actor, note, cleaned, "")
+        _record(session, actor, "soap_note.finalized", note.id, version=number)
+        return new_version
+
+
+def amend(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], reason: str, lock_version: int) -> int:
+    """Change a finalized note: a reason is required and a new version is kept."""
+    _clinical(actor)
+    cleaned = _clean(sections)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed({"reason": "Say why the note is being amended."})
+    if len(reason) > 1000:
+        raise ValidationFailed({"reason": "Keep the reason under 1,000 characters."})
+    with workspace_session(actor) as session:
+        note = _get(session, note_id)
+        if note.status != "finalized":
+            raise ServiceError("Only a finalized note is amended; a draft is simply edited.")
+        if cleaned == _sections(session, note):
+            raise ValidationFailed({"subjective": "Nothing changed, so there is nothing to amend."})
+        new_version = _bump(session, note, lock_version)
+        for key in SECTIONS:
+            crypto.seal(session, note, f"{key}_enc", cleaned[key] or None)
+        number = _add_version(session, actor, note, cleaned, reason)
+        _record(session, actor, "soap_note.amended", note.id, version=number)
+        return new_version
+
+
+@dataclass(frozen=True)
+class NoteSummary:
+    id: uuid.UUID
+    status: str
+    session_date: date | None
+    versions: int
+    updated_at: datetime
+
+
+def client_notes(actor: Actor, client_id: uuid.UUID) -> list[NoteSummary]:
+    _clinical(actor)
+    with workspace_session(actor) as session:
+        notes = session.exec(select(SoapNote).where(SoapNote.client_id == client_id)
+                             .order_by(SoapNote.created_at.desc())).all()
+        counts = {}
+        for note in notes:
+            counts[note.id] = len(session.exec(select(SoapNoteVersion.id)
+                                               .where(SoapNoteVersion.note_id == note.id)).all())
+        audit.record(session, "soap_note.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="soap_note", context=actor.context, details={"count": len(notes)})
+        return [NoteSummary(n.id, n.status, n.session_date, counts[n.id], n.updated_at) for n in notes]
