@@ -12,6 +12,7 @@ from pazpaz.pages.audit import audit_page
 from pazpaz.pages.calendar import calendar_page
 from pazpaz.pages.clients import client_detail_page, client_edit_page, client_new_page, clients_page
 from pazpaz.pages.home import home_page
+from pazpaz.pages.notes import note_page
 from pazpaz.pages.settings import settings_page
 from pazpaz.pages.signin import signin_page
 from pazpaz.pages.signup import signup_page
@@ -20,6 +21,7 @@ from pazpaz.state.audit import AuditState
 from pazpaz.state.calendar import CalendarState
 from pazpaz.state.catalog import CatalogState
 from pazpaz.state.clients import ClientListState, ClientState
+from pazpaz.state.notes import NoteState
 from pazpaz.state.session import SessionState
 from pazpaz.state.signin import SignInState
 from pazpaz.state.signup import SignUpState
@@ -42,6 +44,7 @@ app.add_page(client_new_page, route="/clients/new", title="New client · PazPaz"
 app.add_page(client_detail_page, route="/clients/[client_id]", title="Client · PazPaz", on_load=ClientState.load)
 app.add_page(client_edit_page, route="/clients/[client_id]/edit", title="Edit client · PazPaz",
              on_load=ClientState.load)
+app.add_page(note_page, route="/notes/[note_id]", title="Session note · PazPaz", on_load=NoteState.load)
 app.add_page(settings_page, route="/settings", title="Settings · PazPaz",
              on_load=[TeamState.load, CatalogState.load])
 app.add_page(audit_page, route="/audit", title="Audit log · PazPaz", on_load=AuditState.load)

@@ -143,6 +143,8 @@ def _detail_dialog() -> rx.Component:
                 rx.cond(s["notes"] != "", rx.text(s["notes"], size="2", white_space="pre-wrap")),
                 rx.link("Open client", href="/clients/" + s["client_id"], size="2"),
                 rx.flex(
+                    rx.cond(CalendarState.is_owner,
+                            rx.button("Write note", size="2", color_scheme="green", on_click=CalendarState.write_note)),
                     rx.button("Edit", size="2", on_click=CalendarState.edit_selected),
                     _status_button("Confirm", "confirmed"),
                     _status_button("Attended", "attended", color_scheme="green"),

@@ -211,9 +211,24 @@ def _detail() -> rx.Component:
             rx.card(rx.heading("Intake and medical notes", size="3"),
                     _detail_line("Notes", "intake_notes"), width="100%"),
         ),
-        # Sections the scheduling and clinical-records work will fill; shown as not built.
-        _section("Appointments", "Appointments are not built yet."),
-        _section("Session notes", "SOAP notes are not built yet."),
+        rx.card(
+            rx.heading("Appointments", size="3"),
+            rx.cond(ClientState.visits.length() > 0,
+                    rx.vstack(rx.foreach(ClientState.visits, lambda v: rx.flex(
+                        rx.text(v["when"], size="2"), rx.badge(v["status"]), rx.text(v["service"], size="2"),
+                        gap="2", wrap="wrap")), spacing="1"),
+                    rx.text("No appointments yet.", size="2", color="var(--gray-11)")),
+            width="100%",
+        ),
+        rx.cond(ClientState.intake_visible, rx.card(
+            rx.flex(rx.heading("Session notes", size="3"), rx.spacer(),
+                    rx.button("New note", size="1", on_click=ClientState.new_note), width="100%"),
+            rx.vstack(rx.foreach(ClientState.notes, lambda n: rx.link(rx.flex(
+                rx.text(n["date"], size="2"), rx.badge(n["status"]), rx.text(n["versions"], " version(s)", size="1"),
+                gap="2", wrap="wrap"), href="/notes/" + n["id"])), spacing="1", margin_top="6px"),
+            width="100%",
+        )),
+        # Sections the clinical-records work will fill; shown as not built.
         _section("Plan of care", "Plans of care are not built yet."),
         _section("Files", "File attachments are not built yet."),
         spacing="3", width="100%",

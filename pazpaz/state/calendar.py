@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from pazpaz.api.auth import signin_redirect
-from pazpaz.services import appointments, catalog, clients
+from pazpaz.services import appointments, catalog, clients, soap_notes
 from pazpaz.services.appointments import AppointmentInput, AppointmentView, ConflictsFound
 from pazpaz.services.conflicts import Conflict
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
@@ -232,6 +232,20 @@ class CalendarState(SessionState):
         }
         self.detail_open, self.error = True, ""
         return None
+
+    @rx.event
+    async def write_note(self):
+        actor, redirect = await self._actor_or_redirect()
+        if redirect:
+            return redirect
+        try:
+            note_id, marked = await asyncio.to_thread(soap_notes.open_for_appointment, actor,
+                                                      uuid.UUID(self.selected["id"]))
+        except (NotFound, KeyError, ValueError):
+            self.error = "Session notes are for the practice owner."
+            return None
+        self.detail_open = False
+        return rx.redirect(f"/notes/{note_id}" + ("?attended=1" if marked else ""))
 
     @rx.event
     def close_detail(self):

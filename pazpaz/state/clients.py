@@ -9,7 +9,7 @@ import uuid
 import reflex as rx
 
 from pazpaz.api.auth import signin_redirect
-from pazpaz.services import clients
+from pazpaz.services import appointments, clients, soap_notes
 from pazpaz.services.clients import ClientInput, ClientView, ListQuery
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.state.session import SessionState
@@ -106,6 +106,8 @@ class ClientState(SessionState):
     error: str = ""
     saving: bool = False
     form_key: str = "new"
+    notes: list[dict[str, str]] = []
+    visits: list[dict[str, str]] = []
 
     async def _load(self, client_id: uuid.UUID | None):
         actor = await self.actor()
@@ -127,7 +129,28 @@ class ClientState(SessionState):
         self.intake_visible = view.intake_notes is not None
         self.archived = view.archived
         self.form_key = str(view.id)
+        self.visits = [
+            {"when": v.starts_at.strftime("%Y-%m-%d %H:%M"), "status": v.status, "service": v.service_name}
+            for v in await asyncio.to_thread(appointments.client_appointments, actor, client_id)
+        ]
+        self.notes = [] if not actor.is_owner else [
+            {"id": str(n.id), "status": n.status, "date": n.session_date.isoformat() if n.session_date else "",
+             "versions": str(n.versions)}
+            for n in await asyncio.to_thread(soap_notes.client_notes, actor, client_id)
+        ]
         return None
+
+    @rx.event
+    async def new_note(self):
+        actor = await self.actor()
+        if actor is None:
+            return rx.redirect(signin_redirect(self.router.url.path))
+        try:
+            note_id = await asyncio.to_thread(soap_notes.create_for_client, actor, uuid.UUID(self.client["id"]))
+        except (NotFound, KeyError, ValueError):
+            self.error = "Session notes are for the practice owner."
+            return None
+        return rx.redirect(f"/notes/{note_id}")
 
     @rx.event
     async def load(self):

@@ -33,6 +33,22 @@ class AppServer:
     url: str
     data_dir: Path
     process: subprocess.Popen
+    env: dict
+    log: Path
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+
+    def restart(self) -> None:
+        """Stop the whole launcher (app, PostgreSQL, S3) and start it again on the same data."""
+        self.stop()
+        self.process = _launch(self.env, self.log)
+        _wait_healthy(self.process, self.url, self.log)
 
     def db(self):
         from pazpaz.infra import postgres
@@ -55,6 +71,12 @@ def _wait_healthy(process: subprocess.Popen, url: str, log: Path, timeout: float
     raise RuntimeError(f"the app was not healthy within {timeout} s:\n{log.read_text()[-4000:]}")
 
 
+def _launch(env: dict, log: Path) -> subprocess.Popen:
+    with open(log, "ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "pazpaz.launcher"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
+
+
 @pytest.fixture(scope="session")
 def app_server(smtp_sink) -> Iterator[AppServer]:
     data_dir = TESTDATA / "e2e"
@@ -73,19 +95,12 @@ def app_server(smtp_sink) -> Iterator[AppServer]:
         "SMTP_FROM": "PazPaz <no-reply@pazpaz.test>",
     })
     log = data_dir / "app.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "pazpaz.launcher"], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
+    server = AppServer(BASE_URL, data_dir, _launch(env, log), env, log)
     try:
-        _wait_healthy(process, BASE_URL, log)
-        yield AppServer(BASE_URL, data_dir, process)
+        _wait_healthy(server.process, BASE_URL, log)
+        yield server
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
+        server.stop()
         # Stopping the launcher must stop every child: no PostgreSQL or SeaweedFS left behind.
         assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL outlived the launcher"
         from pazpaz.infra.s3 import port_in_use

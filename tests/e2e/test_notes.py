@@ -1,0 +1,86 @@
+"""SOAP notes end to end: autosave survives reload and an app restart, stale tabs are
+refused, finalize locks, amendments keep history."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import BASE_URL
+from tests.e2e.flows import create_client, fill_booking, signed_in_owner
+
+NOTE_URL = re.compile(rf"{BASE_URL}/notes/[0-9a-f-]+")
+
+
+def open_note_from_calendar(page, client: str) -> None:
+    page.goto("/calendar")
+    today = date.today()
+    fill_booking(page, client, f"{today}T07:00", end=f"{today}T08:00")
+    page.get_by_role("button", name="Save appointment").click()
+    page.locator(".fc-event", has_text=client).first.click()
+    page.get_by_role("button", name="Write note").click()
+    expect(page).to_have_url(NOTE_URL)
+
+
+def type_and_wait_saved(page, label: str, text: str) -> None:
+    page.get_by_label(label, exact=True).fill(text)
+    page.get_by_label(label, exact=True).blur()
+    expect(page.locator("#save-state")).to_contain_text("Saved")
+
+
+def test_draft_survives_reload_and_app_restart(page, app_server, smtp_sink):
+    signed_in_owner(page, smtp_sink, practice="Notes Practice")
+    create_client(page, "Tal", "Restart")
+    open_note_from_calendar(page, "Tal Restart")
+    expect(page.get_by_text("This appointment is now marked attended.")).to_be_visible()
+    subjective = "Lower back pain after gardening — 7/10, worse in the morning. ünïcödé ✓"
+    type_and_wait_saved(page, "Subjective", subjective)
+    type_and_wait_saved(page, "Plan", "Heat; gentle mobility; review in 1 week")
+    url = page.url
+
+    page.reload()
+    expect(page.get_by_label("Subjective", exact=True)).to_have_value(subjective)
+
+    app_server.restart()
+    page.goto(url)
+    expect(page.get_by_label("Subjective", exact=True)).to_have_value(subjective)
+    expect(page.get_by_label("Plan", exact=True)).to_have_value("Heat; gentle mobility; review in 1 week")
+
+
+def test_second_tab_with_a_stale_draft_is_refused(page, browser, smtp_sink):
+    signed_in_owner(page, smtp_sink, practice="Two Tabs")
+    create_client(page, "Dana", "Tabs")
+    open_note_from_calendar(page, "Dana Tabs")
+    other = page.context.new_page()
+    other.goto(page.url)
+    expect(other.get_by_label("Subjective", exact=True)).to_be_visible()
+
+    type_and_wait_saved(page, "Subjective", "Written in tab one")
+    other.get_by_label("Objective", exact=True).fill("Written in tab two")
+    other.get_by_label("Objective", exact=True).blur()
+    expect(other.get_by_text("changed in another tab")).to_be_visible()
+    other.get_by_role("button", name="Reload the latest version").click()
+    expect(other.get_by_label("Subjective", exact=True)).to_have_value("Written in tab one")
+    other.close()
+
+
+def test_finalize_then_amend_with_history(page, smtp_sink):
+    signed_in_owner(page, smtp_sink, practice="Final Practice")
+    create_client(page, "Ruth", "Final")
+    open_note_from_calendar(page, "Ruth Final")
+    type_and_wait_saved(page, "Assessment", "Mild strain")
+    page.get_by_role("button", name="Finalize note").click()
+    expect(page.locator("#note-status")).to_have_text("finalized")
+    expect(page.get_by_text("Version 1")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"SHA-256 [0-9a-f]{64}"))).to_be_visible()
+
+    page.get_by_label("Assessment", exact=True).fill("Moderate strain")
+    page.get_by_role("button", name="Save amendment").click()
+    expect(page.get_by_text("Say why the note is being amended.").first).to_be_visible()
+    page.get_by_label("Reason for the amendment").fill("Re-assessed after imaging")
+    page.get_by_role("button", name="Save amendment").click()
+    expect(page.get_by_text("Version 2")).to_be_visible()
+    expect(page.get_by_text("Reason: Re-assessed after imaging")).to_be_visible()
+    expect(page.get_by_text("+Moderate strain")).to_be_visible()
