@@ -35,3 +35,5 @@ rotate-keys: setup
 # bench/results/schedule.json.
 bench: setup
 	@$(PY) -m bench.schedule_bench
+	@scripts/setup.sh --browser
+	@$(PY) -m bench.browser_bench

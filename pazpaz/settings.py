@@ -64,6 +64,7 @@ class Settings:
     rate_limit_ip: str
     log_level: str
     embedded_s3_port: int
+    max_upload_mb: int
     secret_key: bytes = field(repr=False)
     kek: bytes = field(repr=False)
     blind_index_key: bytes = field(repr=False)
@@ -249,6 +250,7 @@ def build_settings(environ: dict[str, str]) -> Settings:
         rate_limit_ip=_rate(environ, "PAZPAZ_RATE_LIMIT_IP", "30/15minutes"),
         log_level=log_level,
         embedded_s3_port=_int(environ, "PAZPAZ_EMBEDDED_S3_PORT", 8333, 1024, 65000),
+        max_upload_mb=_int(environ, "PAZPAZ_MAX_UPLOAD_MB", 10, 1, 100),
         secret_key=_key(secrets_source, "PAZPAZ_SECRET_KEY"),
         kek=_key(secrets_source, "PAZPAZ_KEK"),
         blind_index_key=_key(secrets_source, "PAZPAZ_BLIND_INDEX_KEY"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from pazpaz.api import auth, health
+from pazpaz.api import auth, files, health
 
 
 def build_api() -> Starlette:
@@ -14,4 +14,5 @@ def build_api() -> Starlette:
         Route("/auth/continue", auth.continue_page, methods=["GET"]),
         Route("/auth/redeem", auth.redeem, methods=["POST"]),
         Route("/auth/signout", auth.sign_out, methods=["POST"]),
+        Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),
     ])

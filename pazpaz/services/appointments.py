@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists
 from sqlmodel import Session, select
 
-from pazpaz.models import Appointment, Client, Location, Service, SoapNote, Workspace
+from pazpaz.models import Appointment, Client, Location, Service, SoapNote
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto
+from pazpaz.services import audit, crypto, workspaces
 from pazpaz.services.conflicts import MAX_DURATION, Conflict, find_conflicts
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.recurrence import Recurrence, expand, local_wall_time, place
@@ -85,7 +85,7 @@ class Resolved:
 
 
 def workspace_zone(session: Session, workspace_id: uuid.UUID) -> ZoneInfo:
-    return ZoneInfo(session.get(Workspace, workspace_id).time_zone)
+    return workspaces.time_zone(session, workspace_id)
 
 
 def parse_local(value: str, zone: ZoneInfo) -> datetime | None:

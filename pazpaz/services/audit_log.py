@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from pazpaz.models import AuditEvent, User, Workspace
-from pazpaz.services import audit, crypto
+from pazpaz.models import AuditEvent, User
+from pazpaz.services import audit, crypto, workspaces
 from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -62,7 +62,7 @@ def _day(value: str, name: str, errors: dict[str, str]) -> date | None:
 
 def _where(session: Session, actor: Actor, flt: AuditFilter) -> list:
     errors: dict[str, str] = {}
-    zone = ZoneInfo(session.get(Workspace, actor.workspace_id).time_zone)
+    zone = workspaces.time_zone(session, actor.workspace_id)
     start, end = _day(flt.start, "start", errors), _day(flt.end, "end", errors)
     clauses = []
     if flt.user_id:
@@ -106,7 +106,7 @@ def list_events(actor: Actor, flt: AuditFilter, page: int = 1, page_size: int = 
         raise NotFound("Not found.")
     with workspace_session(actor) as session:
         clauses = _where(session, actor, flt)
-        zone = ZoneInfo(session.get(Workspace, actor.workspace_id).time_zone)
+        zone = workspaces.time_zone(session, actor.workspace_id)
         total = session.exec(select(func.count()).select_from(AuditEvent).where(*clauses)).one()
         pages = max(1, -(-total // page_size))
         page = min(max(page, 1), pages)
@@ -131,7 +131,7 @@ def export_csv(actor: Actor, flt: AuditFilter) -> str:
         raise NotFound("Not found.")
     with workspace_session(actor) as session:
         clauses = _where(session, actor, flt)
-        zone = ZoneInfo(session.get(Workspace, actor.workspace_id).time_zone)
+        zone = workspaces.time_zone(session, actor.workspace_id)
         events = session.exec(
             select(AuditEvent).where(*clauses).order_by(AuditEvent.occurred_at.desc()).limit(EXPORT_LIMIT)
         ).all()

@@ -15,11 +15,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Session
 
+import pazpaz.models  # noqa: F401  (every scoped table is registered before scoped_models() caches)
 from pazpaz.db import transaction
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.services.audit import RequestContext
@@ -61,8 +63,28 @@ def system_session() -> Iterator[Session]:
         yield session
 
 
-def scoped_models() -> list[type]:
-    return [cls for cls in WorkspaceScoped.__subclasses__() if hasattr(cls, "__table__")]
+@lru_cache(maxsize=1)
+def scoped_models() -> tuple[type, ...]:
+    return tuple(cls for cls in WorkspaceScoped.__subclasses__() if hasattr(cls, "__table__"))
+
+
+def _statement_tables(state: ORMExecuteState) -> set[str]:
+    names = {mapper.local_table.name for mapper in state.all_mappers}
+    statement = state.statement
+    froms = statement.get_final_froms() if hasattr(statement, "get_final_froms") else []
+    for clause in froms:
+        names.update(table.name for table in getattr(clause, "_from_objects", [clause])
+                     if hasattr(table, "name"))
+        for table in _join_tables(clause):
+            names.add(table)
+    return names
+
+
+def _join_tables(clause) -> list[str]:
+    left, right = getattr(clause, "left", None), getattr(clause, "right", None)
+    if left is None or right is None:
+        return [clause.name] if hasattr(clause, "name") else []
+    return _join_tables(left) + _join_tables(right)
 
 
 def _touches_scoped(state: ORMExecuteState) -> bool:
@@ -81,11 +103,11 @@ def _scope_statement(state: ORMExecuteState) -> None:
         if _touches_scoped(state):
             raise ScopeViolation("A query on a workspace table ran without a workspace context.")
         return
-    # One criterion per scoped table (criteria for tables absent from the statement are
-    # ignored), so joins and subqueries on scoped tables are filtered too.
+    # One criterion per scoped table the statement reads, selected or joined.
+    tables = _statement_tables(state)
     state.statement = state.statement.options(*(
         with_loader_criteria(model, lambda cls: cls.workspace_id == workspace_id, include_aliases=True)
-        for model in scoped_models()
+        for model in scoped_models() if model.__tablename__ in tables
     ))
 
 

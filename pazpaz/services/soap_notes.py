@@ -18,9 +18,9 @@ from datetime import date, datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from pazpaz.models import Appointment, Client, SoapNote, SoapNoteVersion, Workspace
+from pazpaz.models import Appointment, Client, SoapNote, SoapNoteVersion
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto
+from pazpaz.services import audit, crypto, workspaces
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -98,9 +98,7 @@ def _record(session: Session, actor: Actor, action: str, note_id: uuid.UUID, **d
 
 
 def _today(session: Session, workspace_id: uuid.UUID) -> date:
-    from zoneinfo import ZoneInfo
-
-    return utcnow().astimezone(ZoneInfo(session.get(Workspace, workspace_id).time_zone)).date()
+    return utcnow().astimezone(workspaces.time_zone(session, workspace_id)).date()
 
 
 def open_for_appointment(actor: Actor, appointment_id: uuid.UUID) -> tuple[uuid.UUID, bool]:
@@ -121,9 +119,7 @@ def open_for_appointment(actor: Actor, appointment_id: uuid.UUID) -> tuple[uuid.
             appointment.status, appointment.updated_at, marked = "attended", utcnow(), True
         if note is None:
             minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-            from zoneinfo import ZoneInfo
-
-            zone = ZoneInfo(session.get(Workspace, actor.workspace_id).time_zone)
+            zone = workspaces.time_zone(session, actor.workspace_id)
             note = SoapNote(workspace_id=actor.workspace_id, client_id=appointment.client_id,
                             appointment_id=appointment.id, session_date=appointment.starts_at.astimezone(zone).date(),
                             duration_minutes=minutes)

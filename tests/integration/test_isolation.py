@@ -13,7 +13,7 @@ from sqlmodel import SQLModel, select
 
 import pazpaz.models as m
 from pazpaz.db import get_engine
-from pazpaz.services import appointments, audit_log, catalog, clients, soap_notes, team
+from pazpaz.services import appointments, attachments, audit_log, catalog, clients, soap_notes, team
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
@@ -82,7 +82,8 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         milestone = m.Milestone(id=uuid.uuid4(), workspace_id=ws, goal_id=goal.id, text_enc=b"")
         crypto.seal(session, milestone, "text_enc", "walk 1 km")
         attachment = m.Attachment(id=uuid.uuid4(), workspace_id=ws, client_id=client_id, file_name_enc=b"",
-                                  content_type="image/jpeg", s3_key=f"workspaces/{ws}/{uuid.uuid4()}")
+                                  content_type="image/jpeg", s3_key=f"workspaces/{ws}/{uuid.uuid4()}",
+                                  status="complete")
         crypto.seal(session, attachment, "file_name_enc", "back.jpg")
         session.add_all([milestone, attachment])
         user = session.exec(select(m.User).where(m.User.id == actor.user_id)).one()
@@ -178,6 +179,9 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "soap_notes.open_for_appointment": lambda actor: soap_notes.open_for_appointment(
             actor, a_ids["appointments"]),
         "soap_notes.create_for_client": lambda actor: soap_notes.create_for_client(actor, client_id),
+        "attachments.store": lambda actor: attachments.store(actor, client_id, "a.pdf", b"%PDF-1.7\n%%EOF\n"),
+        "attachments.download_url": lambda actor: attachments.download_url(actor, a_ids["attachments"]),
+        "attachments.delete": lambda actor: attachments.delete(actor, a_ids["attachments"]),
     }
 
 
@@ -215,3 +219,17 @@ def test_lists_never_include_another_workspace(app_env):
     assert appointments.check_times(b, "2026-11-02T09:00", "2026-11-02T12:00") == []
     assert len(appointments.check_times(a, "2026-11-02T09:00", "2026-11-02T12:00")) == 1
     assert soap_notes.client_notes(b, a_ids_client(a)) == []
+    assert attachments.list_for(b, a_ids_client(a)) == []
+
+
+def test_joined_scoped_tables_are_filtered_too(app_env):
+    a, b = make_workspace("A"), make_workspace("B")
+    seed_everything(a)
+    seed_everything(b)
+    with workspace_session(b) as session:
+        # Selecting only B-scoped columns while joining clients: no A row may come through.
+        joined = session.exec(select(m.Appointment.id, m.Client.workspace_id)
+                              .join(m.Client, m.Client.id == m.Appointment.client_id)).all()
+        assert joined and {ws for _, ws in joined} == {b.workspace_id}
+        counted = session.exec(select(func.count()).select_from(m.Appointment)).one()
+        assert counted == 1

@@ -1,0 +1,42 @@
+"""GET /files/{id}: stream a stored file to the browser after checking the app-signed URL.
+
+The embedded S3 listens on 127.0.0.1 only, so a phone can't reach a presigned S3 URL; this
+route checks the HMAC signature and expiry the attachments service issued and streams the
+object with safe headers.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+
+from pazpaz.services import attachments
+from pazpaz.services.errors import NotFound
+
+
+async def file_endpoint(request: Request) -> Response:
+    query = request.query_params
+    try:
+        stream = await run_in_threadpool(attachments.open_signed, request.path_params["attachment_id"],
+                                         query.get("w", ""), query.get("v", ""), query.get("e", ""),
+                                         query.get("s", ""))
+    except attachments.LinkExpired as expired:
+        return PlainTextResponse(str(expired), status_code=403, headers={"Cache-Control": "no-store"})
+    except NotFound:
+        return PlainTextResponse("Not found.", status_code=404, headers={"Cache-Control": "no-store"})
+    except attachments.StorageUnavailable as down:
+        return PlainTextResponse(str(down), status_code=503, headers={"Cache-Control": "no-store"})
+    headers = {
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(stream.file_name)}",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-store",
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'",
+        "Referrer-Policy": "no-referrer",
+    }
+    if stream.length:
+        headers["Content-Length"] = str(stream.length)
+    body = stream.body.iter_chunks(chunk_size=64 * 1024)
+    return StreamingResponse(iterate_in_threadpool(body), media_type=stream.content_type, headers=headers)

@@ -1,0 +1,301 @@
+"""Clinical files (photos, PDFs) in S3 (DESIGN.md "Files").
+
+Checked by content (magic bytes), never by name; images are decoded with Pillow and
+re-encoded without EXIF/GPS; S3 keys come from the server. Row `pending` -> object
+stored -> `complete`; a failed upload leaves no complete row. Downloads use a
+short-lived app-signed URL (or an S3 presigned URL when S3_PUBLIC_ENDPOINT is set),
+issued only after the access check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import logging
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from botocore.exceptions import BotoCoreError, ClientError
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlmodel import Session, select
+
+from pazpaz.models import Attachment, Client, SoapNote
+from pazpaz.models.base import utcnow
+from pazpaz.services import audit, crypto
+from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.services.scope import Actor, system_session, workspace_session
+from pazpaz.services.storage import s3_client
+from pazpaz.settings import get_settings
+
+log = logging.getLogger("pazpaz.attachments")
+URL_TTL_SECONDS = 300
+THUMB_SIZE = (320, 320)
+IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+try:  # HEIC photos from phones: decoded through pillow-heif, stored as JPEG
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - pillow-heif is pinned in requirements.txt
+    log.warning("pillow-heif missing: HEIC photos will be refused")
+
+
+class StorageUnavailable(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("The file could not be stored (storage is not reachable). Nothing was saved; "
+                         "please try again.")
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    id: uuid.UUID
+    file_name: str
+    content_type: str
+    size_bytes: int
+    note_id: uuid.UUID | None
+    created_at: datetime
+    is_image: bool
+
+
+def max_bytes() -> int:
+    return get_settings().max_upload_mb * 1024 * 1024
+
+
+def detect_type(head: bytes) -> str | None:
+    """The real type from the first bytes; None for anything not allowed."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1"):
+        return "image/heic"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
+    """Decode, apply orientation, drop EXIF/GPS and other metadata; returns (bytes, type, thumbnail)."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ValidationFailed({"file": "This image could not be read. Try a JPEG, PNG, WebP or HEIC photo."}) from None
+    target = "image/jpeg" if content_type == "image/heic" else content_type
+    fmt = IMAGE_FORMATS[target]
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    # Pixels only, into a fresh image: no EXIF, GPS, XMP or text chunks are carried over.
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    clean.save(out, format=fmt, **({"quality": 90} if fmt in ("JPEG", "WEBP") else {}))
+    thumb = clean.copy()
+    thumb.thumbnail(THUMB_SIZE)
+    if thumb.mode not in ("RGB", "L"):
+        thumb = thumb.convert("RGB")
+    thumb_out = io.BytesIO()
+    thumb.save(thumb_out, format="JPEG", quality=80)
+    return out.getvalue(), target, thumb_out.getvalue()
+
+
+def _clinical(actor: Actor) -> None:
+    if not actor.is_owner:
+        raise NotFound("Not found.")
+
+
+def _check_owner_rows(session: Session, client_id: uuid.UUID, note_id: uuid.UUID | None) -> None:
+    if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
+        raise NotFound("Client not found.")
+    if note_id is not None:
+        note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
+        if note is None or note.client_id != client_id:
+            raise NotFound("Note not found.")
+
+
+def _safe_name(name: str) -> str:
+    name = (name or "file").replace("\\", "/").split("/")[-1].strip()
+    return "".join(ch for ch in name if ch.isprintable())[:200] or "file"
+
+
+def store(actor: Actor, client_id: uuid.UUID, file_name: str, data: bytes,
+          note_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Validate, clean and store one file; returns the attachment id (status complete)."""
+    _clinical(actor)
+    if len(data) > max_bytes():
+        raise ValidationFailed({"file": f"This file is larger than {get_settings().max_upload_mb} MB."})
+    content_type = detect_type(data[:16])
+    if content_type is None:
+        raise ValidationFailed({"file": "Only photos (JPEG, PNG, WebP, HEIC) and PDF files can be attached."})
+    thumb = None
+    if content_type.startswith("image/"):
+        data, content_type, thumb = _clean_image(data, content_type)
+    attachment_id = uuid.uuid4()
+    key = f"workspaces/{actor.workspace_id}/attachments/{attachment_id}"
+    with workspace_session(actor) as session:
+        _check_owner_rows(session, client_id, note_id)
+        row = Attachment(id=attachment_id, workspace_id=actor.workspace_id, client_id=client_id, note_id=note_id,
+                         content_type=content_type, size_bytes=len(data), s3_key=key, status="pending")
+        crypto.seal(session, row, "file_name_enc", _safe_name(file_name))
+        session.add(row)
+    settings = get_settings()
+    try:
+        client = s3_client(settings.s3, timeout_seconds=20)
+        client.put_object(Bucket=settings.s3.bucket, Key=key, Body=data, ContentType=content_type)
+        if thumb is not None:
+            client.put_object(Bucket=settings.s3.bucket, Key=key + ".thumb", Body=thumb, ContentType="image/jpeg")
+    except (BotoCoreError, ClientError):
+        log.warning("storing attachment %s failed; the row stays pending for the sweeper", attachment_id)
+        raise StorageUnavailable() from None
+    with workspace_session(actor) as session:
+        row = session.exec(select(Attachment).where(Attachment.id == attachment_id)).one()
+        row.status = "complete"
+        audit.record(session, "attachment.created", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="attachment", entity_id=attachment_id, context=actor.context,
+                     details={"content_type": content_type, "size": len(data)})
+    return attachment_id
+
+
+def list_for(actor: Actor, client_id: uuid.UUID, note_id: uuid.UUID | None = None) -> list[AttachmentView]:
+    _clinical(actor)
+    with workspace_session(actor) as session:
+        statement = select(Attachment).where(Attachment.client_id == client_id, Attachment.status == "complete")
+        if note_id is not None:
+            statement = statement.where(Attachment.note_id == note_id)
+        rows = session.exec(statement.order_by(Attachment.created_at.desc())).all()
+        views = [AttachmentView(r.id, crypto.unseal(session, r, "file_name_enc") or "file", r.content_type,
+                                r.size_bytes, r.note_id, r.created_at, r.content_type.startswith("image/"))
+                 for r in rows]
+        audit.record(session, "attachment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="attachment", context=actor.context, details={"count": len(views)})
+        return views
+
+
+def _signature(attachment_id: uuid.UUID, workspace_id: uuid.UUID, expires: int, variant: str) -> str:
+    message = f"{attachment_id}|{workspace_id}|{expires}|{variant}".encode()
+    return hmac.new(get_settings().secret_key, b"file-url|" + message, hashlib.sha256).hexdigest()
+
+
+def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False, now: float | None = None) -> str:
+    """A URL valid for URL_TTL_SECONDS, issued after the access check."""
+    _clinical(actor)
+    with workspace_session(actor) as session:
+        row = session.exec(select(Attachment).where(Attachment.id == attachment_id,
+                                                    Attachment.status == "complete")).first()
+        if row is None:
+            raise NotFound("File not found.")
+        audit.record(session, "attachment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="attachment", entity_id=row.id, context=actor.context,
+                     details={"thumbnail": thumbnail})
+        key = row.s3_key + (".thumb" if thumbnail else "")
+    settings = get_settings()
+    if settings.s3.public_endpoint:
+        public = s3_client(replace(settings.s3, endpoint_url=settings.s3.public_endpoint))
+        return public.generate_presigned_url("get_object", Params={"Bucket": settings.s3.bucket, "Key": key},
+                                             ExpiresIn=URL_TTL_SECONDS)
+    expires = int((now or time.time()) + URL_TTL_SECONDS)
+    variant = "thumb" if thumbnail else "full"
+    signature = _signature(attachment_id, actor.workspace_id, expires, variant)
+    return f"/files/{attachment_id}?w={actor.workspace_id}&v={variant}&e={expires}&s={signature}"
+
+
+@dataclass(frozen=True)
+class FileStream:
+    body: object
+    content_type: str
+    file_name: str
+    length: int
+
+
+def open_signed(attachment_id: str, workspace_id: str, variant: str, expires: str, signature: str,
+                now: float | None = None) -> FileStream:
+    """Check an app-signed URL and open the object; any failure is a plain NotFound/expired."""
+    try:
+        attachment_uuid, workspace_uuid, expires_at = uuid.UUID(attachment_id), uuid.UUID(workspace_id), int(expires)
+    except ValueError:
+        raise NotFound("File not found.") from None
+    if variant not in ("full", "thumb"):
+        raise NotFound("File not found.")
+    expected = _signature(attachment_uuid, workspace_uuid, expires_at, variant)
+    if not hmac.compare_digest(expected, signature or ""):
+        raise NotFound("File not found.")
+    if (now or time.time()) > expires_at:
+        raise LinkExpired()
+    with system_session() as session:
+        row = session.exec(select(Attachment).where(Attachment.id == attachment_uuid,
+                                                    Attachment.workspace_id == workspace_uuid,
+                                                    Attachment.status == "complete")).first()
+        if row is None:
+            raise NotFound("File not found.")
+        name = crypto.unseal(session, row, "file_name_enc") or "file"
+        key = row.s3_key + (".thumb" if variant == "thumb" else "")
+        content_type = "image/jpeg" if variant == "thumb" else row.content_type
+    settings = get_settings()
+    try:
+        obj = s3_client(settings.s3, timeout_seconds=20).get_object(Bucket=settings.s3.bucket, Key=key)
+    except (BotoCoreError, ClientError):
+        raise StorageUnavailable() from None
+    return FileStream(obj["Body"], content_type, name, int(obj.get("ContentLength", 0)))
+
+
+class LinkExpired(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("This file link has expired. Open the file again from PazPaz.")
+
+
+def delete(actor: Actor, attachment_id: uuid.UUID) -> None:
+    """Soft delete (the row stays, marked deleted), then remove the stored objects."""
+    _clinical(actor)
+    with workspace_session(actor) as session:
+        row = session.exec(select(Attachment).where(Attachment.id == attachment_id,
+                                                    Attachment.status == "complete")).first()
+        if row is None:
+            raise NotFound("File not found.")
+        row.status, row.deleted_at, key = "deleted", utcnow(), row.s3_key
+        audit.record(session, "attachment.deleted", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="attachment", entity_id=row.id, context=actor.context)
+    _remove_objects([key, key + ".thumb"])
+
+
+def _remove_objects(keys: list[str]) -> None:
+    settings = get_settings()
+    try:
+        client = s3_client(settings.s3)
+        for key in keys:
+            client.delete_object(Bucket=settings.s3.bucket, Key=key)
+    except (BotoCoreError, ClientError):
+        log.warning("object removal failed; the sweeper will retry")
+
+
+def sweep(older_than: timedelta = timedelta(hours=1), now: datetime | None = None) -> tuple[int, int]:
+    """Remove stale pending rows (and any object they left) and objects with no complete row.
+    Returns (rows removed, orphan objects removed)."""
+    cutoff = (now or utcnow()) - older_than
+    settings = get_settings()
+    with system_session() as session:
+        stale = session.exec(select(Attachment).where(Attachment.status == "pending",
+                                                      Attachment.created_at < cutoff)).all()
+        stale_keys = [row.s3_key for row in stale]
+        for row in stale:
+            session.delete(row)
+        live = {row.s3_key for row in session.exec(select(Attachment).where(Attachment.status == "complete")).all()}
+    _remove_objects([k for key in stale_keys for k in (key, key + ".thumb")])
+    orphans = 0
+    client = s3_client(settings.s3)
+    paginator = client.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=settings.s3.bucket, Prefix="workspaces/"):
+        for item in page.get("Contents", []):
+            base = item["Key"].removesuffix(".thumb")
+            modified = item["LastModified"]
+            if base not in live and modified < cutoff:
+                client.delete_object(Bucket=settings.s3.bucket, Key=item["Key"])
+                orphans += 1
+    return len(stale), orphans
