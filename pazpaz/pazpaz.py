@@ -21,6 +21,7 @@ from pazpaz.state.audit import AuditState
 from pazpaz.state.calendar import CalendarState
 from pazpaz.state.catalog import CatalogState
 from pazpaz.state.clients import ClientListState, ClientState
+from pazpaz.state.files import FilesState
 from pazpaz.state.notes import NoteState
 from pazpaz.state.session import SessionState
 from pazpaz.state.signin import SignInState
@@ -41,10 +42,12 @@ app.add_page(home_page, route="/", title="PazPaz", on_load=SessionState.require_
 app.add_page(calendar_page, route="/calendar", title="Calendar · PazPaz", on_load=CalendarState.load)
 app.add_page(clients_page, route="/clients", title="Clients · PazPaz", on_load=ClientListState.load)
 app.add_page(client_new_page, route="/clients/new", title="New client · PazPaz", on_load=ClientState.load_new)
-app.add_page(client_detail_page, route="/clients/[client_id]", title="Client · PazPaz", on_load=ClientState.load)
+app.add_page(client_detail_page, route="/clients/[client_id]", title="Client · PazPaz",
+             on_load=[ClientState.load, FilesState.load])
 app.add_page(client_edit_page, route="/clients/[client_id]/edit", title="Edit client · PazPaz",
              on_load=ClientState.load)
-app.add_page(note_page, route="/notes/[note_id]", title="Session note · PazPaz", on_load=NoteState.load)
+app.add_page(note_page, route="/notes/[note_id]", title="Session note · PazPaz",
+             on_load=[NoteState.load, FilesState.load])
 app.add_page(settings_page, route="/settings", title="Settings · PazPaz",
              on_load=[TeamState.load, CatalogState.load])
 app.add_page(audit_page, route="/audit", title="Audit log · PazPaz", on_load=AuditState.load)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pazpaz.components.files import files_block
 from pazpaz.components.forms import banner, field_error
 from pazpaz.components.shell import shell
 from pazpaz.state.clients import ClientListState, ClientState
@@ -228,9 +229,9 @@ def _detail() -> rx.Component:
                 gap="2", wrap="wrap"), href="/notes/" + n["id"])), spacing="1", margin_top="6px"),
             width="100%",
         )),
-        # Sections the clinical-records work will fill; shown as not built.
+        files_block(),
+        # Filled by the plan-of-care work; shown as not built.
         _section("Plan of care", "Plans of care are not built yet."),
-        _section("Files", "File attachments are not built yet."),
         spacing="3", width="100%",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.core.banner import has_connection_errors
 
+from pazpaz.components.files import files_block
 from pazpaz.components.forms import banner, field_error
 from pazpaz.components.shell import shell
 from pazpaz.services.soap_notes import SECTIONS
@@ -111,6 +112,7 @@ def _note() -> rx.Component:
         _meta(),
         rx.box(*[_section(name) for name in SECTIONS], key=NoteState.load_key, width="100%",
                style={"display": "flex", "flexDirection": "column", "gap": "12px"}),
+        files_block(),
         _actions(),
         rx.cond(NoteState.versions.length() > 0,
                 rx.vstack(rx.heading("History", size="4"), rx.foreach(NoteState.versions, _version),

@@ -112,13 +112,16 @@ def _clinical(actor: Actor) -> None:
         raise NotFound("Not found.")
 
 
-def _check_owner_rows(session: Session, client_id: uuid.UUID, note_id: uuid.UUID | None) -> None:
-    if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
-        raise NotFound("Client not found.")
+def _owner_client(session: Session, client_id: uuid.UUID | None, note_id: uuid.UUID | None) -> uuid.UUID:
+    """The client a file belongs to (a note's client when only the note is given)."""
     if note_id is not None:
         note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
-        if note is None or note.client_id != client_id:
+        if note is None or (client_id is not None and note.client_id != client_id):
             raise NotFound("Note not found.")
+        return note.client_id
+    if client_id is None or session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
+        raise NotFound("Client not found.")
+    return client_id
 
 
 def _safe_name(name: str) -> str:
@@ -126,7 +129,7 @@ def _safe_name(name: str) -> str:
     return "".join(ch for ch in name if ch.isprintable())[:200] or "file"
 
 
-def store(actor: Actor, client_id: uuid.UUID, file_name: str, data: bytes,
+def store(actor: Actor, client_id: uuid.UUID | None, file_name: str, data: bytes,
           note_id: uuid.UUID | None = None) -> uuid.UUID:
     """Validate, clean and store one file; returns the attachment id (status complete)."""
     _clinical(actor)
@@ -141,7 +144,7 @@ def store(actor: Actor, client_id: uuid.UUID, file_name: str, data: bytes,
     attachment_id = uuid.uuid4()
     key = f"workspaces/{actor.workspace_id}/attachments/{attachment_id}"
     with workspace_session(actor) as session:
-        _check_owner_rows(session, client_id, note_id)
+        client_id = _owner_client(session, client_id, note_id)
         row = Attachment(id=attachment_id, workspace_id=actor.workspace_id, client_id=client_id, note_id=note_id,
                          content_type=content_type, size_bytes=len(data), s3_key=key, status="pending")
         crypto.seal(session, row, "file_name_enc", _safe_name(file_name))
@@ -164,10 +167,12 @@ def store(actor: Actor, client_id: uuid.UUID, file_name: str, data: bytes,
     return attachment_id
 
 
-def list_for(actor: Actor, client_id: uuid.UUID, note_id: uuid.UUID | None = None) -> list[AttachmentView]:
+def list_for(actor: Actor, client_id: uuid.UUID | None, note_id: uuid.UUID | None = None) -> list[AttachmentView]:
     _clinical(actor)
     with workspace_session(actor) as session:
-        statement = select(Attachment).where(Attachment.client_id == client_id, Attachment.status == "complete")
+        statement = select(Attachment).where(Attachment.status == "complete")
+        if client_id is not None:
+            statement = statement.where(Attachment.client_id == client_id)
         if note_id is not None:
             statement = statement.where(Attachment.note_id == note_id)
         rows = session.exec(statement.order_by(Attachment.created_at.desc())).all()

@@ -14,11 +14,15 @@ from pazpaz.services.audit import RequestContext
 from pazpaz.settings import get_settings
 
 
-def _validate(token: str | None, context: RequestContext) -> tuple[auth.SignedIn, auth.Profile] | None:
+def _validate(token: str | None, context: RequestContext, known_user: str
+              ) -> tuple[auth.SignedIn, auth.Profile | None] | None:
     with system_session() as session:
         identity = auth.validate_session(session, token, context)
         if identity is None:
             return None
+        # The profile (names, time zone) is loaded once per tab, not on every handler.
+        if known_user == str(identity.user_id):
+            return identity, None
         return identity, auth.profile(session, identity)
 
 
@@ -49,17 +53,19 @@ class SessionState(rx.State):
     async def current_identity(self) -> auth.SignedIn | None:
         """Re-check the session with the server; every data handler calls this first."""
         token = cookie_token(self.router.headers.cookie)
-        result = await asyncio.to_thread(_validate, token, self.request_context())
+        known = self._user_id if self.signed_in else ""
+        result = await asyncio.to_thread(_validate, token, self.request_context(), known)
         if result is None:
             self._forget()
             return None
         identity, profile = result
         self._user_id = str(identity.user_id)
         self._workspace_id = str(identity.workspace_id)
-        self.user_name = profile.user_name
-        self.workspace_name = profile.workspace_name
-        self.role = profile.role
-        self.time_zone = profile.time_zone
+        self.role = identity.role
+        if profile is not None:
+            self.user_name = profile.user_name
+            self.workspace_name = profile.workspace_name
+            self.time_zone = profile.time_zone
         self.signed_in = True
         return identity
 

@@ -1,0 +1,119 @@
+"""Photos and files on a note or a client page: streamed upload with progress, thumbnails."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+import reflex as rx
+
+from pazpaz.services import attachments
+from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.state.session import SessionState
+
+log = logging.getLogger("pazpaz.state.files")
+
+
+def _target(path: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(client id, note id) from /clients/<id> or /notes/<id>."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) < 2:
+        return None, None
+    try:
+        found = uuid.UUID(parts[1])
+    except ValueError:
+        return None, None
+    if parts[0] == "clients":
+        return found, None
+    if parts[0] == "notes":
+        return None, found
+    return None, None
+
+
+class FilesState(SessionState):
+    files: list[dict[str, str]] = []
+    progress: int = 0
+    uploading: bool = False
+    upload_error: str = ""
+    visible: bool = False
+
+    async def _refresh(self) -> None:
+        actor = await self.actor()
+        client_id, note_id = _target(self.router.url.path)
+        if actor is None or not actor.is_owner or (client_id is None and note_id is None):
+            self.files, self.visible = [], False
+            return
+        try:
+            views = await asyncio.to_thread(attachments.list_for, actor, client_id, note_id)
+        except NotFound:
+            self.files, self.visible = [], False
+            return
+        self.visible = True
+        rows = []
+        for view in views:
+            url = await asyncio.to_thread(attachments.download_url, actor, view.id)
+            thumb = await asyncio.to_thread(attachments.download_url, actor, view.id, True) if view.is_image else ""
+            rows.append({"id": str(view.id), "name": view.file_name, "url": url, "thumb": thumb,
+                         "kind": "image" if view.is_image else "pdf", "size": f"{view.size_bytes / 1024:.0f} KB"})
+        self.files = rows
+
+    @rx.event
+    async def load(self):
+        self.progress, self.uploading, self.upload_error = 0, False, ""
+        await self._refresh()
+
+    @rx.event
+    def upload_progress(self, progress: dict):
+        self.progress = int(float(progress.get("progress", 0)) * 100)
+
+    @rx.event(background=True)
+    async def upload(self, chunks: rx.UploadChunkIterator):
+        """Receive chunks, refusing a file as soon as it passes the size limit."""
+        async with self:
+            actor = await self.actor()
+            client_id, note_id = _target(self.router.url.path)
+            self.uploading, self.upload_error = True, ""
+        limit = attachments.max_bytes()
+        received: dict[str, bytearray] = {}
+        error = ""
+        try:
+            async for chunk in chunks:
+                buffer = received.setdefault(chunk.filename, bytearray())
+                buffer.extend(chunk.data)
+                if len(buffer) > limit:
+                    error = f"{chunk.filename} is larger than {limit // (1024 * 1024)} MB and was not saved."
+                    break
+        except Exception:
+            log.exception("upload stream failed")
+            error = "The upload was interrupted. Nothing was saved; please try again."
+        if actor is None or not actor.is_owner:
+            error = "Files are for the practice owner."
+        saved = 0
+        if not error:
+            for name, data in received.items():
+                try:
+                    await asyncio.to_thread(attachments.store, actor, client_id, name, bytes(data), note_id)
+                    saved += 1
+                except ValidationFailed as invalid:
+                    error = f"{name}: " + "; ".join(invalid.errors.values())
+                except (ServiceError, NotFound) as refused:
+                    error = f"{name}: {refused}"
+        async with self:
+            self.uploading, self.progress = False, 0
+            self.upload_error = error
+            await self._refresh()
+        if saved:
+            yield rx.toast.success(f"{saved} file(s) attached.")
+
+    @rx.event
+    async def remove(self, attachment_id: str):
+        actor = await self.actor()
+        if actor is None:
+            return None
+        try:
+            await asyncio.to_thread(attachments.delete, actor, uuid.UUID(attachment_id))
+        except (NotFound, ValueError):
+            self.upload_error = "That file was not found."
+        await self._refresh()
+        return None
