@@ -6,7 +6,7 @@ from pazpaz.models.audit import AuditEvent
 from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
-from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare
+from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.soap_note import SoapNote, SoapNoteVersion
 from pazpaz.models.user import USER_ROLES, User
@@ -15,5 +15,5 @@ from pazpaz.models.workspace import Workspace, WorkspaceKey
 __all__ = [
     "ACTIVE_STATUSES", "APPOINTMENT_STATUSES", "Appointment", "Attachment", "AuditEvent", "AuthSession",
     "Client", "Goal", "LOCATION_KINDS", "Location", "MagicLinkToken", "Milestone", "PlanOfCare", "Service",
-    "SoapNote", "SoapNoteVersion", "USER_ROLES", "User", "Workspace", "WorkspaceKey", "WorkspaceScoped",
+    "SoapNote", "SoapNoteGoal", "SoapNoteVersion", "USER_ROLES", "User", "Workspace", "WorkspaceKey", "WorkspaceScoped",
 ]

@@ -51,3 +51,18 @@ class Milestone(SQLModel, WorkspaceScoped, table=True):
     reached_on: date | None = Field(default=None)
     progress_note_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     created_at: datetime = timestamp(default_now=True)
+
+
+class SoapNoteGoal(SQLModel, WorkspaceScoped, table=True):
+    """A goal a SOAP note worked on."""
+
+    __tablename__ = "soap_note_goals"
+    __table_args__ = (
+        Index("ix_soap_note_goals_workspace_goal", "workspace_id", "goal_id"),
+        Index("ix_soap_note_goals_workspace_note", "workspace_id", "note_id"),
+    )
+
+    note_id: uuid.UUID = Field(foreign_key="soap_notes.id", primary_key=True)
+    goal_id: uuid.UUID = Field(foreign_key="goals.id", primary_key=True)
+    workspace_id: uuid.UUID = Field(foreign_key="workspaces.id")
+    created_at: datetime = timestamp(default_now=True)

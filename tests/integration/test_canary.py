@@ -8,15 +8,32 @@ import logging
 from sqlmodel import select
 
 import pazpaz.models as m
-from pazpaz.services import audit_log, auth, clients, team
+import pytest
+
+from pazpaz.services import appointments, attachments, audit_log, auth, clients, plans, soap_notes, team, timeline
+from pazpaz.services.appointments import AppointmentInput
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.scope import Actor, system_session
+from tests.conftest import reset_caches
 from tests.support.factories import CTX
+from tests.support.services import start_s3
 
 CANARY = "PIICANARY42"
 
 
-def test_canaries_never_reach_audit_rows_or_logs(app_env, smtp_sink, caplog):
+@pytest.fixture
+def with_s3(app_env, monkeypatch):
+    weed = start_s3("s3-canary", port_offset=400)
+    s3 = weed.settings
+    for name, value in (("S3_ENDPOINT_URL", s3.endpoint_url), ("S3_ACCESS_KEY_ID", s3.access_key_id),
+                        ("S3_SECRET_ACCESS_KEY", s3.secret_access_key), ("S3_BUCKET", s3.bucket)):
+        monkeypatch.setenv(name, value)
+    reset_caches()
+    yield
+    weed.stop()
+
+
+def test_canaries_never_reach_audit_rows_or_logs(app_env, with_s3, smtp_sink, caplog):
     caplog.set_level(logging.DEBUG)
     email = f"{CANARY.lower()}.owner@example.com"
     with system_session() as session:
@@ -36,6 +53,20 @@ def test_canaries_never_reach_audit_rows_or_logs(app_env, smtp_sink, caplog):
     assert clients.list_clients(owner, ListQuery(search=CANARY.lower())).total == 1
     clients.set_archived(owner, client_id, True)
     team.invite_assistant(owner, f"{CANARY.lower()}.assistant@example.com", f"{CANARY} Assistant")
+    clients.set_archived(owner, client_id, False)
+    [appointment] = appointments.create_appointment(owner, AppointmentInput(
+        str(client_id), "2026-12-01T10:00", "2026-12-01T11:00", notes=f"{CANARY} door code"))
+    note_id, _ = soap_notes.open_for_appointment(owner, appointment)
+    sections = {k: f"{CANARY} {k}" for k in soap_notes.SECTIONS}
+    version = soap_notes.save_draft(owner, note_id, sections, soap_notes.get_note(owner, note_id).lock_version)
+    version = soap_notes.finalize(owner, note_id, sections, version)
+    soap_notes.amend(owner, note_id, {**sections, "plan": f"{CANARY} new plan"}, f"{CANARY} reason", version)
+    goal = plans.add_goal(owner, client_id, f"{CANARY} goal")
+    plans.add_milestone(owner, goal, f"{CANARY} milestone", "2026-12-02", f"{CANARY} progress")
+    plans.save_summary(owner, client_id, f"{CANARY} summary")
+    attachment = attachments.store(owner, client_id, f"{CANARY}-knee.pdf", b"%PDF-1.7\n%%EOF\n", note_id)
+    attachments.download_url(owner, attachment)
+    timeline.client_timeline(owner, client_id)
     csv_text = audit_log.export_csv(owner, audit_log.AuditFilter())
     assert "client.created" in csv_text and "user.invited" in csv_text
 

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel, select
 
 import pazpaz.models as m
 from pazpaz.db import get_engine
-from pazpaz.services import appointments, attachments, audit_log, catalog, clients, soap_notes, team
+from pazpaz.services import appointments, attachments, audit_log, catalog, clients, plans, soap_notes, team, timeline
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
@@ -25,7 +25,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "auth_sessions": m.AuthSession, "audit_events": m.AuditEvent, "clients": m.Client,
     "services": m.Service, "locations": m.Location, "appointments": m.Appointment,
     "soap_notes": m.SoapNote, "soap_note_versions": m.SoapNoteVersion, "plans_of_care": m.PlanOfCare,
-    "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment,
+    "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment, "soap_note_goals": m.SoapNoteGoal,
 }
 
 
@@ -85,7 +85,7 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
                                   content_type="image/jpeg", s3_key=f"workspaces/{ws}/{uuid.uuid4()}",
                                   status="complete")
         crypto.seal(session, attachment, "file_name_enc", "back.jpg")
-        session.add_all([milestone, attachment])
+        session.add_all([milestone, attachment, m.SoapNoteGoal(note_id=note.id, goal_id=goal.id, workspace_id=ws)])
         user = session.exec(select(m.User).where(m.User.id == actor.user_id)).one()
         auth.issue_link(session, user, "seed@example.com", "signin", "/", actor.context, now)
         auth._open_session(session, user, now)
@@ -182,6 +182,14 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "attachments.store": lambda actor: attachments.store(actor, client_id, "a.pdf", b"%PDF-1.7\n%%EOF\n"),
         "attachments.download_url": lambda actor: attachments.download_url(actor, a_ids["attachments"]),
         "attachments.delete": lambda actor: attachments.delete(actor, a_ids["attachments"]),
+        "plans.get_plan": lambda actor: plans.get_plan(actor, client_id),
+        "plans.save_summary": lambda actor: plans.save_summary(actor, client_id, "x"),
+        "plans.add_goal": lambda actor: plans.add_goal(actor, client_id, "x"),
+        "plans.set_goal_status": lambda actor: plans.set_goal_status(actor, a_ids["goals"], "dropped"),
+        "plans.add_milestone": lambda actor: plans.add_milestone(actor, a_ids["goals"], "x"),
+        "plans.tag_goals": lambda actor: plans.tag_goals(actor, a_ids["soap_notes"], []),
+        "plans.note_goals": lambda actor: plans.note_goals(actor, a_ids["soap_notes"]),
+        "timeline.client_timeline": lambda actor: timeline.client_timeline(actor, client_id),
     }
 
 
