@@ -23,6 +23,7 @@ from pazpaz.state.catalog import CatalogState
 from pazpaz.state.clients import ClientListState, ClientState
 from pazpaz.state.files import FilesState
 from pazpaz.state.notes import NoteState
+from pazpaz.state.plan import PlanState, TimelineState
 from pazpaz.state.session import SessionState
 from pazpaz.state.signin import SignInState
 from pazpaz.state.signup import SignUpState
@@ -43,7 +44,7 @@ app.add_page(calendar_page, route="/calendar", title="Calendar · PazPaz", on_lo
 app.add_page(clients_page, route="/clients", title="Clients · PazPaz", on_load=ClientListState.load)
 app.add_page(client_new_page, route="/clients/new", title="New client · PazPaz", on_load=ClientState.load_new)
 app.add_page(client_detail_page, route="/clients/[client_id]", title="Client · PazPaz",
-             on_load=[ClientState.load, FilesState.load])
+             on_load=[ClientState.load, FilesState.load, PlanState.load, TimelineState.load])
 app.add_page(client_edit_page, route="/clients/[client_id]/edit", title="Edit client · PazPaz",
              on_load=ClientState.load)
 app.add_page(note_page, route="/notes/[note_id]", title="Session note · PazPaz",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.files import files_block
+from pazpaz.components.plan import plan_block, timeline_block
 from pazpaz.components.forms import banner, field_error
 from pazpaz.components.shell import shell
 from pazpaz.state.clients import ClientListState, ClientState
@@ -176,10 +177,6 @@ def _detail_line(label: str, name: str) -> rx.Component:
     )
 
 
-def _section(title: str, body: str) -> rx.Component:
-    return rx.card(rx.heading(title, size="3"), rx.text(body, size="2", color="var(--gray-11)"), width="100%")
-
-
 def _detail() -> rx.Component:
     return rx.vstack(
         rx.flex(
@@ -229,9 +226,9 @@ def _detail() -> rx.Component:
                 gap="2", wrap="wrap"), href="/notes/" + n["id"])), spacing="1", margin_top="6px"),
             width="100%",
         )),
+        plan_block(),
         files_block(),
-        # Filled by the plan-of-care work; shown as not built.
-        _section("Plan of care", "Plans of care are not built yet."),
+        timeline_block(),
         spacing="3", width="100%",
     )
 

@@ -84,6 +84,21 @@ def _actions() -> rx.Component:
     )
 
 
+def _goals() -> rx.Component:
+    return rx.cond(
+        NoteState.goal_choices.length() > 0,
+        rx.vstack(
+            rx.text("Goals worked on", style=LABEL),
+            rx.foreach(NoteState.goal_choices, lambda g: rx.hstack(
+                rx.checkbox(id="goal-" + g[0], checked=NoteState.tagged_goals.contains(g[0]),
+                            on_change=lambda checked: NoteState.toggle_goal(g[0], checked)),
+                rx.el.label(g[1], html_for="goal-" + g[0]),
+                align="center")),
+            spacing="1", width="100%",
+        ),
+    )
+
+
 def _version(version: rx.Var) -> rx.Component:
     return rx.card(
         rx.flex(rx.text("Version ", version["number"], weight="bold"), rx.text(version["when"], size="2"),
@@ -112,6 +127,7 @@ def _note() -> rx.Component:
         _meta(),
         rx.box(*[_section(name) for name in SECTIONS], key=NoteState.load_key, width="100%",
                style={"display": "flex", "flexDirection": "column", "gap": "12px"}),
+        _goals(),
         files_block(),
         _actions(),
         rx.cond(NoteState.versions.length() > 0,

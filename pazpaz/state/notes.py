@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from pazpaz.api.auth import signin_redirect
-from pazpaz.services import soap_notes
+from pazpaz.services import plans, soap_notes
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.soap_notes import SECTIONS, StaleNote
 from pazpaz.state.session import SessionState
@@ -48,6 +48,8 @@ class NoteState(SessionState):
     versions: list[dict[str, str]] = []
     dirty: bool = False
     load_key: str = ""
+    goal_choices: list[list[str]] = []
+    tagged_goals: list[str] = []
 
     def _fill(self, view: soap_notes.NoteView) -> None:
         zone = ZoneInfo(self.time_zone)
@@ -78,6 +80,23 @@ class NoteState(SessionState):
             return None
         self.not_found = False
         self._fill(view)
+        choices, tagged = await asyncio.to_thread(plans.note_goals, actor, note_id)
+        self.goal_choices = [[str(goal_id), text] for goal_id, text in choices]
+        self.tagged_goals = [str(goal_id) for goal_id in tagged]
+        return None
+
+    @rx.event
+    async def toggle_goal(self, goal_id: str, checked: bool):
+        actor = await self.actor()
+        if actor is None:
+            return rx.redirect(signin_redirect(self.router.url.path))
+        wanted = set(self.tagged_goals) | {goal_id} if checked else set(self.tagged_goals) - {goal_id}
+        try:
+            await asyncio.to_thread(plans.tag_goals, actor, uuid.UUID(self.note_id), [uuid.UUID(g) for g in wanted])
+        except (NotFound, ValueError):
+            self.save_error = "That goal is not in this client's plan."
+            return None
+        self.tagged_goals = sorted(wanted)
         return None
 
     @rx.event
