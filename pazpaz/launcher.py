@@ -87,6 +87,19 @@ def verify_keys(database_url: str) -> None:
         engine.dispose()
 
 
+def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float) -> bool:
+    """True once GET /api/v1/health answers 200; False if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{base_url}/api/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except Exception:
+            time.sleep(1)
+    return False
+
+
 def _interrupt(signum: int, frame: object) -> None:
     # SIGTERM (docker stop) takes the same clean path as Ctrl+C.
     raise KeyboardInterrupt
@@ -130,16 +143,8 @@ class Launcher:
                                        start_new_session=True)
 
     def wait_until_serving(self, timeout: float = 600.0) -> bool:
-        url = f"http://127.0.0.1:{self.settings.port}/api/v1/health"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.reflex and self.reflex.poll() is None:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return True
-            except Exception:
-                time.sleep(1)
-        return False
+        assert self.reflex is not None
+        return wait_for_health(f"http://127.0.0.1:{self.settings.port}", self.reflex, timeout)
 
     def stop(self, *_: object) -> None:
         if self.stopping:

@@ -13,6 +13,7 @@ LABEL = {"fontWeight": "500", "fontSize": "0.9rem"}
 CONTROL = {"width": "100%", "padding": "9px", "borderRadius": "6px", "border": "1px solid var(--gray-7)",
            "background": "white", "fontSize": "1rem", "boxSizing": "border-box"}
 # Phones get the agenda list; wider screens the week grid.
+CALENDAR_HEIGHT = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'auto' : '760px'")
 INITIAL_VIEW = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'listWeek' : 'timeGridWeek'")
 
 
@@ -204,7 +205,8 @@ def calendar_page() -> rx.Component:
                                  "list": "Agenda"},
                     editable=True,
                     event_duration_editable=True,
-                    height="auto",
+                    # A fixed grid height lays out faster on desktop; the phone's agenda grows freely.
+                    height=CALENDAR_HEIGHT,
                     slot_min_time="07:00:00",
                     slot_max_time="21:00:00",
                     first_day=1,

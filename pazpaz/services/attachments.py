@@ -107,6 +107,14 @@ def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
     return out.getvalue(), target, thumb_out.getvalue()
 
 
+def _complete(session: Session, attachment_id: uuid.UUID) -> Attachment:
+    row = session.exec(select(Attachment).where(Attachment.id == attachment_id,
+                                                Attachment.status == "complete")).first()
+    if row is None:
+        raise NotFound("File not found.")
+    return row
+
+
 def _clinical(actor: Actor) -> None:
     if not actor.is_owner:
         raise NotFound("Not found.")
@@ -193,10 +201,7 @@ def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False
     """A URL valid for URL_TTL_SECONDS, issued after the access check."""
     _clinical(actor)
     with workspace_session(actor) as session:
-        row = session.exec(select(Attachment).where(Attachment.id == attachment_id,
-                                                    Attachment.status == "complete")).first()
-        if row is None:
-            raise NotFound("File not found.")
+        row = _complete(session, attachment_id)
         audit.record(session, "attachment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="attachment", entity_id=row.id, context=actor.context,
                      details={"thumbnail": thumbnail})
@@ -260,10 +265,7 @@ def delete(actor: Actor, attachment_id: uuid.UUID) -> None:
     """Soft delete (the row stays, marked deleted), then remove the stored objects."""
     _clinical(actor)
     with workspace_session(actor) as session:
-        row = session.exec(select(Attachment).where(Attachment.id == attachment_id,
-                                                    Attachment.status == "complete")).first()
-        if row is None:
-            raise NotFound("File not found.")
+        row = _complete(session, attachment_id)
         row.status, row.deleted_at, key = "deleted", utcnow(), row.s3_key
         audit.record(session, "attachment.deleted", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="attachment", entity_id=row.id, context=actor.context)

@@ -115,18 +115,33 @@ def _owner_only(actor: Actor) -> None:
 
 
 def list_services(actor: Actor, include_inactive: bool = False) -> list[ServiceView]:
-    with workspace_session(actor) as session:
-        statement = select(Service).order_by(Service.name)
-        if not include_inactive:
-            statement = statement.where(Service.active)
-        return [_service_view(row) for row in session.exec(statement).all()]
+    return [_service_view(row) for row in _list(actor, Service, include_inactive)]
 
 
-def _get_service(session: Session, service_id: uuid.UUID) -> Service:
-    row = session.exec(select(Service).where(Service.id == service_id)).first()
+def _get(session: Session, model: type[Service] | type[Location], row_id: uuid.UUID) -> Service | Location:
+    row = session.exec(select(model).where(model.id == row_id)).first()
     if row is None:
-        raise NotFound("Service not found.")
+        raise NotFound(f"{model.__name__} not found.")
     return row
+
+
+def _list(actor: Actor, model: type[Service] | type[Location], include_inactive: bool) -> list:
+    with workspace_session(actor) as session:
+        statement = select(model).order_by(model.name)
+        if not include_inactive:
+            statement = statement.where(model.active)
+        return list(session.exec(statement).all())
+
+
+def _set_active(actor: Actor, model: type[Service] | type[Location], row_id: uuid.UUID, active: bool) -> None:
+    _owner_only(actor)
+    entity = model.__tablename__.rstrip("s")
+    with workspace_session(actor) as session:
+        row = _get(session, model, row_id)
+        row.active = active
+        audit.record(session, f"{entity}.activated" if active else f"{entity}.deactivated",
+                     workspace_id=actor.workspace_id, user_id=actor.user_id, entity_type=entity,
+                     entity_id=row.id, context=actor.context)
 
 
 def save_service(actor: Actor, data: ServiceInput, service_id: uuid.UUID | None = None) -> uuid.UUID:
@@ -138,7 +153,7 @@ def save_service(actor: Actor, data: ServiceInput, service_id: uuid.UUID | None 
             session.add(row)
             action = "service.created"
         else:
-            row = _get_service(session, service_id)
+            row = _get(session, Service, service_id)
             action = "service.updated"
         row.name, row.default_duration_minutes, row.price_cents = name, duration, price_cents
         session.flush()
@@ -148,28 +163,11 @@ def save_service(actor: Actor, data: ServiceInput, service_id: uuid.UUID | None 
 
 
 def set_service_active(actor: Actor, service_id: uuid.UUID, active: bool) -> None:
-    _owner_only(actor)
-    with workspace_session(actor) as session:
-        row = _get_service(session, service_id)
-        row.active = active
-        audit.record(session, "service.activated" if active else "service.deactivated",
-                     workspace_id=actor.workspace_id, user_id=actor.user_id, entity_type="service",
-                     entity_id=row.id, context=actor.context)
+    _set_active(actor, Service, service_id, active)
 
 
 def list_locations(actor: Actor, include_inactive: bool = False) -> list[LocationView]:
-    with workspace_session(actor) as session:
-        statement = select(Location).order_by(Location.name)
-        if not include_inactive:
-            statement = statement.where(Location.active)
-        return [_location_view(row) for row in session.exec(statement).all()]
-
-
-def _get_location(session: Session, location_id: uuid.UUID) -> Location:
-    row = session.exec(select(Location).where(Location.id == location_id)).first()
-    if row is None:
-        raise NotFound("Location not found.")
-    return row
+    return [_location_view(row) for row in _list(actor, Location, include_inactive)]
 
 
 def save_location(actor: Actor, data: LocationInput, location_id: uuid.UUID | None = None) -> uuid.UUID:
@@ -181,7 +179,7 @@ def save_location(actor: Actor, data: LocationInput, location_id: uuid.UUID | No
             session.add(row)
             action = "location.created"
         else:
-            row = _get_location(session, location_id)
+            row = _get(session, Location, location_id)
             action = "location.updated"
         row.name, row.kind = values.name, values.kind
         row.address, row.video_link = values.address or None, values.video_link or None
@@ -192,10 +190,4 @@ def save_location(actor: Actor, data: LocationInput, location_id: uuid.UUID | No
 
 
 def set_location_active(actor: Actor, location_id: uuid.UUID, active: bool) -> None:
-    _owner_only(actor)
-    with workspace_session(actor) as session:
-        row = _get_location(session, location_id)
-        row.active = active
-        audit.record(session, "location.activated" if active else "location.deactivated",
-                     workspace_id=actor.workspace_id, user_id=actor.user_id, entity_type="location",
-                     entity_id=row.id, context=actor.context)
+    _set_active(actor, Location, location_id, active)

@@ -68,25 +68,6 @@ def scoped_models() -> tuple[type, ...]:
     return tuple(cls for cls in WorkspaceScoped.__subclasses__() if hasattr(cls, "__table__"))
 
 
-def _statement_tables(state: ORMExecuteState) -> set[str]:
-    names = {mapper.local_table.name for mapper in state.all_mappers}
-    statement = state.statement
-    froms = statement.get_final_froms() if hasattr(statement, "get_final_froms") else []
-    for clause in froms:
-        names.update(table.name for table in getattr(clause, "_from_objects", [clause])
-                     if hasattr(table, "name"))
-        for table in _join_tables(clause):
-            names.add(table)
-    return names
-
-
-def _join_tables(clause) -> list[str]:
-    left, right = getattr(clause, "left", None), getattr(clause, "right", None)
-    if left is None or right is None:
-        return [clause.name] if hasattr(clause, "name") else []
-    return _join_tables(left) + _join_tables(right)
-
-
 def _touches_scoped(state: ORMExecuteState) -> bool:
     return any(issubclass(mapper.class_, WorkspaceScoped) for mapper in state.all_mappers)
 
@@ -103,11 +84,13 @@ def _scope_statement(state: ORMExecuteState) -> None:
         if _touches_scoped(state):
             raise ScopeViolation("A query on a workspace table ran without a workspace context.")
         return
-    # One criterion per scoped table the statement reads, selected or joined.
-    tables = _statement_tables(state)
+    # One criterion per scoped table; SQLAlchemy applies those whose table the statement
+    # reads (selected or joined) and ignores the rest.
     state.statement = state.statement.options(*(
-        with_loader_criteria(model, lambda cls: cls.workspace_id == workspace_id, include_aliases=True)
-        for model in scoped_models() if model.__tablename__ in tables
+        # A plain expression (not a lambda): its bound value is extracted like any other
+        # parameter, so SQLAlchemy's compiled-statement cache still hits.
+        with_loader_criteria(model, model.workspace_id == workspace_id, include_aliases=True)
+        for model in scoped_models()
     ))
 
 

@@ -200,11 +200,15 @@ def save_draft(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_
         if note.status != "draft":
             raise ServiceError("This note is finalized. Changes are saved as an amendment, with a reason.")
         new_version = _bump(session, note, lock_version)
-        for key in SECTIONS:
-            crypto.seal(session, note, f"{key}_enc", cleaned[key] or None)
+        _write_sections(session, note, cleaned)
         _apply_meta(note, session_date, duration_minutes)
         _record(session, actor, "soap_note.draft_saved", note.id)
         return new_version
+
+
+def _write_sections(session: Session, note: SoapNote, sections: dict[str, str]) -> None:
+    for key in SECTIONS:
+        crypto.seal(session, note, f"{key}_enc", sections[key] or None)
 
 
 def _apply_meta(note: SoapNote, session_date: str, duration_minutes: str) -> None:
@@ -250,8 +254,7 @@ def finalize(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_ve
         if note.status != "draft":
             raise ServiceError("This note is already finalized.")
         new_version = _bump(session, note, lock_version)
-        for key in SECTIONS:
-            crypto.seal(session, note, f"{key}_enc", cleaned[key] or None)
+        _write_sections(session, note, cleaned)
         note.status, note.finalized_at = "finalized", utcnow()
         number = _add_version(session, actor, note, cleaned, "")
         _record(session, actor, "soap_note.finalized", note.id, version=number)
@@ -274,8 +277,7 @@ def amend(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], reason: st
         if cleaned == _sections(session, note):
             raise ValidationFailed({"subjective": "Nothing changed, so there is nothing to amend."})
         new_version = _bump(session, note, lock_version)
-        for key in SECTIONS:
-            crypto.seal(session, note, f"{key}_enc", cleaned[key] or None)
+        _write_sections(session, note, cleaned)
         number = _add_version(session, actor, note, cleaned, reason)
         _record(session, actor, "soap_note.amended", note.id, version=number)
         return new_version

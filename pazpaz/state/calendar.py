@@ -80,8 +80,11 @@ class CalendarState(SessionState):
     async def _reload(self, actor) -> None:
         if not self.range_start:
             return
-        first_day = date.fromisoformat(self.range_start)
-        views = await asyncio.to_thread(appointments.schedule, actor, first_day, self.range_days)
+        # One range either side of the visible one is sent too, so "previous" and "next"
+        # draw their appointments at once while the fresh read is on its way.
+        span = min(self.range_days, 14)
+        first_day = date.fromisoformat(self.range_start) - timedelta(days=span)
+        views = await asyncio.to_thread(appointments.schedule, actor, first_day, self.range_days + 2 * span)
         self.events = [event_of(v) for v in views]
         self.nav_version += 1
 

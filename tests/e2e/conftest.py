@@ -8,8 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ import psycopg2
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from pazpaz.launcher import wait_for_health
 from tests.support.services import TESTDATA
 
 PORT = 3100
@@ -58,17 +57,8 @@ class AppServer:
 
 
 def _wait_healthy(process: subprocess.Popen, url: str, log: Path, timeout: float = 900) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app exited early:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except Exception:
-            time.sleep(1)
-    raise RuntimeError(f"the app was not healthy within {timeout} s:\n{log.read_text()[-4000:]}")
+    if not wait_for_health(url, process, timeout):
+        raise RuntimeError(f"the app did not become healthy:\n{log.read_text()[-4000:]}")
 
 
 def _launch(env: dict, log: Path) -> subprocess.Popen:
