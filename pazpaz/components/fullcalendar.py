@@ -52,6 +52,7 @@ class FullCalendar(rx.NoSSRComponent):
     plugins: rx.Var[Any]
     events: rx.Var[list[dict[str, Any]]]
     initial_view: rx.Var[str]
+    initial_date: rx.Var[str]
     time_zone: rx.Var[str]
     header_toolbar: rx.Var[dict[str, str]]
     button_text: rx.Var[dict[str, str]]

@@ -192,12 +192,24 @@ def calendar_page() -> rx.Component:
     return shell(
         "Calendar",
         rx.vstack(
-            rx.flex(rx.button("New appointment", size="3", on_click=CalendarState.new_now), gap="2"),
+            rx.flex(
+                rx.button("New appointment", size="3", on_click=CalendarState.new_now),
+                rx.hstack(
+                    rx.el.label("Go to date", html_for="jump-date", style=LABEL),
+                    rx.el.input(id="jump-date", type="date", on_change=CalendarState.jump_to,
+                                style={**CONTROL, "width": "auto"}),
+                    align="center", spacing="2",
+                ),
+                gap="3", wrap="wrap", align="center",
+            ),
             rx.cond(~CalendarState.form_open & ~CalendarState.detail_open, banner(CalendarState.error)),
             rx.box(
                 full_calendar(
                     events=CalendarState.events,
                     initial_view=INITIAL_VIEW,
+                    initial_date=rx.cond(CalendarState.jump_date != "", CalendarState.jump_date,
+                                         rx.Var("undefined")),
+                    key=CalendarState.jump_date,
                     time_zone="UTC",
                     header_toolbar={"left": "prev,next today", "center": "title",
                                     "right": "timeGridWeek,timeGridDay,dayGridMonth,listWeek"},

@@ -72,6 +72,7 @@ class CalendarState(SessionState):
     selected: dict[str, str] = {}
     detail_open: bool = False
     nav_version: int = 0
+    jump_date: str = ""
 
     async def _actor_or_redirect(self):
         actor = await self.actor()
@@ -113,6 +114,15 @@ class CalendarState(SessionState):
         first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
         self.range_start, self.range_days, self.view_type = first.isoformat(), max(1, (last - first).days), view_type
         await self._reload(actor)
+        return None
+
+    @rx.event
+    def jump_to(self, value: str):
+        """Go to a date: the calendar is re-created there (its key is the date)."""
+        try:
+            self.jump_date = date.fromisoformat(value).isoformat()
+        except ValueError:
+            return None
         return None
 
     # ---- booking form ---------------------------------------------------------------

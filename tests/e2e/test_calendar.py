@@ -113,3 +113,11 @@ def test_phone_gets_the_agenda_without_horizontal_scroll(phone, smtp_sink):
     phone.get_by_role("button", name="Save appointment").click()
     expect(phone.locator(".fc-list-event", has_text="Lior Phone")).to_have_count(1)
     assert no_horizontal_scroll(phone)
+
+
+def test_go_to_date(page, smtp_sink):
+    signed_in_owner(page, smtp_sink, practice="Jump Practice")
+    page.goto("/calendar")
+    expect(page.locator(".fc-timeGridWeek-view")).to_be_visible()
+    page.get_by_label("Go to date").fill("2027-06-16")
+    expect(page.locator(".fc-toolbar-title")).to_contain_text("Jun 2027")
