@@ -101,8 +101,14 @@ def test_oversize_file_is_refused_without_being_stored(files_env, s3_server):
 
 def test_storage_down_gives_a_clear_error_and_no_complete_row(files_env, monkeypatch):
     owner, client_id = files_env
-    monkeypatch.setenv("S3_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    # A real SeaweedFS of this test's own, stopped before the file is sent.
+    doomed = start_s3("s3-doomed", port_offset=500)
+    monkeypatch.setenv("S3_ENDPOINT_URL", doomed.settings.endpoint_url)
+    monkeypatch.setenv("S3_ACCESS_KEY_ID", doomed.settings.access_key_id)
+    monkeypatch.setenv("S3_SECRET_ACCESS_KEY", doomed.settings.secret_access_key)
+    monkeypatch.setenv("S3_BUCKET", doomed.settings.bucket)
     reset_caches()
+    doomed.stop()
     with pytest.raises(attachments.StorageUnavailable, match="Nothing was saved"):
         attachments.store(owner, client_id, "note.pdf", b"%PDF-1.7\n%%EOF\n")
     with system_session() as session:
@@ -157,3 +163,14 @@ def test_delete_is_soft_then_object_removed_and_sweeper(files_env, s3_server):
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=s3_server.settings.bucket,
                                                      Prefix=f"workspaces/{owner.workspace_id}/").get("Contents", [])}
     assert orphan not in keys and f"workspaces/{owner.workspace_id}/attachments/{keep}" in keys
+
+
+def test_heic_from_a_phone_is_stored_as_jpeg(files_env):
+    owner, client_id = files_env
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(out, format="HEIF")
+    assert attachments.detect_type(out.getvalue()[:16]) == "image/heic"
+    attachment_id = attachments.store(owner, client_id, "IMG_0001.HEIC", out.getvalue())
+    response = fetch(attachments.download_url(owner, attachment_id))
+    assert response.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(response.content)).size == (40, 30)
