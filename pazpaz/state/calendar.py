@@ -86,8 +86,10 @@ class CalendarState(SessionState):
         span = min(self.range_days, 14)
         first_day = date.fromisoformat(self.range_start) - timedelta(days=span)
         views = await asyncio.to_thread(appointments.schedule, actor, first_day, self.range_days + 2 * span)
-        self.events = [event_of(v) for v in views]
         self.nav_version += 1
+        # The read's number rides on each event so the list always changes: after a refused
+        # drag, FullCalendar then redraws the server's truth instead of keeping the drop.
+        self.events = [{**event_of(v), "extendedProps": {"read": self.nav_version}} for v in views]
 
     @rx.event
     async def load(self):

@@ -121,3 +121,42 @@ def test_go_to_date(page, smtp_sink):
     expect(page.locator(".fc-timeGridWeek-view")).to_be_visible()
     page.get_by_label("Go to date").fill("2027-06-16")
     expect(page.locator(".fc-toolbar-title")).to_contain_text("Jun 2027")
+
+
+def drag_event_to(page, event, time_label: str) -> None:
+    """Drag an event (desktop week view) so its top lands on the given slot."""
+    event.scroll_into_view_if_needed()
+    box = event.bounding_box()
+    target = page.locator(f".fc-timegrid-slot-lane[data-time='{time_label}']").bounding_box()
+    # Grab the event 8 px below its top and drop that point 8 px below the target slot's top,
+    # staying in the same day column.
+    x = box["x"] + box["width"] / 2
+    page.mouse.move(x, box["y"] + 8)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x, box["y"] + 8 + (target["y"] - box["y"]) * step / 20)
+        page.wait_for_timeout(15)
+    page.mouse.up()
+
+
+def test_drag_to_move_goes_through_the_conflict_check(page, smtp_sink):
+    page.set_viewport_size({"width": 1280, "height": 1600})  # no auto-scroll while dragging
+    signed_in_owner(page, smtp_sink, practice="Drag Practice")
+    create_client(page, "Dina", "Drag")
+    create_client(page, "Eli", "Busy")
+    monday = next_monday()
+    page.goto("/calendar")
+    go_next_week(page)
+    fill_booking(page, "Dina Drag", f"{monday}T09:00", end=f"{monday}T10:00")
+    page.get_by_role("button", name="Save appointment").click()
+    fill_booking(page, "Eli Busy", f"{monday}T14:00", end=f"{monday}T15:00")
+    page.get_by_role("button", name="Save appointment").click()
+    expect(events(page, "Eli Busy")).to_have_count(1)
+
+    drag_event_to(page, events(page, "Dina Drag"), "12:00:00")
+    expect(events(page, "Dina Drag")).to_contain_text("12:00")
+
+    # Onto Eli's time: refused with a plain message, and the event goes back.
+    drag_event_to(page, events(page, "Dina Drag"), "14:00:00")
+    expect(page.get_by_text("Not moved: that time overlaps 1 appointment(s).")).to_be_visible()
+    expect(events(page, "Dina Drag")).to_contain_text("12:00")
