@@ -38,8 +38,8 @@ def files_block() -> rx.Component:
                 rx.upload(
                     rx.vstack(
                         rx.button("Add photo or PDF", type="button", size="3"),
-                        rx.text("JPEG, PNG, WebP, HEIC or PDF, up to 10 MB. On a phone you can take a photo.",
-                                size="1", color="var(--gray-11)"),
+                        rx.text("JPEG, PNG, WebP, HEIC or PDF, up to ", FilesState.max_mb,
+                                " MB. On a phone you can take a photo.", size="1", color="var(--gray-11)"),
                         align="center", spacing="1",
                     ),
                     id=UPLOAD_ID,

@@ -37,6 +37,7 @@ class FilesState(SessionState):
     uploading: bool = False
     upload_error: str = ""
     visible: bool = False
+    max_mb: int = 10
 
     async def _refresh(self) -> None:
         actor = await self.actor()
@@ -61,6 +62,7 @@ class FilesState(SessionState):
     @rx.event
     async def load(self):
         self.progress, self.uploading, self.upload_error = 0, False, ""
+        self.max_mb = attachments.max_bytes() // (1024 * 1024)
         await self._refresh()
 
     @rx.event
