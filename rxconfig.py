@@ -15,6 +15,8 @@ config = rx.Config(
     frontend_port=_settings.port,
     backend_port=_settings.port,
     backend_host=_settings.bind_host,
+    # One worker keeps tab state in memory: nothing (notes, names) is pickled to disk.
+    state_manager_mode="memory",
     plugins=[
         rx.plugins.SitemapPlugin(),
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import timedelta
 
 from pazpaz.services.key_rotation import rotate_all
 from pazpaz.settings import SettingsError, get_settings
@@ -19,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     rotate = commands.add_parser("rotate-keys", help="new data key per workspace; re-encrypt every value")
     rotate.add_argument("--batch-size", type=int, default=500)
+    rotate.add_argument("--grace-minutes", type=int, default=10,
+                        help="old keys are deleted by a run at least this long after the new key was made")
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -44,9 +47,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "rotate-keys":
-        report = rotate_all(args.batch_size, progress=lambda line: print(line, flush=True))
+        report = rotate_all(args.batch_size, progress=lambda line: print(line, flush=True),
+                            grace=timedelta(minutes=args.grace_minutes))
         print(f"Rotated {report.workspaces} workspace(s): {report.values} values re-encrypted, "
               f"{report.keys_retired} old key(s) retired.")
+        if report.workspaces and not report.keys_retired:
+            print(f"Old keys are kept until a run at least {args.grace_minutes} minutes after this one.")
     return 0
 
 

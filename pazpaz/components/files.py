@@ -13,14 +13,15 @@ ACCEPT = {"image/*": [], "application/pdf": [".pdf"]}
 
 def _file(item: rx.Var) -> rx.Component:
     return rx.vstack(
-        rx.link(
+        rx.button(
             rx.cond(item["kind"] == "image",
                     rx.image(src=item["thumb"], alt=item["name"], width="120px", height="120px",
                              object_fit="cover", border_radius="6px"),
                     rx.box(rx.text("PDF", weight="bold"), width="120px", height="120px", display="flex",
                            align_items="center", justify_content="center", background="var(--gray-3)",
                            border_radius="6px")),
-            href=item["url"], is_external=True,
+            on_click=FilesState.open_file(item["id"]), variant="ghost", height="auto", padding="0",
+            aria_label="Open " + item["name"],
         ),
         rx.text(item["name"], size="1", max_width="120px", overflow_wrap="anywhere"),
         rx.button("Remove", size="1", variant="ghost", color_scheme="red",

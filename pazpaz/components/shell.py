@@ -30,8 +30,10 @@ def _sign_out() -> rx.Component:
     # A real form post (a full navigation): the server revokes the session and clears the
     # HttpOnly cookie. form.submit() skips the preventDefault handler Reflex puts on forms.
     return rx.el.form(
+        # Clearing sessionStorage gives the next page a fresh Reflex token, so nothing held
+        # for this tab's state survives the sign-out.
         rx.button("Sign out", type="button", variant="soft", size="2",
-                  on_click=rx.call_script("document.getElementById('signout-form').submit()")),
+                  on_click=rx.call_script("sessionStorage.clear(); document.getElementById('signout-form').submit()")),
         action="/auth/signout",
         method="post",
         id="signout-form",

@@ -197,14 +197,17 @@ def _signature(attachment_id: uuid.UUID, workspace_id: uuid.UUID, expires: int, 
     return hmac.new(get_settings().secret_key, b"file-url|" + message, hashlib.sha256).hexdigest()
 
 
-def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False, now: float | None = None) -> str:
-    """A URL valid for URL_TTL_SECONDS, issued after the access check."""
+def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False, now: float | None = None,
+                 audit_read: bool = True) -> str:
+    """A URL valid for URL_TTL_SECONDS, issued after the access check. audit_read=False only
+    for thumbnails shown in a list whose own audit event already records the read."""
     _clinical(actor)
     with workspace_session(actor) as session:
         row = _complete(session, attachment_id)
-        audit.record(session, "attachment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                     entity_type="attachment", entity_id=row.id, context=actor.context,
-                     details={"thumbnail": thumbnail})
+        if audit_read or not thumbnail:
+            audit.record(session, "attachment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                         entity_type="attachment", entity_id=row.id, context=actor.context,
+                         details={"thumbnail": thumbnail})
         key = row.s3_key + (".thumb" if thumbnail else "")
     settings = get_settings()
     if settings.s3.public_endpoint:

@@ -126,6 +126,11 @@ def list_events(actor: Actor, flt: AuditFilter, page: int = 1, page_size: int = 
         )
 
 
+def _cell(value: str) -> str:
+    """Keep spreadsheet apps from running a user's name as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def export_csv(actor: Actor, flt: AuditFilter) -> str:
     if not actor.is_owner:
         raise NotFound("Not found.")
@@ -142,5 +147,5 @@ def export_csv(actor: Actor, flt: AuditFilter) -> str:
     writer = csv.writer(out)
     writer.writerow(["time", "user", "action", "entity_type", "entity_id", "ip"])
     for row in rows:
-        writer.writerow([row.when, row.user, row.action, row.entity_type, row.entity_id, row.ip])
+        writer.writerow([_cell(row.when), _cell(row.user), row.action, row.entity_type, row.entity_id, row.ip])
     return out.getvalue()

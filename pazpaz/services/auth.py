@@ -17,7 +17,7 @@ from pazpaz.models.workspace import Workspace
 from pazpaz.services import audit, crypto
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import ServiceError, ValidationFailed
-from pazpaz.services.mail import send_mail
+from pazpaz.services.mail import send_after_commit
 from pazpaz.services.ratelimit import get_limiter
 from pazpaz.services.tokens import hash_token, new_token
 from pazpaz.settings import get_settings, valid_time_zone
@@ -175,10 +175,9 @@ def issue_link(
     ))
     audit.record(session, "auth.link_requested", workspace_id=user.workspace_id, user_id=user.id,
                  entity_type="user", entity_id=user.id, context=context, details={"purpose": purpose}, now=now)
-    # Flush before mailing: a link is only sent once its row is certain to be written.
-    session.flush()
     link = f"{settings.public_url}/auth/continue?token={token}"
-    send_mail(
+    send_after_commit(
+        session,
         email.strip(),
         "Your PazPaz sign-in link",
         "Hello,\n\nUse this link to sign in to PazPaz. It works once and expires in "

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from pazpaz.models import Appointment, Client
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto
+from pazpaz.services import audit, crypto, workspaces
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -216,7 +216,9 @@ def set_archived(actor: Actor, client_id: uuid.UUID, archived: bool) -> None:
                      user_id=actor.user_id, entity_type="client", entity_id=row.id, context=actor.context)
 
 
-def _last_visits(session: Session, client_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, datetime]:
+def _last_visits(session: Session, workspace_id: uuid.UUID,
+                 client_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, datetime]:
+    """Latest attended visit per client, in the workspace's time zone."""
     statement = (
         select(Appointment.client_id, func.max(Appointment.starts_at))
         .where(Appointment.status == "attended")
@@ -224,13 +226,14 @@ def _last_visits(session: Session, client_ids: list[uuid.UUID] | None = None) ->
     )
     if client_ids is not None:
         statement = statement.where(Appointment.client_id.in_(client_ids))
-    return {client_id: when for client_id, when in session.exec(statement).all()}
+    zone = workspaces.time_zone(session, workspace_id)
+    return {client_id: when.astimezone(zone) for client_id, when in session.exec(statement).all()}
 
 
 def get_client(actor: Actor, client_id: uuid.UUID) -> ClientView:
     with workspace_session(actor) as session:
         row = _get(session, client_id)
-        view = _view(session, row, actor, _last_visits(session, [row.id]).get(row.id))
+        view = _view(session, row, actor, _last_visits(session, actor.workspace_id, [row.id]).get(row.id))
         audit.record(session, "client.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="client", entity_id=row.id, context=actor.context)
         return view
@@ -251,7 +254,7 @@ def list_clients(actor: Actor, query: ListQuery) -> ClientPage:
     with workspace_session(actor) as session:
         archived = Client.archived_at.is_not(None) if query.archived else Client.archived_at.is_(None)
         rows = session.exec(select(Client).where(archived)).all()
-        visits = _last_visits(session)
+        visits = _last_visits(session, actor.workspace_id)
         views = [_view(session, row, actor, visits.get(row.id)) for row in rows]
         needle = query.search.strip().lower()
         if needle:

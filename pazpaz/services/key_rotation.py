@@ -12,16 +12,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, or_, update
 from sqlmodel import select
 
 from pazpaz.models import Workspace, WorkspaceKey
+from pazpaz.models.base import utcnow
 from pazpaz.services import audit, crypto
 from pazpaz.services.encrypted_columns import ENCRYPTED_COLUMNS
 from pazpaz.services.scope import system_session
 
 ROTATION_MARK = "key_rotation_in_progress"
+RETIRE_GRACE = timedelta(minutes=10)
 
 
 @dataclass
@@ -77,8 +80,14 @@ def _reencrypt_batch(workspace_id: uuid.UUID, model: type, columns: tuple[str, .
         return count
 
 
-def _retire(workspace_id: uuid.UUID, key_id: uuid.UUID) -> int:
+def _retire(workspace_id: uuid.UUID, key_id: uuid.UUID, grace: timedelta) -> int:
+    """Delete old keys once no value uses them AND the new key has been active longer than
+    `grace`: a transaction that picked up the old key just before the switch has committed
+    by then, so its value is found (and re-encrypted by the next run) instead of orphaned."""
     with system_session() as session:
+        new_key = session.get(WorkspaceKey, key_id)
+        if new_key is None or new_key.created_at > utcnow() - grace:
+            return 0
         for model, columns in ENCRYPTED_COLUMNS.items():
             remaining = session.exec(
                 select(func.count()).select_from(model)
@@ -99,7 +108,8 @@ def _retire(workspace_id: uuid.UUID, key_id: uuid.UUID) -> int:
 
 
 def rotate_workspace(workspace_id: uuid.UUID, batch_size: int = 500,
-                     progress: Callable[[str], None] | None = None) -> RotationReport:
+                     progress: Callable[[str], None] | None = None,
+                     grace: timedelta = RETIRE_GRACE) -> RotationReport:
     report = RotationReport(workspaces=1)
     key_id = _start(workspace_id)
     for model, columns in ENCRYPTED_COLUMNS.items():
@@ -110,16 +120,17 @@ def rotate_workspace(workspace_id: uuid.UUID, batch_size: int = 500,
                 progress(f"{model.__tablename__}: re-encrypted {done} values")
             if done == 0:
                 break
-    report.keys_retired = _retire(workspace_id, key_id)
+    report.keys_retired = _retire(workspace_id, key_id, grace)
     return report
 
 
-def rotate_all(batch_size: int = 500, progress: Callable[[str], None] | None = None) -> RotationReport:
+def rotate_all(batch_size: int = 500, progress: Callable[[str], None] | None = None,
+               grace: timedelta = RETIRE_GRACE) -> RotationReport:
     with system_session() as session:
         workspace_ids = list(session.exec(select(Workspace.id)).all())
     total = RotationReport()
     for workspace_id in workspace_ids:
-        report = rotate_workspace(workspace_id, batch_size, progress)
+        report = rotate_workspace(workspace_id, batch_size, progress, grace)
         total.workspaces += 1
         total.values += report.values
         total.keys_retired += report.keys_retired

@@ -10,7 +10,11 @@ import ssl
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from pazpaz.settings import Settings, get_settings
 
@@ -52,6 +56,35 @@ def _write_outbox(outbox: Path, message: EmailMessage) -> Path:
     with os.fdopen(fd, "wb") as handle:
         handle.write(bytes(message))
     return path
+
+
+_EXECUTOR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pazpaz-mail")
+_OUTBOX_KEY = "pazpaz_outbox"
+
+
+def send_after_commit(session: Session, to: str, subject: str, text: str) -> None:
+    """Send once the transaction commits, off the request: a link is never mailed for a
+    row that was rolled back, and the answer takes the same time whether or not a mail
+    goes out (sign-in must not reveal which addresses have accounts)."""
+    session.info.setdefault(_OUTBOX_KEY, []).append((to, subject, text))
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_queued(session: Session) -> None:
+    for message in session.info.pop(_OUTBOX_KEY, []):
+        _EXECUTOR.submit(_deliver, *message)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_queued(session: Session) -> None:
+    session.info.pop(_OUTBOX_KEY, None)
+
+
+def _deliver(to: str, subject: str, text: str) -> None:
+    try:
+        send_mail(to, subject, text)
+    except Exception as error:  # the type only: SMTP errors can carry the recipient's address
+        log.warning("mail delivery failed (%s)", type(error).__name__)
 
 
 def send_mail(to: str, subject: str, text: str) -> None:

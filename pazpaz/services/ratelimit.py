@@ -32,8 +32,8 @@ class SignInLimiter:
                     raise RateLimited(int(max(1.0, reset_at - time.time())))
         except RateLimited:
             raise
-        except Exception:  # the limiter's store is down: refuse rather than let floods through
-            log.exception("rate limiter unavailable; refusing sign-in link requests")
+        except Exception as error:  # the limiter's store is down: refuse rather than let floods through
+            log.error("rate limiter unavailable; refusing sign-in link requests (%s)", type(error).__name__)
             raise RateLimited(60) from None
 
 

@@ -68,10 +68,6 @@ def scoped_models() -> tuple[type, ...]:
     return tuple(cls for cls in WorkspaceScoped.__subclasses__() if hasattr(cls, "__table__"))
 
 
-def _touches_scoped(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, WorkspaceScoped) for mapper in state.all_mappers)
-
-
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
@@ -81,9 +77,9 @@ def _scope_statement(state: ORMExecuteState) -> None:
         return
     workspace_id = session.info.get(WORKSPACE_KEY)
     if workspace_id is None:
-        if _touches_scoped(state):
-            raise ScopeViolation("A query on a workspace table ran without a workspace context.")
-        return
+        # Every ORM query needs a context: counting a scoped table through select_from()
+        # names no mapper, so "does it touch a scoped table" can't be the test.
+        raise ScopeViolation("A query ran without a workspace context (use workspace_session or system_session).")
     # One criterion per scoped table; SQLAlchemy applies those whose table the statement
     # reads (selected or joined) and ignores the rest.
     state.statement = state.statement.options(*(

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from pazpaz.models import AuthSession, User
@@ -62,12 +63,15 @@ def invite_assistant(actor: Actor, email: str, name: str) -> uuid.UUID:
     with system_session() as session:
         if session.exec(select(User.id).where(User.email_index == crypto.email_index(email))).first():
             raise ValidationFailed({"email": "This address already has a PazPaz account."})
-    with workspace_session(actor) as session:
-        user = auth.create_user(session, actor.workspace_id, email, name, "assistant")
-        audit.record(session, "user.invited", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                     entity_type="user", entity_id=user.id, context=actor.context)
-        auth.issue_link(session, user, email, "invite", "/", actor.context, utcnow())
-        return user.id
+    try:
+        with workspace_session(actor) as session:
+            user = auth.create_user(session, actor.workspace_id, email, name, "assistant")
+            audit.record(session, "user.invited", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                         entity_type="user", entity_id=user.id, context=actor.context)
+            auth.issue_link(session, user, email, "invite", "/", actor.context, utcnow())
+            return user.id
+    except IntegrityError:  # the same address invited twice at once: the unique index decides
+        raise ValidationFailed({"email": "This address already has a PazPaz account."}) from None
 
 
 def deactivate(actor: Actor, user_id: uuid.UUID) -> None:

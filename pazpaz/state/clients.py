@@ -195,8 +195,8 @@ class ClientState(SessionState):
         except ServiceError as refused:
             self.error = str(refused)
             return
-        except Exception:
-            log.exception("saving a client failed")
+        except Exception as error:
+            log.error("saving a client failed (%s)", type(error).__name__)
             self.error = "The client could not be saved. Please try again."
             return
         finally:

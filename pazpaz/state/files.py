@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 
@@ -13,6 +14,7 @@ from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.state.session import SessionState
 
 log = logging.getLogger("pazpaz.state.files")
+MAX_FILES = 10
 
 
 def _target(path: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -53,9 +55,11 @@ class FilesState(SessionState):
         self.visible = True
         rows = []
         for view in views:
-            url = await asyncio.to_thread(attachments.download_url, actor, view.id)
-            thumb = await asyncio.to_thread(attachments.download_url, actor, view.id, True) if view.is_image else ""
-            rows.append({"id": str(view.id), "name": view.file_name, "url": url, "thumb": thumb,
+            # Thumbnails are covered by the list's audit event; a full file gets its own
+            # short-lived link (and audit row) when it is opened.
+            thumb = (await asyncio.to_thread(attachments.download_url, actor, view.id, True, None, False)
+                     if view.is_image else "")
+            rows.append({"id": str(view.id), "name": view.file_name, "thumb": thumb,
                          "kind": "image" if view.is_image else "pdf", "size": f"{view.size_bytes / 1024:.0f} KB"})
         self.files = rows
 
@@ -77,23 +81,31 @@ class FilesState(SessionState):
             client_id, note_id = _target(self.router.url.path)
             self.uploading, self.upload_error = True, ""
         limit = attachments.max_bytes()
-        received: dict[str, bytearray] = {}
-        error = ""
-        try:
-            async for chunk in chunks:
-                buffer = received.setdefault(chunk.filename, bytearray())
-                buffer.extend(chunk.data)
-                if len(buffer) > limit:
-                    error = f"{chunk.filename} is larger than {limit // (1024 * 1024)} MB and was not saved."
-                    break
-        except Exception:
-            log.exception("upload stream failed")
-            error = "The upload was interrupted. Nothing was saved; please try again."
+        # One buffer per file (a new one starts at offset 0: phones name every photo
+        # image.jpg), with a cap per file and on the whole upload.
+        received: list[tuple[str, bytearray]] = []
+        total, error = 0, ""
         if actor is None or not actor.is_owner:
             error = "Files are for the practice owner."
+        try:
+            async for chunk in chunks:
+                if error:
+                    break
+                if chunk.offset == 0 or not received:
+                    received.append((chunk.filename, bytearray()))
+                name, buffer = received[-1]
+                buffer.extend(chunk.data)
+                total += len(chunk.data)
+                if len(buffer) > limit:
+                    error = f"{name} is larger than {limit // (1024 * 1024)} MB and was not saved."
+                elif total > MAX_FILES * limit:
+                    error = f"Upload at most {MAX_FILES} files at a time."
+        except Exception as failure:
+            log.error("upload stream failed (%s)", type(failure).__name__)
+            error = "The upload was interrupted. Nothing was saved; please try again."
         saved = 0
         if not error:
-            for name, data in received.items():
+            for name, data in received:
                 try:
                     await asyncio.to_thread(attachments.store, actor, client_id, name, bytes(data), note_id)
                     saved += 1
@@ -107,6 +119,18 @@ class FilesState(SessionState):
             await self._refresh()
         if saved:
             yield rx.toast.success(f"{saved} file(s) attached.")
+
+    @rx.event
+    async def open_file(self, attachment_id: str):
+        actor = await self.actor()
+        if actor is None:
+            return None
+        try:
+            url = await asyncio.to_thread(attachments.download_url, actor, uuid.UUID(attachment_id))
+        except (NotFound, ValueError):
+            self.upload_error = "That file was not found."
+            return None
+        return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
     @rx.event
     async def remove(self, attachment_id: str):

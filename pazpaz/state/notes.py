@@ -152,8 +152,8 @@ class NoteState(SessionState):
         except ServiceError as refused:
             self.save_error = str(refused)
             return None
-        except Exception:
-            log.exception("autosave failed")
+        except Exception as error:
+            log.error("autosave failed (%s)", type(error).__name__)
             self.save_error = "Not saved: the server could not store the note. Your text is still here."
             return None
         self.save_error, self.field_errors = "", {}

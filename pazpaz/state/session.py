@@ -36,6 +36,14 @@ def cookie_token(cookie_header: str) -> str | None:
     return morsel.value if morsel else None
 
 
+def _all_substates(cls: type) -> list[type]:
+    found = []
+    for sub in cls.get_substates():
+        found.append(sub)
+        found.extend(_all_substates(sub))
+    return found
+
+
 class SessionState(rx.State):
     """View data about the signed-in user; identity itself lives in backend-only vars."""
 
@@ -56,9 +64,11 @@ class SessionState(rx.State):
         known = self._user_id if self.signed_in else ""
         result = await asyncio.to_thread(_validate, token, self.request_context(), known)
         if result is None:
-            self._forget()
+            await self._forget()
             return None
         identity, profile = result
+        if self._user_id and self._user_id != str(identity.user_id):
+            await self._forget()  # another person signed in on this tab: drop the last one's data
         self._user_id = str(identity.user_id)
         self._workspace_id = str(identity.workspace_id)
         self.role = identity.role
@@ -77,7 +87,10 @@ class SessionState(rx.State):
         return Actor(workspace_id=identity.workspace_id, user_id=identity.user_id, role=identity.role,
                      context=self.request_context())
 
-    def _forget(self) -> None:
+    async def _forget(self) -> None:
+        """Drop identity and every page's data held for this tab (notes, clients, files...)."""
+        for page_state in _all_substates(SessionState):
+            (await self.get_state(page_state)).reset()
         self._user_id = ""
         self._workspace_id = ""
         self.user_name = ""

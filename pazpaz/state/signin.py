@@ -40,13 +40,14 @@ class SignInState(SessionState):
     @rx.event
     async def load(self):
         params = self.router.url.query_parameters
+        # First: with no session this resets every page's data, this form's included.
+        if await self.current_identity() is not None:
+            return rx.redirect(auth.safe_next(params.get("next")))
         reason = params.get("error", "")
         self.error = auth.LinkRefused.MESSAGES.get(reason, "") if reason else ""
         self.notice = NOTICES["signed_out"] if params.get("signed_out") else ""
         self.sent = False
         self.email_error = ""
-        if await self.current_identity() is not None:
-            return rx.redirect(auth.safe_next(params.get("next")))
         self.signup_open = await asyncio.to_thread(_signup_open)
         return None
 
@@ -64,8 +65,8 @@ class SignInState(SessionState):
         except ServiceError as refused:
             self.error = str(refused)
             return
-        except Exception:
-            log.exception("sign-in link request failed")
+        except Exception as error:
+            log.error("sign-in link request failed (%s)", type(error).__name__)
             self.error = "We could not send the link just now. Please try again in a minute."
             return
         self.sent = True

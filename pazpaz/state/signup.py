@@ -69,8 +69,8 @@ class SignUpState(SessionState):
         except ServiceError as refused:
             self.error = str(refused)
             return
-        except Exception:
-            log.exception("sign-up failed")
+        except Exception as error:
+            log.error("sign-up failed (%s)", type(error).__name__)
             self.error = "We could not create the practice just now. Please try again in a minute."
             return
         self.sent = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 
 import reflex as rx
@@ -11,6 +12,8 @@ from pazpaz.api.auth import signin_redirect
 from pazpaz.services import team
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.state.session import SessionState
+
+log = logging.getLogger("pazpaz.state.team")
 
 
 class TeamState(SessionState):
@@ -56,6 +59,10 @@ class TeamState(SessionState):
             return None
         except ServiceError as refused:
             self.error = str(refused)
+            return None
+        except Exception as error:
+            log.error("invitation failed (%s)", type(error).__name__)
+            self.error = "The invitation could not be sent just now. Please try again."
             return None
         self.invite_key = str(uuid.uuid4())  # remounts the form: fields clear
         await self._refresh()

@@ -13,13 +13,14 @@ def unique_email(prefix: str) -> str:
 
 def sign_up(page: Page, sink, email: str, practice: str = "Calm Hands Physio", name: str = "Dana Levi") -> str:
     """Create a practice through the UI; returns the emailed sign-in link."""
+    before = len(sink.messages_to(email))
     page.goto("/signup")
     page.get_by_label("Practice name").fill(practice)
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Create your practice").click()
     expect(page.get_by_text("Check your email")).to_be_visible()
-    return sink.wait_for_link(email, after=len(sink.messages_to(email)) - 1)
+    return sink.wait_for_link(email, after=before)
 
 
 def request_link(page: Page, sink, email: str, path: str = "/signin") -> str:

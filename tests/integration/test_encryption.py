@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from datetime import timedelta
 import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -106,7 +107,7 @@ def test_rotation_round_trip_keeps_every_value_readable(app_env):
         for i in range(7):
             canary_client(owner, str(i))
     before_values, before_keys = all_plaintexts(), key_ids()
-    report = key_rotation.rotate_all(batch_size=3)
+    report = key_rotation.rotate_all(batch_size=3, grace=timedelta(0))
     assert report.workspaces == 2 and report.values >= len(before_values)
     assert report.keys_retired == len(before_keys)
     after_keys = key_ids()
@@ -130,7 +131,7 @@ def test_rotation_resumes_after_an_interruption(app_env):
     assert key_rotation._reencrypt_batch(owner.workspace_id, m.Client, ENCRYPTED_COLUMNS[m.Client], key_id, 4) > 0
     assert all_plaintexts() == before  # the app still reads everything mid-rotation
     clients.create_client(owner, ClientInput(first_name="Written during rotation"))
-    report = key_rotation.rotate_all(batch_size=4)
+    report = key_rotation.rotate_all(batch_size=4, grace=timedelta(0))
     assert report.keys_retired >= 1
     with system_session() as session:
         keys = session.exec(select(m.WorkspaceKey).where(m.WorkspaceKey.workspace_id == owner.workspace_id)).all()
@@ -174,5 +175,7 @@ def test_rotate_keys_command(app_env, capsys):
     owner = make_workspace()
     client_id = canary_client(owner)
     assert cli.main(["rotate-keys", "--batch-size", "2"]) == 0
-    assert "Rotated 1 workspace(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Rotated 1 workspace(s)" in out and "Old keys are kept" in out  # inside the grace period
+    assert key_ids()  # the old key is still there, so a late writer's value stays readable
     assert clients.get_client(owner, client_id).first_name == f"{CANARY}first"

@@ -241,3 +241,11 @@ def test_joined_scoped_tables_are_filtered_too(app_env):
         assert joined and {ws for _, ws in joined} == {b.workspace_id}
         counted = session.exec(select(func.count()).select_from(m.Appointment)).one()
         assert counted == 1
+
+
+def test_counting_a_scoped_table_without_context_raises(app_env):
+    from pazpaz.db import transaction
+
+    with pytest.raises(ScopeViolation):
+        with transaction() as session:
+            session.exec(select(func.count()).select_from(m.Client)).one()

@@ -51,6 +51,7 @@ class SmtpSink:
 
     def wait_for_link(self, address: str, after: int = 0, timeout: float = 20.0) -> str:
         """The sign-in link of the (after+1)-th message to an address."""
+        assert after >= 0, "count the messages before the action that sends one"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.messages_to(address)

@@ -24,10 +24,11 @@ def token_from(link: str) -> str:
 
 
 def sign_up(sink, email: str, now: datetime = T0) -> str:
+    before = len(sink.messages_to(email))
     with system_session() as session:
         auth.signup(session, practice_name="Calm Hands", your_name="Dana Canary", email=email,
                     time_zone="Europe/Berlin", context=CTX, now=now)
-    return token_from(sink.wait_for_link(email, after=len(sink.messages_to(email)) - 1))
+    return token_from(sink.wait_for_link(email, after=before))
 
 
 def redeem(token: str, now: datetime) -> auth.Redeemed:
@@ -84,13 +85,14 @@ def test_unknown_token_is_refused_as_invalid(app_env):
 
 def test_request_link_same_answer_for_unknown_address(app_env, smtp_sink):
     with system_session() as session:
-        auth.request_link(session, "nobody@example.com", CTX, now=T0)  # no exception, no mail
-    assert smtp_sink.messages_to("nobody@example.com") == []
+        auth.request_link(session, "nobody@example.com", CTX, now=T0)  # no exception
     sign_up(smtp_sink, "owner5@example.com")
     with system_session() as session:
         auth.request_link(session, "Owner5@Example.com ", CTX, next_path="/clients", now=T0)
     link = smtp_sink.wait_for_link("owner5@example.com", after=1)
     assert redeem(token_from(link), T0 + timedelta(seconds=5)).next_path == "/clients"
+    # Mail leaves in the background; by now the later, known address's has arrived.
+    assert smtp_sink.messages_to("nobody@example.com") == []
 
 
 def test_request_link_validates_email(app_env):
