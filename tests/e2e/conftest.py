@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from pazpaz.launcher import wait_for_health
 from tests.support.services import TESTDATA
@@ -25,6 +25,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Two cores run the app, PostgreSQL, SeaweedFS and Chromium at once: give assertions time.
+expect.set_options(timeout=15_000)
 
 
 @dataclass
