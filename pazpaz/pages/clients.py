@@ -163,7 +163,11 @@ def client_new_page() -> rx.Component:
 
 
 def client_edit_page() -> rx.Component:
-    return shell("Edit client", rx.cond(ClientState.not_found, _not_found(), _client_form("Save changes")))
+    # The form mounts only once this client is loaded: inputs take default values at mount.
+    return shell("Edit client", rx.cond(
+        ClientState.not_found, _not_found(),
+        rx.cond((ClientState.form_key != "") & (ClientState.form_key != "new"), _client_form("Save changes"),
+                rx.spinner(aria_label="Loading the client"))))
 
 
 def _detail_line(label: str, name: str) -> rx.Component:

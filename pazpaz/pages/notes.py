@@ -143,5 +143,5 @@ def note_page() -> rx.Component:
         rx.cond(NoteState.not_found,
                 rx.vstack(rx.heading("Not found", size="5"), rx.link("Back to clients", href="/clients"),
                           id="not-found"),
-                _note()),
+                rx.cond(NoteState.load_key != "", _note(), rx.spinner(aria_label="Loading the note"))),
     )

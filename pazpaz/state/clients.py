@@ -154,6 +154,7 @@ class ClientState(SessionState):
 
     @rx.event
     async def load(self):
+        self.form_key = ""  # the edit form appears once this client is loaded (see the page)
         return await self._load(client_id_from_path(self.router.url.path))
 
     @rx.event

@@ -101,6 +101,9 @@ class NoteState(SessionState):
 
     @rx.event
     async def load(self):
+        # Hide the previous note's fields until this one is loaded: text typed into them
+        # would be wiped by the remount (or land in the wrong note).
+        self.load_key, self.note_id = "", ""
         self.notice = ("This appointment is now marked attended."
                        if self.router.url.query_parameters.get("attended") else "")
         self.saved_at = ""
@@ -116,7 +119,7 @@ class NoteState(SessionState):
     @rx.event
     async def edit(self, section: str, value: str):
         """Typing (debounced) and leaving a field both land here; drafts save at once."""
-        if section not in SECTIONS or self.stale:
+        if section not in SECTIONS or self.stale or not self.load_key:
             return None
         self.sections = {**self.sections, section: value}
         if self.status != "draft":
