@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+LABEL_STYLE = {"fontWeight": "500", "fontSize": "0.9rem"}
+# Native <select>/<input> elements styled to sit beside Radix inputs.
+CONTROL_STYLE = {"width": "100%", "padding": "9px", "borderRadius": "6px", "border": "1px solid var(--gray-7)",
+                 "background": "white", "fontSize": "1rem", "boxSizing": "border-box"}
+
 
 def field_error(message: rx.Var | str, field_id: str) -> rx.Component:
     return rx.cond(
@@ -16,7 +21,7 @@ def labelled_input(
     label: str, field_id: str, *, input_type: str = "text", error: rx.Var | str = "", **props
 ) -> rx.Component:
     return rx.vstack(
-        rx.el.label(label, html_for=field_id, style={"fontWeight": "500", "fontSize": "0.9rem"}),
+        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
         rx.input(id=field_id, name=field_id, type=input_type, width="100%", size="3", **props),
         field_error(error, field_id),
         spacing="1",

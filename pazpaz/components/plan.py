@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import field_error
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, field_error
 from pazpaz.state.plan import PlanState, TimelineState
 
-LABEL = {"fontWeight": "500", "fontSize": "0.85rem"}
-CONTROL = {"width": "100%", "padding": "8px", "borderRadius": "6px", "border": "1px solid var(--gray-7)",
-           "background": "white", "boxSizing": "border-box"}
 
 
 def _input(label: str, name: str, input_type: str = "text", suffix: rx.Var | str = "") -> rx.Component:
     # Per-goal forms repeat, so element ids carry the goal id to keep labels unique.
     element_id = name + "-" + suffix if isinstance(suffix, rx.Var) else name
-    return rx.vstack(rx.el.label(label, html_for=element_id, style=LABEL),
-                     rx.el.input(id=element_id, name=name, type=input_type, style=CONTROL),
+    return rx.vstack(rx.el.label(label, html_for=element_id, style=LABEL_STYLE),
+                     rx.el.input(id=element_id, name=name, type=input_type, style=CONTROL_STYLE),
                      field_error(PlanState.errors.get(name, ""), name),
                      spacing="1", flex="1 1 150px", min_width="0")
 
@@ -33,7 +30,7 @@ def _goal(goal: rx.Var) -> rx.Component:
                     rx.el.option("Active", value="active"), rx.el.option("Achieved", value="achieved"),
                     rx.el.option("Dropped", value="dropped"),
                     value=goal["status"].to(str), on_change=lambda v: PlanState.set_status(goal_id, v),
-                    aria_label="Goal status", style={**CONTROL, "width": "auto"},
+                    aria_label="Goal status", style={**CONTROL_STYLE, "width": "auto"},
                 ),
                 gap="2", align="center", wrap="wrap", width="100%",
             ),
@@ -68,9 +65,9 @@ def plan_block() -> rx.Component:
                 rx.heading("Plan of care", size="3"),
                 rx.form(
                     rx.vstack(
-                        rx.el.label("Summary", html_for="plan_summary", style=LABEL),
+                        rx.el.label("Summary", html_for="plan_summary", style=LABEL_STYLE),
                         rx.el.textarea(PlanState.summary, id="plan_summary", name="plan_summary", rows=2,
-                                       style=CONTROL),
+                                       style=CONTROL_STYLE),
                         rx.button("Save plan", type="submit", size="2", variant="soft"),
                         spacing="1", width="100%",
                     ),

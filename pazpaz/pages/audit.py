@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import banner
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner
 from pazpaz.components.shell import shell
 from pazpaz.state.audit import AuditState
 
-LABEL = {"fontWeight": "500", "fontSize": "0.9rem"}
-SELECT = {"padding": "8px", "borderRadius": "6px", "border": "1px solid var(--gray-7)", "background": "white",
-          "maxWidth": "100%"}
 
 
 def _labelled(label: str, control: rx.Component, field_id: str) -> rx.Component:
-    return rx.vstack(rx.el.label(label, html_for=field_id, style=LABEL), control, spacing="1", min_width="0")
+    return rx.vstack(rx.el.label(label, html_for=field_id, style=LABEL_STYLE), control, spacing="1", min_width="0")
 
 
 def _choice(label: str, field_id: str, options: rx.Var, render) -> rx.Component:
     return _labelled(label, rx.el.select(rx.el.option("Any", value=""), rx.foreach(options, render),
-                                         id=field_id, name=field_id, style=SELECT), field_id)
+                                         id=field_id, name=field_id, style=CONTROL_STYLE), field_id)
 
 
 def _filters() -> rx.Component:

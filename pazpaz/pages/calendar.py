@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import banner, field_error
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
 from pazpaz.components.fullcalendar import full_calendar
 from pazpaz.components.shell import shell
 from pazpaz.state.calendar import STATUS_COLOURS, CalendarState
 
-LABEL = {"fontWeight": "500", "fontSize": "0.9rem"}
-CONTROL = {"width": "100%", "padding": "9px", "borderRadius": "6px", "border": "1px solid var(--gray-7)",
-           "background": "white", "fontSize": "1rem", "boxSizing": "border-box"}
 # Phones get the agenda list; wider screens the week grid.
 CALENDAR_HEIGHT = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'auto' : '760px'")
 INITIAL_VIEW = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'listWeek' : 'timeGridWeek'")
@@ -19,7 +16,7 @@ INITIAL_VIEW = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768
 
 def _labelled(label: str, field: str, control: rx.Component) -> rx.Component:
     return rx.vstack(
-        rx.el.label(label, html_for=f"appt-{field}", style=LABEL),
+        rx.el.label(label, html_for=f"appt-{field}", style=LABEL_STYLE),
         control,
         field_error(CalendarState.field_errors.get(field, ""), f"appt-{field}"),
         spacing="1", width="100%", align="stretch",
@@ -31,14 +28,14 @@ def _select(label: str, field: str, options: rx.Var, empty: str) -> rx.Component
         rx.el.option(empty, value=""),
         rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
         id=f"appt-{field}", value=CalendarState.form[field],
-        on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL,
+        on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL_STYLE,
     ))
 
 
 def _input(label: str, field: str, input_type: str) -> rx.Component:
     return _labelled(label, field, rx.el.input(
         id=f"appt-{field}", type=input_type, value=CalendarState.form[field],
-        on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL,
+        on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL_STYLE,
     ))
 
 
@@ -50,13 +47,13 @@ def _repeat() -> rx.Component:
             _labelled("Repeat", "repeat", rx.el.select(
                 rx.el.option("Does not repeat", value="none"), rx.el.option("Weekly", value="weekly"),
                 id="appt-repeat", value=CalendarState.form["repeat"],
-                on_change=lambda v: CalendarState.set_field("repeat", v), style=CONTROL)),
+                on_change=lambda v: CalendarState.set_field("repeat", v), style=CONTROL_STYLE)),
             rx.cond(weekly, rx.grid(
                 _input("Every N weeks", "interval_weeks", "number"),
                 _labelled("Ends", "ends", rx.el.select(
                     rx.el.option("After a number of times", value="count"), rx.el.option("On a date", value="until"),
                     id="appt-ends", value=CalendarState.form["ends"],
-                    on_change=lambda v: CalendarState.set_field("ends", v), style=CONTROL)),
+                    on_change=lambda v: CalendarState.set_field("ends", v), style=CONTROL_STYLE)),
                 rx.cond(CalendarState.form["ends"] == "count", _input("Times", "count", "number"),
                         _input("Last date", "until", "date")),
                 columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%",
@@ -70,7 +67,7 @@ def _repeat() -> rx.Component:
                 rx.el.option("This and following", value="following"),
                 rx.el.option("All in the series", value="all"),
                 id="appt-scope", value=CalendarState.form["scope"],
-                on_change=lambda v: CalendarState.set_field("scope", v), style=CONTROL)),
+                on_change=lambda v: CalendarState.set_field("scope", v), style=CONTROL_STYLE)),
         ),
     )
 
@@ -106,7 +103,7 @@ def _form_dialog() -> rx.Component:
                     _repeat(),
                     _labelled("Notes", "notes", rx.el.textarea(
                         id="appt-notes", value=CalendarState.form["notes"], rows=3,
-                        on_change=lambda v: CalendarState.set_field("notes", v), style=CONTROL)),
+                        on_change=lambda v: CalendarState.set_field("notes", v), style=CONTROL_STYLE)),
                     _conflicts(),
                     rx.hstack(
                         rx.button("Save appointment", type="submit", size="3"),
@@ -195,9 +192,9 @@ def calendar_page() -> rx.Component:
             rx.flex(
                 rx.button("New appointment", size="3", on_click=CalendarState.new_now),
                 rx.hstack(
-                    rx.el.label("Go to date", html_for="jump-date", style=LABEL),
+                    rx.el.label("Go to date", html_for="jump-date", style=LABEL_STYLE),
                     rx.el.input(id="jump-date", type="date", on_change=CalendarState.jump_to,
-                                style={**CONTROL, "width": "auto"}),
+                                style={**CONTROL_STYLE, "width": "auto"}),
                     align="center", spacing="2",
                 ),
                 gap="3", wrap="wrap", align="center",

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import banner, field_error
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
 from pazpaz.state.catalog import CatalogState
 
-LABEL = {"fontWeight": "500", "fontSize": "0.9rem"}
-CONTROL = {"width": "100%", "padding": "9px", "borderRadius": "6px", "border": "1px solid var(--gray-7)",
-           "background": "white", "fontSize": "1rem", "boxSizing": "border-box"}
 
 
 def _field(label: str, field_id: str, default: rx.Var, error: rx.Var, input_type: str = "text") -> rx.Component:
     return rx.vstack(
-        rx.el.label(label, html_for=field_id, style=LABEL),
-        rx.el.input(id=field_id, name=field_id, type=input_type, default_value=default, style=CONTROL),
+        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
+        rx.el.input(id=field_id, name=field_id, type=input_type, default_value=default, style=CONTROL_STYLE),
         field_error(error, field_id),
         spacing="1", width="100%", flex="1 1 160px", min_width="0",
     )
@@ -88,10 +85,10 @@ def locations_section() -> rx.Component:
                 rx.flex(
                     _field("Location name", "location_name", f.get("name", ""), e.get("name", "")),
                     rx.vstack(
-                        rx.el.label("Type", html_for="location_kind", style=LABEL),
+                        rx.el.label("Type", html_for="location_kind", style=LABEL_STYLE),
                         rx.el.select(rx.el.option("Clinic", value="clinic"), rx.el.option("Home visit", value="home"),
                                      rx.el.option("Online", value="online"), id="location_kind",
-                                     name="location_kind", default_value=f.get("kind", "clinic"), style=CONTROL),
+                                     name="location_kind", default_value=f.get("kind", "clinic"), style=CONTROL_STYLE),
                         field_error(e.get("kind", ""), "location_kind"),
                         spacing="1", flex="1 1 140px",
                     ),

@@ -6,11 +6,10 @@ import reflex as rx
 
 from pazpaz.components.files import files_block
 from pazpaz.components.plan import plan_block, timeline_block
-from pazpaz.components.forms import banner, field_error
+from pazpaz.components.forms import LABEL_STYLE, banner, field_error
 from pazpaz.components.shell import shell
 from pazpaz.state.clients import ClientListState, ClientState
 
-LABEL_STYLE = {"fontWeight": "500", "fontSize": "0.9rem"}
 
 
 def _client_row(row: rx.Var) -> rx.Component:

@@ -6,7 +6,7 @@ import zoneinfo
 
 import reflex as rx
 
-from pazpaz.components.forms import banner, card_page, field_error, labelled_input
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, card_page, field_error, labelled_input
 from pazpaz.state.signup import SignUpState
 
 TIME_ZONES = sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
@@ -14,15 +14,14 @@ TIME_ZONES = sorted(zone for zone in zoneinfo.available_timezones() if "/" in zo
 
 def _time_zone_field() -> rx.Component:
     return rx.vstack(
-        rx.el.label("Time zone", html_for="time_zone", style={"fontWeight": "500", "fontSize": "0.9rem"}),
+        rx.el.label("Time zone", html_for="time_zone", style=LABEL_STYLE),
         rx.el.select(
             *[rx.el.option(zone, value=zone) for zone in TIME_ZONES],
             id="time_zone",
             name="time_zone",
             value=SignUpState.time_zone,
             on_change=SignUpState.set_time_zone,
-            style={"width": "100%", "padding": "10px", "borderRadius": "6px",
-                   "border": "1px solid var(--gray-7)", "fontSize": "1rem", "background": "white"},
+            style=CONTROL_STYLE,
         ),
         field_error(SignUpState.field_errors.get("time_zone", ""), "time_zone"),
         spacing="1",

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists
 from sqlmodel import Session, select
 
-from pazpaz.models import Appointment, Client, Location, Service, SoapNote
+from pazpaz.models import ACTIVE_STATUSES, Appointment, Client, Location, Service, SoapNote
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, crypto, workspaces
 from pazpaz.services.conflicts import MAX_DURATION, Conflict, find_conflicts
@@ -105,6 +105,14 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+def _length_errors(start: datetime, end: datetime) -> dict[str, str]:
+    if end <= start:
+        return {"end": "The end must be after the start."}
+    if end - start > MAX_DURATION:
+        return {"end": "An appointment can last at most 12 hours."}
+    return {}
+
+
 def _resolve(session: Session, data: AppointmentInput, zone: ZoneInfo) -> Resolved:
     errors: dict[str, str] = {}
     client = None
@@ -146,10 +154,7 @@ def _resolve(session: Session, data: AppointmentInput, zone: ZoneInfo) -> Resolv
         elif minutes is not None:
             end = start + timedelta(minutes=minutes)
     if start and end:
-        if end <= start:
-            errors["end"] = "The end must be after the start."
-        elif end - start > MAX_DURATION:
-            errors["end"] = "An appointment can last at most 12 hours."
+        errors.update(_length_errors(start, end))
     if len(data.notes) > 5000:
         errors["notes"] = "Keep the notes under 5,000 characters."
     if errors:
@@ -250,7 +255,7 @@ def update_appointment(actor: Actor, appointment_id: uuid.UUID, data: Appointmen
             planned.append((target, start, start + duration))
         excluded = [t.id for t in targets]
         conflicts = {t.id: find_conflicts(session, s, e, excluded) for t, s, e in planned
-                     if t.status in ("scheduled", "confirmed", "attended")}
+                     if t.status in ACTIVE_STATUSES}
         found = [c for cs in conflicts.values() for c in cs]
         if found and not override:
             raise ConflictsFound(found)
@@ -268,14 +273,31 @@ def update_appointment(actor: Actor, appointment_id: uuid.UUID, data: Appointmen
         return excluded
 
 
-def move_appointment(actor: Actor, appointment_id: uuid.UUID, new_start: str, new_end: str,
+def move_appointment(actor: Actor, appointment_id: uuid.UUID, new_start: str, new_end: str = "",
                      override: bool = False) -> None:
-    """Drag and drop on the calendar: same appointment, new times, same conflict rules."""
-    view = get_appointment(actor, appointment_id, audit_read=False)
-    update_appointment(actor, appointment_id, AppointmentInput(
-        client_id=str(view.client_id), start=new_start, end=new_end,
-        service_id=str(view.service_id or ""), location_id=str(view.location_id or ""), notes=view.notes or "",
-    ), override=override)
+    """Drag and drop on the calendar: only the times change (an empty end keeps the length),
+    through the same conflict rules as any booking."""
+    with workspace_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        row = _get(session, appointment_id)
+        start = parse_local(new_start, zone)
+        if start is None:
+            raise ValidationFailed({"start": "Enter the start date and time."})
+        end = parse_local(new_end, zone) if new_end else start + (row.ends_at - row.starts_at)
+        if end is None:
+            raise ValidationFailed({"end": "Enter the end date and time."})
+        errors = _length_errors(start, end)
+        if errors:
+            raise ValidationFailed(errors)
+        found = find_conflicts(session, start, end, [row.id]) if row.status in ACTIVE_STATUSES else []
+        if found and not override:
+            raise ConflictsFound(found)
+        row.starts_at, row.ends_at, row.updated_at = start, end, utcnow()
+        audit.record(session, "appointment.updated", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="appointment", entity_id=row.id, context=actor.context,
+                     details={"scope": "this", "moved": True})
+        if found:
+            _audit_override(session, actor, row.id, found)
 
 
 def _has_final_note(session: Session, appointment_id: uuid.UUID) -> bool:
@@ -296,7 +318,7 @@ def set_status(actor: Actor, appointment_id: uuid.UUID, status: str, scope: str 
                                    f"marked {STATUS_LABELS[status].lower()}.")
             if target.status == "attended" and _has_final_note(session, target.id):
                 raise ServiceError("This appointment has a finalized session note, so it stays attended.")
-        reviving = status in ("scheduled", "confirmed", "attended")
+        reviving = status in ACTIVE_STATUSES
         excluded = [t.id for t in targets]
         for target in targets:
             if reviving and target.status in ("cancelled", "no_show"):

@@ -115,10 +115,6 @@ def _complete(session: Session, attachment_id: uuid.UUID) -> Attachment:
     return row
 
 
-def _clinical(actor: Actor) -> None:
-    if not actor.is_owner:
-        raise NotFound("Not found.")
-
 
 def _owner_client(session: Session, client_id: uuid.UUID | None, note_id: uuid.UUID | None) -> uuid.UUID:
     """The client a file belongs to (a note's client when only the note is given)."""
@@ -140,7 +136,7 @@ def _safe_name(name: str) -> str:
 def store(actor: Actor, client_id: uuid.UUID | None, file_name: str, data: bytes,
           note_id: uuid.UUID | None = None) -> uuid.UUID:
     """Validate, clean and store one file; returns the attachment id (status complete)."""
-    _clinical(actor)
+    actor.require_owner()
     if len(data) > max_bytes():
         raise ValidationFailed({"file": f"This file is larger than {get_settings().max_upload_mb} MB."})
     content_type = detect_type(data[:16])
@@ -176,7 +172,7 @@ def store(actor: Actor, client_id: uuid.UUID | None, file_name: str, data: bytes
 
 
 def list_for(actor: Actor, client_id: uuid.UUID | None, note_id: uuid.UUID | None = None) -> list[AttachmentView]:
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         statement = select(Attachment).where(Attachment.status == "complete")
         if client_id is not None:
@@ -201,7 +197,7 @@ def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False
                  audit_read: bool = True) -> str:
     """A URL valid for URL_TTL_SECONDS, issued after the access check. audit_read=False only
     for thumbnails shown in a list whose own audit event already records the read."""
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         row = _complete(session, attachment_id)
         if audit_read or not thumbnail:
@@ -266,7 +262,7 @@ class LinkExpired(ServiceError):
 
 def delete(actor: Actor, attachment_id: uuid.UUID) -> None:
     """Soft delete (the row stays, marked deleted), then remove the stored objects."""
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         row = _complete(session, attachment_id)
         row.status, row.deleted_at, key = "deleted", utcnow(), row.s3_key

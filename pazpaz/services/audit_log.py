@@ -13,8 +13,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from pazpaz.models import AuditEvent, User
-from pazpaz.services import audit, crypto, workspaces
-from pazpaz.services.errors import NotFound, ValidationFailed
+from pazpaz.services import audit, crypto, paging, workspaces
+from pazpaz.services.errors import ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
 EXPORT_LIMIT = 50_000
@@ -102,14 +102,12 @@ def _rows(events: list[AuditEvent], names: dict[uuid.UUID, str], zone: ZoneInfo)
 
 
 def list_events(actor: Actor, flt: AuditFilter, page: int = 1, page_size: int = 50) -> AuditPage:
-    if not actor.is_owner:
-        raise NotFound("Not found.")
+    actor.require_owner()
     with workspace_session(actor) as session:
         clauses = _where(session, actor, flt)
         zone = workspaces.time_zone(session, actor.workspace_id)
         total = session.exec(select(func.count()).select_from(AuditEvent).where(*clauses)).one()
-        pages = max(1, -(-total // page_size))
-        page = min(max(page, 1), pages)
+        page, pages = paging.clamp(total, page, page_size)
         events = session.exec(
             select(AuditEvent).where(*clauses).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id)
             .offset((page - 1) * page_size).limit(page_size)
@@ -132,8 +130,7 @@ def _cell(value: str) -> str:
 
 
 def export_csv(actor: Actor, flt: AuditFilter) -> str:
-    if not actor.is_owner:
-        raise NotFound("Not found.")
+    actor.require_owner()
     with workspace_session(actor) as session:
         clauses = _where(session, actor, flt)
         zone = workspaces.time_zone(session, actor.workspace_id)

@@ -109,10 +109,6 @@ def _location_view(row: Location) -> LocationView:
     return LocationView(row.id, row.name, row.kind, row.address or "", row.video_link or "", row.active)
 
 
-def _owner_only(actor: Actor) -> None:
-    if not actor.is_owner:
-        raise NotFound("Not found.")
-
 
 def list_services(actor: Actor, include_inactive: bool = False) -> list[ServiceView]:
     return [_service_view(row) for row in _list(actor, Service, include_inactive)]
@@ -134,7 +130,7 @@ def _list(actor: Actor, model: type[Service] | type[Location], include_inactive:
 
 
 def _set_active(actor: Actor, model: type[Service] | type[Location], row_id: uuid.UUID, active: bool) -> None:
-    _owner_only(actor)
+    actor.require_owner()
     entity = model.__tablename__.rstrip("s")
     with workspace_session(actor) as session:
         row = _get(session, model, row_id)
@@ -145,7 +141,7 @@ def _set_active(actor: Actor, model: type[Service] | type[Location], row_id: uui
 
 
 def save_service(actor: Actor, data: ServiceInput, service_id: uuid.UUID | None = None) -> uuid.UUID:
-    _owner_only(actor)
+    actor.require_owner()
     name, duration, price_cents = _service_values(data)
     with workspace_session(actor) as session:
         if service_id is None:
@@ -171,7 +167,7 @@ def list_locations(actor: Actor, include_inactive: bool = False) -> list[Locatio
 
 
 def save_location(actor: Actor, data: LocationInput, location_id: uuid.UUID | None = None) -> uuid.UUID:
-    _owner_only(actor)
+    actor.require_owner()
     values = _location_values(data)
     with workspace_session(actor) as session:
         if location_id is None:

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from pazpaz.models import Appointment, Client
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto, workspaces
+from pazpaz.services import audit, crypto, paging, workspaces
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -76,7 +76,7 @@ class ClientPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return paging.clamp(self.total, 1, self.page_size)[1]
 
 
 @dataclass
@@ -265,8 +265,7 @@ def list_clients(actor: Actor, query: ListQuery) -> ClientPage:
             # Most recent visit first; never-seen clients last, still by name.
             views.sort(key=lambda v: (v.last_visit is None, -(v.last_visit.timestamp() if v.last_visit else 0)))
         total = len(views)
-        pages = max(1, -(-total // page_size))
-        page = min(max(query.page, 1), pages)
+        page, _ = paging.clamp(total, query.page, page_size)
         items = views[(page - 1) * page_size: page * page_size]
         # One READ event for the list, not one per row; the search text itself may be PII.
         audit.record(session, "client.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,

@@ -42,10 +42,6 @@ class PlanView:
     goals: list[GoalView]
 
 
-def _clinical(actor: Actor) -> None:
-    if not actor.is_owner:
-        raise NotFound("Not found.")
-
 
 def _record(session: Session, actor: Actor, action: str, entity_type: str, entity_id: uuid.UUID) -> None:
     audit.record(session, action, workspace_id=actor.workspace_id, user_id=actor.user_id, entity_type=entity_type,
@@ -84,7 +80,7 @@ def _plan(session: Session, actor: Actor, client_id: uuid.UUID, create: bool) ->
 
 
 def get_plan(actor: Actor, client_id: uuid.UUID) -> PlanView:
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         plan = _plan(session, actor, client_id, create=False)
         if plan is None:
@@ -108,7 +104,7 @@ def get_plan(actor: Actor, client_id: uuid.UUID) -> PlanView:
 
 
 def save_summary(actor: Actor, client_id: uuid.UUID, summary: str) -> None:
-    _clinical(actor)
+    actor.require_owner()
     errors: dict[str, str] = {}
     summary = _text(summary, "summary", errors, required=False, limit=10_000)
     if errors:
@@ -121,7 +117,7 @@ def save_summary(actor: Actor, client_id: uuid.UUID, summary: str) -> None:
 
 
 def add_goal(actor: Actor, client_id: uuid.UUID, text: str, target_date: str = "") -> uuid.UUID:
-    _clinical(actor)
+    actor.require_owner()
     errors: dict[str, str] = {}
     text = _text(text, "goal_text", errors)
     target = _parse_date(target_date, "target_date", errors)
@@ -144,7 +140,7 @@ def _goal(session: Session, goal_id: uuid.UUID) -> Goal:
 
 
 def set_goal_status(actor: Actor, goal_id: uuid.UUID, status: str) -> None:
-    _clinical(actor)
+    actor.require_owner()
     if status not in GOAL_STATUSES:
         raise ValidationFailed({"status": "Choose active, achieved or dropped."})
     with workspace_session(actor) as session:
@@ -155,7 +151,7 @@ def set_goal_status(actor: Actor, goal_id: uuid.UUID, status: str) -> None:
 
 def add_milestone(actor: Actor, goal_id: uuid.UUID, text: str, reached_on: str = "",
                   progress_note: str = "") -> uuid.UUID:
-    _clinical(actor)
+    actor.require_owner()
     errors: dict[str, str] = {}
     text = _text(text, "milestone_text", errors)
     note = _text(progress_note, "progress_note", errors, required=False)
@@ -174,7 +170,7 @@ def add_milestone(actor: Actor, goal_id: uuid.UUID, text: str, reached_on: str =
 
 def tag_goals(actor: Actor, note_id: uuid.UUID, goal_ids: list[uuid.UUID]) -> None:
     """Set the goals a note worked on (replacing the previous tags)."""
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
         if note is None:
@@ -191,7 +187,7 @@ def tag_goals(actor: Actor, note_id: uuid.UUID, goal_ids: list[uuid.UUID]) -> No
 
 def note_goals(actor: Actor, note_id: uuid.UUID) -> tuple[list[tuple[uuid.UUID, str]], set[uuid.UUID]]:
     """(the client's goals as (id, text), the ids this note is tagged with)."""
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
         if note is None:

@@ -25,6 +25,7 @@ import pazpaz.models  # noqa: F401  (every scoped table is registered before sco
 from pazpaz.db import transaction
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.services.audit import RequestContext
+from pazpaz.services.errors import NotFound
 
 WORKSPACE_KEY = "pazpaz_workspace_id"
 SYSTEM_KEY = "pazpaz_system"
@@ -46,6 +47,12 @@ class Actor:
     @property
     def is_owner(self) -> bool:
         return self.role == "owner"
+
+    def require_owner(self) -> None:
+        """Owner-only data (clinical content, team, catalog, audit): anyone else gets the
+        same "not found" as for a missing record, so nothing is learned from the refusal."""
+        if not self.is_owner:
+            raise NotFound("Not found.")
 
 
 @contextmanager

@@ -59,11 +59,6 @@ class NoteView:
     versions: list[VersionView]
 
 
-def _clinical(actor: Actor) -> None:
-    # Same answer as a missing note: an assistant learns nothing about clinical records.
-    if not actor.is_owner:
-        raise NotFound("Not found.")
-
 
 def content_hash(sections: dict[str, str], session_date: date | None, duration: int | None) -> str:
     canonical = json.dumps({"sections": {k: sections.get(k, "") for k in SECTIONS},
@@ -104,7 +99,7 @@ def _today(session: Session, workspace_id: uuid.UUID) -> date:
 def open_for_appointment(actor: Actor, appointment_id: uuid.UUID) -> tuple[uuid.UUID, bool]:
     """The appointment's note (a new draft the first time). Returns (note id, whether the
     appointment was just marked attended because its note was opened)."""
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         appointment = session.exec(select(Appointment).where(Appointment.id == appointment_id)).first()
         if appointment is None:
@@ -130,7 +125,7 @@ def open_for_appointment(actor: Actor, appointment_id: uuid.UUID) -> tuple[uuid.
 
 
 def create_for_client(actor: Actor, client_id: uuid.UUID) -> uuid.UUID:
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
             raise NotFound("Client not found.")
@@ -164,7 +159,7 @@ def _versions(session: Session, note_id: uuid.UUID) -> list[VersionView]:
 
 
 def get_note(actor: Actor, note_id: uuid.UUID) -> NoteView:
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         note = _get(session, note_id)
         client = session.exec(select(Client).where(Client.id == note.client_id)).one()
@@ -193,7 +188,7 @@ def _bump(session: Session, note: SoapNote, lock_version: int) -> int:
 def save_draft(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_version: int,
                session_date: str = "", duration_minutes: str = "") -> int:
     """Autosave. Returns the new lock_version; raises StaleNote if someone saved first."""
-    _clinical(actor)
+    actor.require_owner()
     cleaned = _clean(sections)
     with workspace_session(actor) as session:
         note = _get(session, note_id)
@@ -245,7 +240,7 @@ def _add_version(session: Session, actor: Actor, note: SoapNote, sections: dict[
 
 def finalize(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_version: int) -> int:
     """Lock the note: needs at least one section; creates version 1. Returns lock_version."""
-    _clinical(actor)
+    actor.require_owner()
     cleaned = _clean(sections)
     if not any(v.strip() for v in cleaned.values()):
         raise ValidationFailed({"subjective": "Write at least one section before finalizing."})
@@ -263,7 +258,7 @@ def finalize(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_ve
 
 def amend(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], reason: str, lock_version: int) -> int:
     """Change a finalized note: a reason is required and a new version is kept."""
-    _clinical(actor)
+    actor.require_owner()
     cleaned = _clean(sections)
     reason = reason.strip()
     if not reason:
@@ -293,7 +288,7 @@ class NoteSummary:
 
 
 def client_notes(actor: Actor, client_id: uuid.UUID) -> list[NoteSummary]:
-    _clinical(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         notes = session.exec(select(SoapNote).where(SoapNote.client_id == client_id)
                              .order_by(SoapNote.created_at.desc())).all()

@@ -25,14 +25,9 @@ class Member:
     active: bool
 
 
-def _owner_only(actor: Actor) -> None:
-    # Same answer as a missing page: an assistant learns nothing about team settings.
-    if not actor.is_owner:
-        raise NotFound("Not found.")
-
 
 def list_members(actor: Actor) -> list[Member]:
-    _owner_only(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         users = session.exec(select(User)).all()
         members = [
@@ -51,7 +46,7 @@ def list_members(actor: Actor) -> list[Member]:
 
 
 def invite_assistant(actor: Actor, email: str, name: str) -> uuid.UUID:
-    _owner_only(actor)
+    actor.require_owner()
     errors: dict[str, str] = {}
     if not auth.valid_email(email):
         errors["email"] = "Enter an email address like name@example.com."
@@ -76,7 +71,7 @@ def invite_assistant(actor: Actor, email: str, name: str) -> uuid.UUID:
 
 def deactivate(actor: Actor, user_id: uuid.UUID) -> None:
     """Turn a user off; their open sessions end at once."""
-    _owner_only(actor)
+    actor.require_owner()
     if user_id == actor.user_id:
         raise ValidationFailed({"user": "You can't deactivate your own account."})
     with workspace_session(actor) as session:
@@ -95,7 +90,7 @@ def deactivate(actor: Actor, user_id: uuid.UUID) -> None:
 
 
 def reactivate(actor: Actor, user_id: uuid.UUID) -> None:
-    _owner_only(actor)
+    actor.require_owner()
     with workspace_session(actor) as session:
         user = session.exec(select(User).where(User.id == user_id)).first()
         if user is None:

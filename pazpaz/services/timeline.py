@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from pazpaz.models import Appointment, Attachment, Client, Goal, Milestone, PlanOfCare, Service, SoapNote, SoapNoteVersion
-from pazpaz.services import audit, crypto, workspaces
+from pazpaz.services import audit, crypto, paging, workspaces
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -65,8 +65,7 @@ def client_timeline(actor: Actor, client_id: uuid.UUID, page: int = 1, page_size
                 items.append(TimelineItem(attachment.created_at, "file", f"File · {name}", ""))
         items.sort(key=lambda item: item.when, reverse=True)
         total = len(items)
-        pages = max(1, -(-total // page_size))
-        page = min(max(page, 1), pages)
+        page, pages = paging.clamp(total, page, page_size)
         shown = [TimelineItem(i.when.astimezone(zone), i.kind, i.title, i.link)
                  for i in items[(page - 1) * page_size: page * page_size]]
         audit.record(session, "client.timeline_read", workspace_id=actor.workspace_id, user_id=actor.user_id,

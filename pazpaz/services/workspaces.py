@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from pazpaz.models import Workspace
 
-# Time zones are read on every schedule request; a workspace's zone changes only through
-# set_time_zone below, which updates this cache too.
+# Time zones are read on every schedule request. Nothing can change a workspace's zone yet;
+# the feature that does must update this cache too.
 _ZONES: dict[uuid.UUID, ZoneInfo] = {}
 
 
@@ -22,8 +22,3 @@ def time_zone(session: Session, workspace_id: uuid.UUID) -> ZoneInfo:
             _ZONES.clear()
         _ZONES[workspace_id] = zone
     return zone
-
-
-def set_time_zone(session: Session, workspace_id: uuid.UUID, name: str) -> None:
-    session.get(Workspace, workspace_id).time_zone = name
-    _ZONES[workspace_id] = ZoneInfo(name)

@@ -60,7 +60,6 @@ class CalendarState(SessionState):
     events: list[dict] = []
     range_start: str = ""
     range_days: int = 7
-    view_type: str = ""
     clients: list[list[str]] = []
     services: list[list[str]] = []
     locations: list[list[str]] = []
@@ -114,7 +113,7 @@ class CalendarState(SessionState):
         if redirect:
             return redirect
         first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
-        self.range_start, self.range_days, self.view_type = first.isoformat(), max(1, (last - first).days), view_type
+        self.range_start, self.range_days = first.isoformat(), max(1, (last - first).days)
         await self._reload(actor)
         return None
 

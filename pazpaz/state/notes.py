@@ -46,7 +46,6 @@ class NoteState(SessionState):
     field_errors: dict[str, str] = {}
     reason: str = ""
     versions: list[dict[str, str]] = []
-    dirty: bool = False
     load_key: str = ""
     goal_choices: list[list[str]] = []
     tagged_goals: list[str] = []
@@ -62,7 +61,7 @@ class NoteState(SessionState):
                 "%Y-%m-%d %H:%M"), "reason": v.reason, "diff": v.diff}
             for v in reversed(view.versions)
         ]
-        self.stale, self.save_error, self.dirty, self.reason, self.field_errors = False, "", False, "", {}
+        self.stale, self.save_error, self.reason, self.field_errors = False, "", "", {}
         self.load_key = f"{view.id}-{view.lock_version}"
 
     async def _fetch(self):
@@ -123,8 +122,7 @@ class NoteState(SessionState):
             return None
         self.sections = {**self.sections, section: value}
         if self.status != "draft":
-            self.dirty = True  # a finalized note changes only through "Save amendment"
-            return None
+            return None  # a finalized note changes only through "Save amendment"
         return await self._save()
 
     @rx.event
