@@ -58,6 +58,7 @@ class AttachmentView:
     note_id: uuid.UUID | None
     created_at: datetime
     is_image: bool
+    thumbnail_url: str  # "" for PDFs; covered by the list's audit event
 
 
 def max_bytes() -> int:
@@ -180,9 +181,12 @@ def list_for(actor: Actor, client_id: uuid.UUID | None, note_id: uuid.UUID | Non
         if note_id is not None:
             statement = statement.where(Attachment.note_id == note_id)
         rows = session.exec(statement.order_by(Attachment.created_at.desc())).all()
-        views = [AttachmentView(r.id, crypto.unseal(session, r, "file_name_enc") or "file", r.content_type,
-                                r.size_bytes, r.note_id, r.created_at, r.content_type.startswith("image/"))
-                 for r in rows]
+        views = []
+        for r in rows:
+            is_image = r.content_type.startswith("image/")
+            thumb = _link(actor.workspace_id, r.id, r.s3_key, thumbnail=True) if is_image else ""
+            views.append(AttachmentView(r.id, crypto.unseal(session, r, "file_name_enc") or "file", r.content_type,
+                                        r.size_bytes, r.note_id, r.created_at, is_image, thumb))
         audit.record(session, "attachment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="attachment", context=actor.context, details={"count": len(views)})
         return views
@@ -193,18 +197,22 @@ def _signature(attachment_id: uuid.UUID, workspace_id: uuid.UUID, expires: int, 
     return hmac.new(get_settings().secret_key, b"file-url|" + message, hashlib.sha256).hexdigest()
 
 
-def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False, now: float | None = None,
-                 audit_read: bool = True) -> str:
-    """A URL valid for URL_TTL_SECONDS, issued after the access check. audit_read=False only
-    for thumbnails shown in a list whose own audit event already records the read."""
+def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False, now: float | None = None) -> str:
+    """A URL valid for URL_TTL_SECONDS, issued after the access check; each one is audited."""
     actor.require_owner()
     with workspace_session(actor) as session:
         row = _complete(session, attachment_id)
-        if audit_read or not thumbnail:
-            audit.record(session, "attachment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                         entity_type="attachment", entity_id=row.id, context=actor.context,
-                         details={"thumbnail": thumbnail})
-        key = row.s3_key + (".thumb" if thumbnail else "")
+        audit.record(session, "attachment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="attachment", entity_id=row.id, context=actor.context,
+                     details={"thumbnail": thumbnail})
+        key = row.s3_key
+    return _link(actor.workspace_id, attachment_id, key, thumbnail, now)
+
+
+def _link(workspace_id: uuid.UUID, attachment_id: uuid.UUID, s3_key: str, thumbnail: bool,
+          now: float | None = None) -> str:
+    """The URL itself, for a file the caller has already checked access to."""
+    key = s3_key + (".thumb" if thumbnail else "")
     settings = get_settings()
     if settings.s3.public_endpoint:
         public = s3_client(replace(settings.s3, endpoint_url=settings.s3.public_endpoint))
@@ -212,8 +220,8 @@ def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False
                                              ExpiresIn=URL_TTL_SECONDS)
     expires = int((now or time.time()) + URL_TTL_SECONDS)
     variant = "thumb" if thumbnail else "full"
-    signature = _signature(attachment_id, actor.workspace_id, expires, variant)
-    return f"/files/{attachment_id}?w={actor.workspace_id}&v={variant}&e={expires}&s={signature}"
+    signature = _signature(attachment_id, workspace_id, expires, variant)
+    return f"/files/{attachment_id}?w={workspace_id}&v={variant}&e={expires}&s={signature}"
 
 
 @dataclass(frozen=True)

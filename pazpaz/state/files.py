@@ -53,14 +53,11 @@ class FilesState(SessionState):
             self.files, self.visible = [], False
             return
         self.visible = True
-        rows = []
-        for view in views:
-            # Thumbnails are covered by the list's audit event; a full file gets its own
-            # short-lived link (and audit row) when it is opened.
-            thumb = (await asyncio.to_thread(attachments.download_url, actor, view.id, True, None, False)
-                     if view.is_image else "")
-            rows.append({"id": str(view.id), "name": view.file_name, "thumb": thumb,
-                         "kind": "image" if view.is_image else "pdf", "size": f"{view.size_bytes / 1024:.0f} KB"})
+        # Thumbnail links come with the list (one transaction, one audit event); a full
+        # file gets its own link and audit row when it is opened.
+        rows = [{"id": str(v.id), "name": v.file_name, "thumb": v.thumbnail_url,
+                 "kind": "image" if v.is_image else "pdf", "size": f"{v.size_bytes / 1024:.0f} KB"}
+                for v in views]
         self.files = rows
 
     @rx.event

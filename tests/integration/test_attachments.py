@@ -75,6 +75,8 @@ def test_photo_round_trip_strips_exif_and_gps(files_env):
     assert thumb.status_code == 200 and Image.open(io.BytesIO(thumb.content)).format == "JPEG"
     [view] = attachments.list_for(owner, client_id)
     assert view.file_name == "back-of-knee.jpg" and view.is_image
+    listed_thumb = fetch(view.thumbnail_url)
+    assert listed_thumb.status_code == 200 and listed_thumb.content == thumb.content
 
 
 def test_a_script_named_jpg_is_refused(files_env):
