@@ -17,9 +17,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from pazpaz.launcher import wait_for_health
+from tests.support.ports import free_launcher_s3_port, stable_free_port
 from tests.support.services import TESTDATA
 
-PORT = 3100
+# Chosen once per run (and kept in the environment, so every importer agrees): no test
+# depends on a fixed port being free.
+PORT = stable_free_port("PAZPAZ_E2E_PORT")
+S3_PORT = int(os.environ.setdefault("PAZPAZ_E2E_S3_PORT", str(free_launcher_s3_port())))
 BASE_URL = f"http://localhost:{PORT}"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -79,7 +83,7 @@ def app_server(smtp_sink) -> Iterator[AppServer]:
         "PAZPAZ_DATA_DIR": str(data_dir),
         "PAZPAZ_PORT": str(PORT),
         "PAZPAZ_PUBLIC_URL": BASE_URL,
-        "PAZPAZ_EMBEDDED_S3_PORT": "8433",
+        "PAZPAZ_EMBEDDED_S3_PORT": str(S3_PORT),
         "PAZPAZ_SIGNUP": "open",
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_sink.port),
@@ -97,7 +101,7 @@ def app_server(smtp_sink) -> Iterator[AppServer]:
         assert not (data_dir / "postgres" / "postmaster.pid").exists(), "PostgreSQL outlived the launcher"
         from pazpaz.infra.s3 import port_in_use
 
-        assert not port_in_use(8433), "SeaweedFS outlived the launcher"
+        assert not port_in_use(S3_PORT), "SeaweedFS outlived the launcher"
 
 
 @pytest.fixture(scope="session")

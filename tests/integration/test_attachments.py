@@ -25,7 +25,7 @@ from tests.support.services import start_s3
 
 @pytest.fixture(scope="module")
 def s3_server():
-    weed = start_s3("s3-files", port_offset=300)
+    weed = start_s3("s3-files")
     yield weed
     weed.stop()
 
@@ -104,7 +104,7 @@ def test_oversize_file_is_refused_without_being_stored(files_env, s3_server):
 def test_storage_down_gives_a_clear_error_and_no_complete_row(files_env, monkeypatch):
     owner, client_id = files_env
     # A real SeaweedFS of this test's own, stopped before the file is sent.
-    doomed = start_s3("s3-doomed", port_offset=500)
+    doomed = start_s3("s3-doomed")
     monkeypatch.setenv("S3_ENDPOINT_URL", doomed.settings.endpoint_url)
     monkeypatch.setenv("S3_ACCESS_KEY_ID", doomed.settings.access_key_id)
     monkeypatch.setenv("S3_SECRET_ACCESS_KEY", doomed.settings.secret_access_key)

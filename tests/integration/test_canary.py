@@ -23,7 +23,7 @@ CANARY = "PIICANARY42"
 
 @pytest.fixture
 def with_s3(app_env, monkeypatch):
-    weed = start_s3("s3-canary", port_offset=400)
+    weed = start_s3("s3-canary")
     s3 = weed.settings
     for name, value in (("S3_ENDPOINT_URL", s3.endpoint_url), ("S3_ACCESS_KEY_ID", s3.access_key_id),
                         ("S3_SECRET_ACCESS_KEY", s3.secret_access_key), ("S3_BUCKET", s3.bucket)):

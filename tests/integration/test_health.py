@@ -14,7 +14,7 @@ from tests.support.services import create_database, s3_settings, start_postgres,
 def own_services(monkeypatch):
     """A PostgreSQL and an S3 of this test's own, so stopping them harms no other test."""
     pg = start_postgres("pg-health")
-    weed = start_s3("s3-health", port_offset=200)
+    weed = start_s3("s3-health")
     try:
         monkeypatch.setenv("DATABASE_URL", create_database(pg))
         s3 = weed.settings

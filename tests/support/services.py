@@ -8,7 +8,6 @@ from pathlib import Path
 import psycopg2
 
 from pazpaz.infra import postgres, s3
-from pazpaz.infra.s3 import WeedPorts
 from pazpaz.launcher import run_migrations
 from pazpaz.settings import S3Settings
 
@@ -50,6 +49,8 @@ def s3_settings(port: int) -> S3Settings:
     )
 
 
-def start_s3(name: str, port_offset: int) -> s3.EmbeddedS3:
-    ports = WeedPorts.offset(port_offset)
+def start_s3(name: str) -> s3.EmbeddedS3:
+    from tests.support.ports import free_weed_ports
+
+    ports = free_weed_ports()
     return s3.start(TESTDATA / name, s3_settings(ports.s3), ports)
