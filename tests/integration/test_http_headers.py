@@ -19,7 +19,8 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from pazpaz.api.app import build_api, with_security_headers
-from pazpaz.api.headers import SecurityHeadersMiddleware, allowed_hosts, build_policy, security_headers
+from pazpaz.api.headers import (SecurityHeadersMiddleware, _relative_location, allowed_hosts, build_policy,
+                                security_headers)
 from pazpaz.services import attachments, clients
 from pazpaz.services.clients import ClientInput
 from tests.conftest import reset_caches
@@ -182,3 +183,25 @@ def test_files_keep_their_stricter_sandbox_policy(app_env, s3_server, monkeypatc
     assert response.headers["content-security-policy"].startswith("sandbox; default-src 'none'")
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_the_served_app_is_wrapped_as_a_whole(frontend, monkeypatch):
+    """The server calls `pazpaz.pazpaz:app` (Granian factory=True): what it gets back must be
+    the middleware around everything Reflex built, including Reflex's outermost app."""
+    import reflex as rx
+
+    from pazpaz.api.app import PazPazApp
+    from pazpaz.pazpaz import app
+
+    assert isinstance(app, PazPazApp)
+    reflex_built = served(frontend)
+    monkeypatch.setattr(rx.App, "__call__", lambda self: reflex_built)
+    wrapped = app()
+    assert isinstance(wrapped, SecurityHeadersMiddleware) and wrapped.app is reflex_built
+
+
+def test_only_redirects_to_our_own_host_are_rewritten():
+    own = _relative_location([(b"location", b"http://localhost:3100/signin/?a=1#x")], "localhost:3100")
+    assert own == [(b"location", b"/signin/?a=1#x")]
+    elsewhere = [(b"location", b"https://s3.example/bucket/key")]
+    assert _relative_location(elsewhere, "localhost:3100") == elsewhere
