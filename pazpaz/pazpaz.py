@@ -7,7 +7,7 @@ import logging
 import reflex as rx
 
 from pazpaz import models  # noqa: F401  (tables must be imported to be registered)
-from pazpaz.api.app import build_api
+from pazpaz.api.app import PazPazApp, build_api
 from pazpaz.pages.audit import audit_page
 from pazpaz.pages.calendar import calendar_page
 from pazpaz.pages.clients import client_detail_page, client_edit_page, client_new_page, clients_page
@@ -31,7 +31,7 @@ from pazpaz.state.team import TeamState
 
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-app = rx.App(
+app = PazPazApp(
     api_transformer=build_api(),
     stylesheets=["/calendar.css"],
     head_components=[rx.el.meta(name="referrer", content="same-origin")],

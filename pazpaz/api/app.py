@@ -1,11 +1,21 @@
-"""The Starlette app mounted in front of Reflex (rx.App(api_transformer=...))."""
+"""The ASGI side of PazPaz: our Starlette routes mounted in front of Reflex
+(rx.App(api_transformer=...)), and the App subclass that wraps everything Reflex serves
+in the security-headers middleware."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import reflex as rx
+from reflex.utils import prerequisites
+from reflex_base import constants
 from starlette.applications import Starlette
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from pazpaz.api import auth, files, health
+from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
+from pazpaz.settings import get_settings
 
 
 def build_api() -> Starlette:
@@ -16,3 +26,27 @@ def build_api() -> Starlette:
         Route("/auth/signout", auth.sign_out, methods=["POST"]),
         Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),
     ])
+
+
+def frontend_build_dir() -> Path:
+    """Where `reflex run --env prod` puts the static front end it serves on our port."""
+    return prerequisites.get_web_dir() / constants.Dirs.STATIC
+
+
+def with_security_headers(asgi_app: ASGIApp) -> ASGIApp:
+    settings = get_settings()
+    policy = build_policy(settings.public_url, settings.port, settings.bind_host, frontend_build_dir())
+    return SecurityHeadersMiddleware(asgi_app, policy)
+
+
+class PazPazApp(rx.App):
+    """rx.App whose ASGI app is wrapped as a whole.
+
+    An api_transformer only wraps what sits inside Reflex's outermost Starlette app; that
+    outer app still answers CORS preflights and unhandled errors itself. The server (Granian,
+    factory=True) calls the App instance to get the ASGI app, so wrapping here covers every
+    response the port serves.
+    """
+
+    def __call__(self) -> ASGIApp:
+        return with_security_headers(super().__call__())
