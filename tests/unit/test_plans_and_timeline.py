@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from pazpaz.services import appointments, clients, plans, soap_notes, timeline
+from pazpaz.services import appointments, clients, clock, plans, soap_notes, timeline
 from pazpaz.services.appointments import AppointmentInput
 from pazpaz.services.clients import ClientInput
 from pazpaz.services.errors import NotFound, ValidationFailed
 from tests.support.factories import make_assistant, make_workspace
 
 
+# Goals' target dates are checked against "today"; these tests live in late November 2026.
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
 @pytest.fixture
 def client(app_env):
-    owner = make_workspace()
-    return owner, clients.create_client(owner, ClientInput(first_name="Goal", last_name="Client"))
+    with clock.frozen(NOW):
+        owner = make_workspace(time_zone="Europe/Berlin")
+        yield owner, clients.create_client(owner, ClientInput(first_name="Goal", last_name="Client"))
 
 
 def test_goals_milestones_and_tagged_notes_show_progress_over_time(client):

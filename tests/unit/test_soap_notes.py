@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlmodel import select
 
 from pazpaz.models import Appointment, SoapNoteVersion
-from pazpaz.services import appointments, clients, soap_notes
+from pazpaz.services import appointments, clients, clock, soap_notes
 from pazpaz.services.appointments import AppointmentInput
 from pazpaz.services.clients import ClientInput
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
@@ -14,16 +17,20 @@ from pazpaz.services.scope import system_session
 from pazpaz.services.soap_notes import StaleNote, content_hash
 from tests.support.factories import make_assistant, make_workspace
 
+BERLIN = ZoneInfo("Europe/Berlin")
+# The visit below (1 Dec 2026, 10:00-11:00 Berlin) has started at this moment.
+DURING_THE_VISIT = datetime(2026, 12, 1, 10, 30, tzinfo=BERLIN)
 TEXT = {"subjective": "Neck pain 6/10", "objective": "Reduced rotation", "assessment": "", "plan": "Heat, stretch"}
 
 
 @pytest.fixture
 def visit(app_env):
-    owner = make_workspace()
-    client_id = clients.create_client(owner, ClientInput(first_name="Maya", last_name="Cohen"))
-    [appointment_id] = appointments.create_appointment(
-        owner, AppointmentInput(str(client_id), "2026-12-01T10:00", "2026-12-01T11:00"))
-    return owner, client_id, appointment_id
+    with clock.frozen(DURING_THE_VISIT):
+        owner = make_workspace(time_zone="Europe/Berlin")
+        client_id = clients.create_client(owner, ClientInput(first_name="Maya", last_name="Cohen"))
+        [appointment_id] = appointments.create_appointment(
+            owner, AppointmentInput(str(client_id), "2026-12-01T10:00", "2026-12-01T11:00"))
+        yield owner, client_id, appointment_id
 
 
 def test_opening_the_note_marks_the_appointment_attended(visit):
