@@ -198,7 +198,7 @@ def tag_goals(actor: Actor, note_id: uuid.UUID, goal_ids: list[uuid.UUID]) -> No
     these tags or makes this call see "finalized"."""
     actor.require_owner()
     with workspace_session(actor) as session:
-        note = session.exec(select(SoapNote).where(SoapNote.id == note_id).with_for_update()).first()
+        note = session.exec(select(SoapNote).where(SoapNote.id == note_id).with_for_update(key_share=True)).first()
         if note is None:
             raise NotFound("Note not found.")
         if note.status != "draft":

@@ -140,7 +140,7 @@ def open_for_appointment(actor: Actor, appointment_id: uuid.UUID) -> tuple[uuid.
     actor.require_owner()
     with workspace_session(actor) as session:
         appointment = session.exec(select(Appointment).where(Appointment.id == appointment_id)
-                                   .with_for_update()).first()
+                                   .with_for_update(key_share=True)).first()
         if appointment is None:
             raise NotFound("Appointment not found.")
         marked = _mark_attended(session, actor, appointment)
