@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, LargeBinary
+from sqlalchemy import CheckConstraint, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from pazpaz.models.base import timestamp, uuid_pk
@@ -14,7 +14,10 @@ from pazpaz.models.scoping import WorkspaceScoped
 
 class PlanOfCare(SQLModel, WorkspaceScoped, table=True):
     __tablename__ = "plans_of_care"
-    __table_args__ = (Index("ix_plans_of_care_workspace_client", "workspace_id", "client_id"),)
+    __table_args__ = (
+        Index("ix_plans_of_care_workspace_client", "workspace_id", "client_id"),
+        UniqueConstraint("client_id", name="uq_plans_of_care_client"),  # one plan per client
+    )
 
     id: uuid.UUID = uuid_pk()
     workspace_id: uuid.UUID = Field(foreign_key="workspaces.id")

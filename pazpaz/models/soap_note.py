@@ -19,6 +19,9 @@ class SoapNote(SQLModel, WorkspaceScoped, table=True):
         CheckConstraint("duration_minutes IS NULL OR duration_minutes BETWEEN 1 AND 600",
                         name="ck_soap_notes_duration"),
         CheckConstraint("lock_version >= 1", name="ck_soap_notes_lock_version"),
+        # One note per appointment (amendments are rows of soap_note_versions); notes written
+        # directly on a client have no appointment, and NULLs never collide.
+        UniqueConstraint("appointment_id", name="uq_soap_notes_appointment"),
         Index("ix_soap_notes_workspace_client_created", "workspace_id", "client_id", "created_at"),
         Index("ix_soap_notes_workspace_appointment", "workspace_id", "appointment_id"),
     )

@@ -2,12 +2,16 @@
 
 Times arrive as local wall-clock strings from the browser's date-time inputs, are stored
 in UTC and shown in the workspace's time zone. Every booking and move goes through
-conflicts.find_conflicts; overriding a conflict is explicit and audited.
+conflicts.find_conflicts inside _schedule_write(), which holds the schedule's advisory lock
+so that of N simultaneous bookings of one slot exactly one succeeds; overriding a conflict
+is explicit and audited.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -17,8 +21,8 @@ from sqlmodel import Session, select
 
 from pazpaz.models import ACTIVE_STATUSES, Appointment, Client, Location, Service, SoapNote
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto, workspaces
-from pazpaz.services.conflicts import MAX_DURATION, Conflict, find_conflicts
+from pazpaz.services import audit, clock, crypto, workspaces
+from pazpaz.services.conflicts import MAX_DURATION, Conflict, find_conflicts, lock_schedule
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.recurrence import Recurrence, expand, local_wall_time, place
 from pazpaz.services.scope import Actor, workspace_session
@@ -105,11 +109,29 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
+@contextmanager
+def _schedule_write(actor: Actor) -> Iterator[Session]:
+    """A workspace session holding the schedule lock: the one way into a conflict-checked write."""
+    with workspace_session(actor) as session:
+        lock_schedule(session, actor.workspace_id)
+        yield session
+
+
 def _length_errors(start: datetime, end: datetime) -> dict[str, str]:
     if end <= start:
         return {"end": "The end must be after the start."}
     if end - start > MAX_DURATION:
         return {"end": "An appointment can last at most 12 hours."}
+    return {}
+
+
+def _date_errors(starts: list[datetime], zone: ZoneInfo, field: str = "start") -> dict[str, str]:
+    """Appointments lie between clock.EARLIEST_DATE and HORIZON_YEARS ahead (local dates)."""
+    today = clock.today(zone)
+    for start in starts:
+        message = clock.out_of_range(start.astimezone(zone).date(), today)
+        if message:
+            return {field: message}
     return {}
 
 
@@ -155,6 +177,8 @@ def _resolve(session: Session, data: AppointmentInput, zone: ZoneInfo) -> Resolv
             end = start + timedelta(minutes=minutes)
     if start and end:
         errors.update(_length_errors(start, end))
+    if start:
+        errors.update(_date_errors([start], zone))
     if len(data.notes) > 5000:
         errors["notes"] = "Keep the notes under 5,000 characters."
     if errors:
@@ -193,11 +217,16 @@ def check_times(actor: Actor, start: str, end: str = "", duration_minutes: str =
 def create_appointment(actor: Actor, data: AppointmentInput, recurrence: Recurrence | None = None,
                        override: bool = False) -> list[uuid.UUID]:
     """Book one appointment, or a weekly series; all occurrences or none are saved."""
-    with workspace_session(actor) as session:
+    with _schedule_write(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         resolved = _resolve(session, data, zone)
         slots = ([(resolved.start, resolved.end)] if recurrence is None
                  else expand(resolved.start, resolved.end - resolved.start, recurrence, zone))
+        # The first start was checked by _resolve; a later occurrence past the horizon is the series' end.
+        errors = _date_errors([start for start, _ in slots], zone,
+                              field="start" if recurrence is None else "until" if recurrence.until else "count")
+        if errors:
+            raise ValidationFailed(errors)
         conflicts = {slot: find_conflicts(session, *slot) for slot in slots}
         # Occurrences of the same new series can't overlap each other (weekly, <= 12 h).
         found = [c for cs in conflicts.values() for c in cs]
@@ -242,7 +271,7 @@ def _targets(session: Session, row: Appointment, scope: str) -> list[Appointment
 def update_appointment(actor: Actor, appointment_id: uuid.UUID, data: AppointmentInput, scope: str = "this",
                        override: bool = False) -> list[uuid.UUID]:
     """Edit or move. For a series, the wall-clock shift and new length apply to each target."""
-    with workspace_session(actor) as session:
+    with _schedule_write(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         row = _get(session, appointment_id)
         resolved = _resolve(session, data, zone)
@@ -253,6 +282,9 @@ def update_appointment(actor: Actor, appointment_id: uuid.UUID, data: Appointmen
         for target in targets:
             start = place(local_wall_time(target.starts_at, zone) + shift, zone)
             planned.append((target, start, start + duration))
+        errors = _date_errors([start for _, start, _ in planned], zone)
+        if errors:
+            raise ValidationFailed(errors)
         excluded = [t.id for t in targets]
         conflicts = {t.id: find_conflicts(session, s, e, excluded) for t, s, e in planned
                      if t.status in ACTIVE_STATUSES}
@@ -277,7 +309,7 @@ def move_appointment(actor: Actor, appointment_id: uuid.UUID, new_start: str, ne
                      override: bool = False) -> None:
     """Drag and drop on the calendar: only the times change (an empty end keeps the length),
     through the same conflict rules as any booking."""
-    with workspace_session(actor) as session:
+    with _schedule_write(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         row = _get(session, appointment_id)
         start = parse_local(new_start, zone)
@@ -286,7 +318,7 @@ def move_appointment(actor: Actor, appointment_id: uuid.UUID, new_start: str, ne
         end = parse_local(new_end, zone) if new_end else start + (row.ends_at - row.starts_at)
         if end is None:
             raise ValidationFailed({"end": "Enter the end date and time."})
-        errors = _length_errors(start, end)
+        errors = _length_errors(start, end) or _date_errors([start], zone)
         if errors:
             raise ValidationFailed(errors)
         found = find_conflicts(session, start, end, [row.id]) if row.status in ACTIVE_STATUSES else []
@@ -309,7 +341,8 @@ def set_status(actor: Actor, appointment_id: uuid.UUID, status: str, scope: str 
                override: bool = False) -> list[uuid.UUID]:
     if status not in TRANSITIONS:
         raise ValidationFailed({"status": "Unknown status."})
-    with workspace_session(actor) as session:
+    # Restoring a cancelled or no-show appointment is a booking again: same lock, same check.
+    with _schedule_write(actor) as session:
         row = _get(session, appointment_id)
         targets = [t for t in _targets(session, row, scope) if t.status != status]
         for target in targets:

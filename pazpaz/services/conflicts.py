@@ -3,15 +3,20 @@ books or moves an appointment calls.
 
 Two appointments conflict when a.start < b.end and b.start < a.end in the same workspace,
 counting only active statuses. Back-to-back is not a conflict.
+
+A check followed by a write is only safe if no other writer checks in between, so every
+write path takes lock_schedule() first (docs/ARCHITECTURE.md, "Concurrency").
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from pazpaz.models import ACTIVE_STATUSES, Appointment, Client
@@ -28,6 +33,22 @@ class Conflict:
     starts_at: datetime
     ends_at: datetime
     client_initials: str
+
+
+def schedule_lock_key(workspace_id: uuid.UUID) -> int:
+    """The advisory-lock key of one schedule. Today a workspace has one practitioner, so the
+    workspace is the schedule; with several practitioners this becomes (workspace, practitioner).
+    A hash keeps the key apart from the fixed keys used elsewhere (launcher, auth)."""
+    digest = hashlib.sha256(b"pazpaz.schedule:" + workspace_id.bytes).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def lock_schedule(session: Session, workspace_id: uuid.UUID) -> None:
+    """Serialise writers of one schedule until the transaction ends (commit or rollback).
+
+    Take it before reading anything the conflict check depends on: under READ COMMITTED the
+    next statement then sees every booking committed by the previous holder."""
+    session.execute(select(func.pg_advisory_xact_lock(schedule_lock_key(workspace_id))))
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:

@@ -1,5 +1,11 @@
 """Plans of care: per client, goals (text, target date, status) with milestones, and the
-SOAP notes tagged with the goals they worked on. Clinical content: owner only."""
+SOAP notes tagged with the goals they worked on. Clinical content: owner only.
+
+A client has at most one plan (uq_plans_of_care_client); it is created on first use with
+insert-on-conflict-then-read, so simultaneous first edits share one plan. A note's goal
+tags are part of its record: they can change while it is a draft and are frozen once it is
+finalized (like its text, which only changes by amendment).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, delete, select
 
 from pazpaz.models import Client, Goal, Milestone, PlanOfCare, SoapNote, SoapNoteGoal
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto
-from pazpaz.services.errors import NotFound, ValidationFailed
+from pazpaz.services import audit, clock, crypto, workspaces
+from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
 GOAL_STATUSES = ("active", "achieved", "dropped")
@@ -67,15 +74,28 @@ def _text(value: str, field: str, errors: dict[str, str], required: bool = True,
     return value
 
 
+def _date_in_range(value: date | None, field: str, errors: dict[str, str], today: date,
+                   earliest: date = clock.EARLIEST_DATE) -> None:
+    message = clock.out_of_range(value, today, earliest) if value else None
+    if message:
+        errors[field] = message
+
+
 def _plan(session: Session, actor: Actor, client_id: uuid.UUID, create: bool) -> PlanOfCare | None:
     if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
         raise NotFound("Client not found.")
     plan = session.exec(select(PlanOfCare).where(PlanOfCare.client_id == client_id)).first()
     if plan is None and create:
-        plan = PlanOfCare(id=uuid.uuid4(), workspace_id=actor.workspace_id, client_id=client_id)
-        session.add(plan)
-        session.flush()
-        _record(session, actor, "plan_of_care.created", "plan_of_care", plan.id)
+        now = utcnow()
+        inserted = session.execute(
+            insert(PlanOfCare).values(id=uuid.uuid4(), workspace_id=actor.workspace_id, client_id=client_id,
+                                      created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[PlanOfCare.client_id]).returning(PlanOfCare.id)
+        ).scalar_one_or_none()
+        if inserted is not None:
+            _record(session, actor, "plan_of_care.created", "plan_of_care", inserted)
+        # Ours, or the one a simultaneous caller committed first (READ COMMITTED sees it now).
+        plan = session.exec(select(PlanOfCare).where(PlanOfCare.client_id == client_id)).one()
     return plan
 
 
@@ -121,9 +141,12 @@ def add_goal(actor: Actor, client_id: uuid.UUID, text: str, target_date: str = "
     errors: dict[str, str] = {}
     text = _text(text, "goal_text", errors)
     target = _parse_date(target_date, "target_date", errors)
-    if errors:
-        raise ValidationFailed(errors)
     with workspace_session(actor) as session:
+        # A new goal aims ahead: its target is today (workspace time) or later, within the horizon.
+        today = clock.today(workspaces.time_zone(session, actor.workspace_id))
+        _date_in_range(target, "target_date", errors, today, earliest=today)
+        if errors:
+            raise ValidationFailed(errors)
         plan = _plan(session, actor, client_id, create=True)
         goal = Goal(id=uuid.uuid4(), workspace_id=actor.workspace_id, plan_id=plan.id, target_date=target)
         crypto.seal(session, goal, "text_enc", text)
@@ -156,9 +179,10 @@ def add_milestone(actor: Actor, goal_id: uuid.UUID, text: str, reached_on: str =
     text = _text(text, "milestone_text", errors)
     note = _text(progress_note, "progress_note", errors, required=False)
     when = _parse_date(reached_on, "reached_on", errors)
-    if errors:
-        raise ValidationFailed(errors)
     with workspace_session(actor) as session:
+        _date_in_range(when, "reached_on", errors, clock.today(workspaces.time_zone(session, actor.workspace_id)))
+        if errors:
+            raise ValidationFailed(errors)
         goal = _goal(session, goal_id)
         milestone = Milestone(id=uuid.uuid4(), workspace_id=actor.workspace_id, goal_id=goal.id, reached_on=when)
         crypto.seal(session, milestone, "text_enc", text)
@@ -169,12 +193,16 @@ def add_milestone(actor: Actor, goal_id: uuid.UUID, text: str, reached_on: str =
 
 
 def tag_goals(actor: Actor, note_id: uuid.UUID, goal_ids: list[uuid.UUID]) -> None:
-    """Set the goals a note worked on (replacing the previous tags)."""
+    """Set the goals a draft note worked on (replacing the previous tags). A finalized note's
+    tags are refused: the note row is locked first, so a concurrent finalize either waits for
+    these tags or makes this call see "finalized"."""
     actor.require_owner()
     with workspace_session(actor) as session:
-        note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
+        note = session.exec(select(SoapNote).where(SoapNote.id == note_id).with_for_update(key_share=True)).first()
         if note is None:
             raise NotFound("Note not found.")
+        if note.status != "draft":
+            raise ServiceError("This note is finalized, so the goals it worked on can no longer change.")
         plan = session.exec(select(PlanOfCare).where(PlanOfCare.client_id == note.client_id)).first()
         allowed = set() if plan is None else set(session.exec(select(Goal.id).where(Goal.plan_id == plan.id)).all())
         if not set(goal_ids) <= allowed:

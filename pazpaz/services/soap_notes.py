@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
 from pazpaz.models import Appointment, Client, SoapNote, SoapNoteVersion
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto, workspaces
+from pazpaz.services import audit, clock, crypto, workspaces
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -93,35 +94,57 @@ def _record(session: Session, actor: Actor, action: str, note_id: uuid.UUID, **d
 
 
 def _today(session: Session, workspace_id: uuid.UUID) -> date:
-    return utcnow().astimezone(workspaces.time_zone(session, workspace_id)).date()
+    return clock.today(workspaces.time_zone(session, workspace_id))
+
+
+def _mark_attended(session: Session, actor: Actor, appointment: Appointment) -> bool:
+    """Opening the note of a session that has started means it took place; a note opened
+    ahead of time (to prepare) leaves a future appointment as it is."""
+    if appointment.status not in ("scheduled", "confirmed") or clock.now() < appointment.starts_at:
+        return False
+    audit.record(session, "appointment.status_changed", workspace_id=actor.workspace_id,
+                 user_id=actor.user_id, entity_type="appointment", entity_id=appointment.id,
+                 context=actor.context, details={"from": appointment.status, "to": "attended",
+                                                 "reason": "note_opened"})
+    appointment.status, appointment.updated_at = "attended", utcnow()
+    return True
+
+
+def _insert_note_once(session: Session, actor: Actor, appointment: Appointment) -> uuid.UUID:
+    """The appointment's one note: inserted unless it exists (uq_soap_notes_appointment), then read."""
+    existing = session.exec(select(SoapNote.id).where(SoapNote.appointment_id == appointment.id)).first()
+    if existing is not None:
+        return existing
+    zone = workspaces.time_zone(session, actor.workspace_id)
+    minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
+    now = utcnow()
+    inserted = session.execute(
+        insert(SoapNote).values(
+            id=uuid.uuid4(), workspace_id=actor.workspace_id, client_id=appointment.client_id,
+            appointment_id=appointment.id, status="draft", lock_version=1, created_at=now, updated_at=now,
+            session_date=appointment.starts_at.astimezone(zone).date(), duration_minutes=minutes,
+        ).on_conflict_do_nothing(index_elements=[SoapNote.appointment_id]).returning(SoapNote.id)
+    ).scalar_one_or_none()
+    if inserted is not None:
+        _record(session, actor, "soap_note.created", inserted)
+        return inserted
+    return session.exec(select(SoapNote.id).where(SoapNote.appointment_id == appointment.id)).one()
 
 
 def open_for_appointment(actor: Actor, appointment_id: uuid.UUID) -> tuple[uuid.UUID, bool]:
     """The appointment's note (a new draft the first time). Returns (note id, whether the
-    appointment was just marked attended because its note was opened)."""
+    appointment was just marked attended because its note was opened).
+
+    Safe to call from several tabs at once: the appointment row is locked, so one caller marks
+    it attended, and the unique note per appointment means one draft, whoever inserts first."""
     actor.require_owner()
     with workspace_session(actor) as session:
-        appointment = session.exec(select(Appointment).where(Appointment.id == appointment_id)).first()
+        appointment = session.exec(select(Appointment).where(Appointment.id == appointment_id)
+                                   .with_for_update(key_share=True)).first()
         if appointment is None:
             raise NotFound("Appointment not found.")
-        note = session.exec(select(SoapNote).where(SoapNote.appointment_id == appointment_id)).first()
-        marked = False
-        if appointment.status in ("scheduled", "confirmed"):
-            audit.record(session, "appointment.status_changed", workspace_id=actor.workspace_id,
-                         user_id=actor.user_id, entity_type="appointment", entity_id=appointment.id,
-                         context=actor.context, details={"from": appointment.status, "to": "attended",
-                                                         "reason": "note_opened"})
-            appointment.status, appointment.updated_at, marked = "attended", utcnow(), True
-        if note is None:
-            minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-            zone = workspaces.time_zone(session, actor.workspace_id)
-            note = SoapNote(workspace_id=actor.workspace_id, client_id=appointment.client_id,
-                            appointment_id=appointment.id, session_date=appointment.starts_at.astimezone(zone).date(),
-                            duration_minutes=minutes)
-            session.add(note)
-            session.flush()
-            _record(session, actor, "soap_note.created", note.id)
-        return note.id, marked
+        marked = _mark_attended(session, actor, appointment)
+        return _insert_note_once(session, actor, appointment), marked
 
 
 def create_for_client(actor: Actor, client_id: uuid.UUID) -> uuid.UUID:
@@ -196,7 +219,7 @@ def save_draft(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_
             raise ServiceError("This note is finalized. Changes are saved as an amendment, with a reason.")
         new_version = _bump(session, note, lock_version)
         _write_sections(session, note, cleaned)
-        _apply_meta(note, session_date, duration_minutes)
+        _apply_meta(note, session_date, duration_minutes, _today(session, actor.workspace_id))
         _record(session, actor, "soap_note.draft_saved", note.id)
         return new_version
 
@@ -206,13 +229,19 @@ def _write_sections(session: Session, note: SoapNote, sections: dict[str, str]) 
         crypto.seal(session, note, f"{key}_enc", sections[key] or None)
 
 
-def _apply_meta(note: SoapNote, session_date: str, duration_minutes: str) -> None:
+def _apply_meta(note: SoapNote, session_date: str, duration_minutes: str, today: date) -> None:
     errors = {}
     if session_date:
         try:
-            note.session_date = date.fromisoformat(session_date)
+            day = date.fromisoformat(session_date)
         except ValueError:
             errors["session_date"] = "Enter the session date (YYYY-MM-DD)."
+        else:
+            message = clock.out_of_range(day, today)
+            if message:
+                errors["session_date"] = message
+            else:
+                note.session_date = day
     if duration_minutes:
         try:
             minutes = int(duration_minutes)

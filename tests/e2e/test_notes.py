@@ -17,9 +17,12 @@ NOTE_URL = re.compile(rf"{BASE_URL}/notes/[0-9a-f-]+")
 def open_note_from_calendar(page, client: str) -> None:
     page.goto("/calendar")
     today = date.today()
-    fill_booking(page, client, f"{today}T07:00", end=f"{today}T08:00")
+    # From midnight: the session has started whenever the test runs (opening its note marks it attended).
+    # The week grid starts at 07:00, so it is opened from the agenda, which lists the whole day.
+    fill_booking(page, client, f"{today}T00:00", end=f"{today}T01:00")
     page.get_by_role("button", name="Save appointment").click()
-    page.locator(".fc-event", has_text=client).first.click()
+    page.get_by_role("button", name="Agenda").click()
+    page.locator(".fc-list-event", has_text=client).first.click()
     page.get_by_role("button", name="Write note").click()
     expect(page).to_have_url(NOTE_URL)
 

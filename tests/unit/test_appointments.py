@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from pazpaz.models import AuditEvent, SoapNote
-from pazpaz.services import appointments, catalog, clients
+from pazpaz.services import appointments, catalog, clients, clock
 from pazpaz.services.appointments import AppointmentInput, ConflictsFound
 from pazpaz.services.catalog import LocationInput, ServiceInput
 from pazpaz.services.clients import ClientInput
@@ -20,16 +20,19 @@ from pazpaz.services.scope import workspace_session
 from tests.support.factories import make_workspace
 
 BERLIN = ZoneInfo("Europe/Berlin")
+# "Now" for these tests: the bookable range is 2000-01-01 .. 2036-11-20 (10 years ahead).
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=BERLIN)
 
 
 @pytest.fixture
 def practice(app_env):
-    owner = make_workspace(time_zone="Europe/Berlin")
-    client_id = clients.create_client(owner, ClientInput(first_name="Maya", last_name="Cohen",
-                                                         address="5 Linden St"))
-    service_id = catalog.save_service(owner, ServiceInput("Massage", "60", "80"))
-    home_id = catalog.save_location(owner, LocationInput("Home visit", "home"))
-    return owner, str(client_id), str(service_id), str(home_id)
+    with clock.frozen(NOW):
+        owner = make_workspace(time_zone="Europe/Berlin")
+        client_id = clients.create_client(owner, ClientInput(first_name="Maya", last_name="Cohen",
+                                                             address="5 Linden St"))
+        service_id = catalog.save_service(owner, ServiceInput("Massage", "60", "80"))
+        home_id = catalog.save_location(owner, LocationInput("Home visit", "home"))
+        yield owner, str(client_id), str(service_id), str(home_id)
 
 
 def test_duration_defaults_from_service_and_home_uses_client_address(practice):
@@ -160,3 +163,40 @@ def test_catalog_validation_and_deactivation(app_env):
     assert len(catalog.list_services(owner, include_inactive=True)) == 1
     with pytest.raises(NotFound):
         catalog.set_service_active(make_workspace(), service_id, True)
+
+
+@pytest.mark.parametrize(("start", "accepted"), [
+    ("1900-01-01T10:00", False),
+    ("1999-12-31T10:00", False),
+    ("2000-01-01T10:00", True),  # old records can be entered
+    ("2036-11-20T10:00", True),  # 10 years ahead of NOW, to the day
+    ("2036-11-21T10:00", False),
+    ("9999-01-01T10:00", False),
+])
+def test_appointment_dates_stay_within_the_practice_range(practice, start, accepted):
+    owner, client_id, _, _ = practice
+    data = AppointmentInput(client_id, start, duration_minutes="60")
+    if accepted:
+        appointments.create_appointment(owner, data)
+        return
+    with pytest.raises(ValidationFailed) as invalid:
+        appointments.create_appointment(owner, data)
+    assert invalid.value.errors == {"start": "Choose a date between 2000-01-01 and 2036-11-20."}
+
+
+def test_moves_edits_and_series_cannot_leave_the_range(practice):
+    owner, client_id, _, _ = practice
+    [a] = appointments.create_appointment(owner, AppointmentInput(client_id, "2026-12-01T10:00", "2026-12-01T11:00"))
+    with pytest.raises(ValidationFailed) as invalid:
+        appointments.move_appointment(owner, a, "1900-01-01T10:00")
+    assert "start" in invalid.value.errors
+    with pytest.raises(ValidationFailed) as invalid:
+        appointments.update_appointment(owner, a, AppointmentInput(client_id, "2037-01-05T10:00", "2037-01-05T11:00"))
+    assert "start" in invalid.value.errors
+    # A weekly series starting inside the range whose later occurrences would fall outside it.
+    with pytest.raises(ValidationFailed) as invalid:
+        appointments.create_appointment(owner, AppointmentInput(client_id, "2036-10-01T10:00", "2036-10-01T11:00"),
+                                        recurrence=Recurrence(interval_weeks=2, count=10))
+    assert "count" in invalid.value.errors
+    assert appointments.get_appointment(owner, a).starts_at == datetime(2026, 12, 1, 10, tzinfo=BERLIN)
+    assert appointments.schedule(owner, date(2036, 9, 28), days=84) == []

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlmodel import select
 
 from pazpaz.models import Appointment, SoapNoteVersion
-from pazpaz.services import appointments, clients, soap_notes
+from pazpaz.services import appointments, clients, clock, soap_notes
 from pazpaz.services.appointments import AppointmentInput
 from pazpaz.services.clients import ClientInput
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
@@ -14,16 +17,20 @@ from pazpaz.services.scope import system_session
 from pazpaz.services.soap_notes import StaleNote, content_hash
 from tests.support.factories import make_assistant, make_workspace
 
+BERLIN = ZoneInfo("Europe/Berlin")
+# The visit below (1 Dec 2026, 10:00-11:00 Berlin) has started at this moment.
+DURING_THE_VISIT = datetime(2026, 12, 1, 10, 30, tzinfo=BERLIN)
 TEXT = {"subjective": "Neck pain 6/10", "objective": "Reduced rotation", "assessment": "", "plan": "Heat, stretch"}
 
 
 @pytest.fixture
 def visit(app_env):
-    owner = make_workspace()
-    client_id = clients.create_client(owner, ClientInput(first_name="Maya", last_name="Cohen"))
-    [appointment_id] = appointments.create_appointment(
-        owner, AppointmentInput(str(client_id), "2026-12-01T10:00", "2026-12-01T11:00"))
-    return owner, client_id, appointment_id
+    with clock.frozen(DURING_THE_VISIT):
+        owner = make_workspace(time_zone="Europe/Berlin")
+        client_id = clients.create_client(owner, ClientInput(first_name="Maya", last_name="Cohen"))
+        [appointment_id] = appointments.create_appointment(
+            owner, AppointmentInput(str(client_id), "2026-12-01T10:00", "2026-12-01T11:00"))
+        yield owner, client_id, appointment_id
 
 
 def test_opening_the_note_marks_the_appointment_attended(visit):
@@ -104,3 +111,35 @@ def test_note_directly_on_a_client(visit):
     assert [n.id for n in soap_notes.client_notes(owner, client_id)] == [note_id]
     with system_session() as session:
         assert session.exec(select(Appointment)).one().status == "scheduled"
+
+
+def test_opening_a_future_appointments_note_leaves_it_scheduled_until_it_starts(app_env):
+    owner = make_workspace(time_zone="Europe/Berlin")
+    client_id = clients.create_client(owner, ClientInput(first_name="Maya", last_name="Cohen"))
+    with clock.frozen(datetime(2026, 11, 30, 9, 0, tzinfo=BERLIN)):
+        [appointment_id] = appointments.create_appointment(
+            owner, AppointmentInput(str(client_id), "2026-12-01T10:00", "2026-12-01T11:00"))
+    with clock.frozen(datetime(2026, 12, 1, 9, 59, tzinfo=BERLIN)):  # preparing, a minute before
+        note_id, marked = soap_notes.open_for_appointment(owner, appointment_id)
+        assert not marked
+        assert appointments.get_appointment(owner, appointment_id).status == "scheduled"
+    with clock.frozen(datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN)):  # the session has started
+        again, marked = soap_notes.open_for_appointment(owner, appointment_id)
+        assert again == note_id and marked
+        assert appointments.get_appointment(owner, appointment_id).status == "attended"
+
+
+@pytest.mark.parametrize(("session_date", "accepted"), [
+    ("1900-01-01", False), ("2000-01-01", True), ("2036-12-01", True), ("2036-12-02", False)])
+def test_session_date_stays_within_the_practice_range(visit, session_date, accepted):
+    owner, _, appointment_id = visit
+    note_id, _ = soap_notes.open_for_appointment(owner, appointment_id)
+    version = soap_notes.get_note(owner, note_id).lock_version
+    if accepted:
+        soap_notes.save_draft(owner, note_id, TEXT, version, session_date=session_date)
+        assert str(soap_notes.get_note(owner, note_id).session_date) == session_date
+        return
+    with pytest.raises(ValidationFailed) as invalid:
+        soap_notes.save_draft(owner, note_id, TEXT, version, session_date=session_date)
+    assert invalid.value.errors == {"session_date": "Choose a date between 2000-01-01 and 2036-12-01."}
+    assert str(soap_notes.get_note(owner, note_id).session_date) == "2026-12-01"
