@@ -36,7 +36,9 @@ from typing import TYPE_CHECKING, Any
 import reflex as rx
 from reflex.istate.manager.memory import StateManagerMemory
 from reflex.middleware import Middleware
+from reflex.state import StateUpdate
 from reflex_base.constants import RouteVar
+from reflex_base.event import Event
 
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
@@ -47,13 +49,13 @@ from pazpaz.settings import get_settings
 if TYPE_CHECKING:
     from reflex.app import App
     from reflex.state import BaseState
-    from reflex_base.event import Event
 
 log = logging.getLogger("pazpaz.state.binding")
 
 # A tab whose session was revoked elsewhere: its next event resets it once more, in case a
 # background task wrote into it after the drop.
 DROPPED = "dropped"
+SIGNED_OUT_PATH = "/signin?signed_out=1"
 
 
 class SessionBindingState(rx.State):
@@ -246,8 +248,9 @@ async def _drop_tab(app: App, tab: str, session: str) -> None:
     if not _tab_exists(app, tab):
         return
     token = rx.BaseStateToken(ident=tab, cls=SessionBindingState)
+    connected = _connected(app, tab)
     # A connected tab gets the emptied state at once (app.modify_state sends the delta).
-    modify = app.modify_state if _connected(app, tab) else app.state_manager.modify_state
+    modify = app.modify_state if connected else app.state_manager.modify_state
     async with modify(token) as state:
         root = _root(state)
         binding = await root.get_state(SessionBindingState)
@@ -255,6 +258,10 @@ async def _drop_tab(app: App, tab: str, session: str) -> None:
             return  # the tab was bound to another session meanwhile
         root.reset()
         (await root.get_state(SessionBindingState))._session_binding = DROPPED
+    if connected and app.event_namespace is not None:
+        # An open tab of the ended session goes to the sign-in page instead of an empty page.
+        leave = Event.from_event_type(rx.redirect(SIGNED_OUT_PATH))
+        await app.event_namespace.emit_update(StateUpdate(events=leave), tab)
 
 
 async def drop_tabs(app: App, session: str, tabs: Iterable[str]) -> None:
@@ -276,6 +283,12 @@ async def drop_user(user_id: str) -> None:
     """Clear every tab of every session of a user (deactivation)."""
     for session in INDEX.sessions_of(user_id):
         await drop_session(session)
+
+
+def drop_user_soon(user_id: str) -> None:
+    """`drop_user` from inside an event handler: in its own task, never nested in the caller's
+    state lock."""
+    _spawn(drop_user(str(user_id)))
 
 
 async def upload_allowed(tab: str | None, cookie: str | None, context: RequestContext) -> bool:

@@ -95,6 +95,8 @@ def test_reload_after_sign_out_in_another_tab_receives_no_phi(page, smtp_sink):
     received.clear()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
+    # The open second tab is sent to sign-in too, with its data gone.
+    expect(second.get_by_text("You are signed out.")).to_be_visible()
 
     second.reload()
     expect(second).to_have_url(SIGNIN_URL)
