@@ -196,8 +196,7 @@ async def enforce(state: BaseState) -> None:
     binding = await root.get_state(SessionBindingState)
     bound = binding._session_binding
     if bound and bound != current:
-        root.reset()
-        binding = await root.get_state(SessionBindingState)
+        root.reset()  # the binding too: an anonymous connection leaves the tab unbound
         if tab:
             INDEX.unbind(tab)
         if token and bound == session_key(token):
@@ -208,8 +207,6 @@ async def enforce(state: BaseState) -> None:
         binding._session_binding = current
         if tab:
             INDEX.bind(tab, current, str(identity.user_id))
-    elif binding._session_binding:
-        binding._session_binding = ""
 
 
 class SessionBindingMiddleware(Middleware):
