@@ -17,6 +17,8 @@ config = rx.Config(
     backend_host=_settings.bind_host,
     # One worker keeps tab state in memory: nothing (notes, names) is pickled to disk.
     state_manager_mode="memory",
+    # A tab's state lives no longer than an idle session (the memory manager uses this too).
+    redis_token_expiration=_settings.session_idle_minutes * 60,
     plugins=[
         rx.plugins.SitemapPlugin(),
         rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium")),

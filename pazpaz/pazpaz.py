@@ -8,6 +8,7 @@ import reflex as rx
 
 from pazpaz import models  # noqa: F401  (tables must be imported to be registered)
 from pazpaz.api.app import PazPazApp, build_api
+from pazpaz.api.uploads import guard_uploads
 from pazpaz.pages.audit import audit_page
 from pazpaz.pages.calendar import calendar_page
 from pazpaz.pages.clients import client_detail_page, client_edit_page, client_new_page, clients_page
@@ -17,6 +18,7 @@ from pazpaz.pages.settings import settings_page
 from pazpaz.pages.signin import signin_page
 from pazpaz.pages.signup import signup_page
 from pazpaz.settings import get_settings
+from pazpaz.state import binding
 from pazpaz.state.audit import AuditState
 from pazpaz.state.calendar import CalendarState
 from pazpaz.state.catalog import CatalogState
@@ -32,10 +34,13 @@ from pazpaz.state.team import TeamState
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 app = PazPazApp(
-    api_transformer=build_api(),
+    # Our routes first, then the /_upload guard around everything (docs/ARCHITECTURE.md).
+    api_transformer=[build_api(), guard_uploads],
     stylesheets=["/calendar.css"],
     head_components=[rx.el.meta(name="referrer", content="same-origin")],
 )
+# Every tab's state is checked against its connection's session cookie before any event.
+binding.install(app)
 
 app.add_page(signin_page, route="/signin", title="Sign in · PazPaz", on_load=SignInState.load)
 app.add_page(signup_page, route="/signup", title="Create your practice · PazPaz", on_load=SignUpState.load)

@@ -17,6 +17,7 @@ from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
 from pazpaz.services.scope import system_session
 from pazpaz.services import auth
 from pazpaz.settings import get_settings
+from pazpaz.state import binding
 
 CONTINUE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -32,7 +33,7 @@ button{{width:100%;padding:12px;font-size:1rem;border:0;border-radius:8px;backgr
 <body><main>
 <h1>Sign in to PazPaz</h1>
 <p>Press Continue to finish signing in on this device.</p>
-<form method="post" action="/auth/redeem">
+<form method="post" action="/auth/redeem" onsubmit="try{{sessionStorage.clear()}}catch(e){{}}">
 <input type="hidden" name="token" value="{token}">
 <button type="submit">Continue</button>
 </form>
@@ -83,6 +84,9 @@ async def sign_out(request: Request) -> Response:
         return PlainTextResponse("Cross-site request refused.", status_code=403)
     token = request.cookies.get(settings.session_cookie_name)
     await run_in_threadpool(_sign_out_sync, token, request)
+    if token:
+        # Every tab of this session loses its state now, not at its next event.
+        await binding.drop_session(binding.session_key(token))
     response = _redirect("/signin?signed_out=1")
     response.delete_cookie(settings.session_cookie_name, path="/", secure=settings.secure_cookies,
                            httponly=True, samesite="lax")

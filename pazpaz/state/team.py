@@ -11,6 +11,7 @@ import reflex as rx
 from pazpaz.api.auth import signin_redirect
 from pazpaz.services import team
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.state import binding
 from pazpaz.state.session import SessionState
 
 log = logging.getLogger("pazpaz.state.team")
@@ -78,6 +79,7 @@ class TeamState(SessionState):
                 await asyncio.to_thread(team.reactivate, actor, uuid.UUID(user_id))
             else:
                 await asyncio.to_thread(team.deactivate, actor, uuid.UUID(user_id))
+                binding.drop_user_soon(user_id)  # their open tabs lose their data now
         except ValidationFailed as invalid:
             self.error = "; ".join(invalid.errors.values())
             return None
