@@ -7,15 +7,14 @@ when the websocket connects.
 from __future__ import annotations
 
 import html
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
-from pazpaz.services.scope import system_session
 from pazpaz.services import auth
+from pazpaz.services.auth import signin_redirect  # noqa: F401  (moved below the states; kept for old importers)
 from pazpaz.settings import get_settings
 
 CONTINUE_PAGE = """<!doctype html>
@@ -56,7 +55,7 @@ async def redeem(request: Request) -> Response:
     form = await request.form()
     token = str(form.get("token", ""))
     try:
-        redeemed = await run_in_threadpool(_redeem_sync, token, request)
+        redeemed = await run_in_threadpool(auth.redeem_link, token, request_context(request))
     except auth.LinkRefused as refused:
         return _redirect(f"/signin?error={refused.reason}")
     response = _redirect(redeemed.next_path)
@@ -72,27 +71,14 @@ async def redeem(request: Request) -> Response:
     return response
 
 
-def _redeem_sync(token: str, request: Request) -> auth.Redeemed:
-    with system_session() as session:
-        return auth.redeem_link(session, token, request_context(request))
-
-
 async def sign_out(request: Request) -> Response:
     settings = get_settings()
     if not same_origin(request, settings.public_url):
         return PlainTextResponse("Cross-site request refused.", status_code=403)
     token = request.cookies.get(settings.session_cookie_name)
-    await run_in_threadpool(_sign_out_sync, token, request)
+    await run_in_threadpool(auth.sign_out, token, request_context(request))
     response = _redirect("/signin?signed_out=1")
     response.delete_cookie(settings.session_cookie_name, path="/", secure=settings.secure_cookies,
                            httponly=True, samesite="lax")
     return response
 
-
-def _sign_out_sync(token: str | None, request: Request) -> None:
-    with system_session() as session:
-        auth.sign_out(session, token, request_context(request))
-
-
-def signin_redirect(next_path: str) -> str:
-    return f"/signin?next={quote(auth.safe_next(next_path))}"
