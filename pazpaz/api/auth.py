@@ -7,15 +7,14 @@ when the websocket connects.
 from __future__ import annotations
 
 import html
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
-from pazpaz.services.scope import system_session
 from pazpaz.services import auth
+from pazpaz.services.auth import signin_redirect  # noqa: F401  (moved below the states; kept for old importers)
 from pazpaz.settings import get_settings
 from pazpaz.state import binding
 
@@ -57,7 +56,7 @@ async def redeem(request: Request) -> Response:
     form = await request.form()
     token = str(form.get("token", ""))
     try:
-        redeemed = await run_in_threadpool(_redeem_sync, token, request)
+        redeemed = await run_in_threadpool(auth.redeem_link, token, request_context(request))
     except auth.LinkRefused as refused:
         return _redirect(f"/signin?error={refused.reason}")
     response = _redirect(redeemed.next_path)
@@ -73,17 +72,12 @@ async def redeem(request: Request) -> Response:
     return response
 
 
-def _redeem_sync(token: str, request: Request) -> auth.Redeemed:
-    with system_session() as session:
-        return auth.redeem_link(session, token, request_context(request))
-
-
 async def sign_out(request: Request) -> Response:
     settings = get_settings()
     if not same_origin(request, settings.public_url):
         return PlainTextResponse("Cross-site request refused.", status_code=403)
     token = request.cookies.get(settings.session_cookie_name)
-    await run_in_threadpool(_sign_out_sync, token, request)
+    await run_in_threadpool(auth.sign_out, token, request_context(request))
     if token:
         # Every tab of this session loses its state now, not at its next event.
         await binding.drop_session(binding.session_key(token))
@@ -92,11 +86,3 @@ async def sign_out(request: Request) -> Response:
                            httponly=True, samesite="lax")
     return response
 
-
-def _sign_out_sync(token: str | None, request: Request) -> None:
-    with system_session() as session:
-        auth.sign_out(session, token, request_context(request))
-
-
-def signin_redirect(next_path: str) -> str:
-    return f"/signin?next={quote(auth.safe_next(next_path))}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, field_error
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
 from pazpaz.state.plan import PlanState, TimelineState
 
 
@@ -63,6 +63,7 @@ def plan_block() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading("Plan of care", size="3"),
+                banner(PlanState.error),
                 rx.form(
                     rx.vstack(
                         rx.el.label("Summary", html_for="plan_summary", style=LABEL_STYLE),
@@ -93,6 +94,7 @@ def timeline_block() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Timeline", size="3"),
+            banner(TimelineState.error),
             rx.foreach(TimelineState.items, lambda i: rx.flex(
                 rx.text(i["when"], size="1", color="var(--gray-11)", min_width="120px"),
                 rx.cond(i["link"] != "", rx.link(i["title"], href=i["link"], size="2"),

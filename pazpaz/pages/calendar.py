@@ -9,6 +9,8 @@ from pazpaz.components.fullcalendar import full_calendar
 from pazpaz.components.shell import shell
 from pazpaz.state.calendar import STATUS_COLOURS, CalendarState
 
+SCHEDULING_NOTE = "Scheduling note (visible to assistants)"
+SCHEDULING_NOTE_HINT = "For the visit itself (door code, parking). Clinical details belong in the session note."
 # Phones get the agenda list; wider screens the week grid.
 CALENDAR_HEIGHT = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'auto' : '760px'")
 INITIAL_VIEW = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'listWeek' : 'timeGridWeek'")
@@ -37,6 +39,19 @@ def _input(label: str, field: str, input_type: str) -> rx.Component:
         id=f"appt-{field}", type=input_type, value=CalendarState.form[field],
         on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL_STYLE,
     ))
+
+
+def _scheduling_note() -> rx.Component:
+    # Assistants see the schedule, so this note is theirs too: clinical words go in the session note.
+    return rx.vstack(
+        rx.el.label(SCHEDULING_NOTE, html_for="appt-notes", style=LABEL_STYLE),
+        rx.el.textarea(id="appt-notes", value=CalendarState.form["notes"], rows=3,
+                       aria_describedby="appt-notes-hint",
+                       on_change=lambda v: CalendarState.set_field("notes", v), style=CONTROL_STYLE),
+        rx.text(SCHEDULING_NOTE_HINT, id="appt-notes-hint", size="1", color="var(--gray-11)"),
+        field_error(CalendarState.field_errors.get("notes", ""), "appt-notes"),
+        spacing="1", width="100%", align="stretch",
+    )
 
 
 def _repeat() -> rx.Component:
@@ -101,9 +116,7 @@ def _form_dialog() -> rx.Component:
                     rx.grid(_input("Start", "start", "datetime-local"), _input("End (optional)", "end", "datetime-local"),
                             columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
                     _repeat(),
-                    _labelled("Notes", "notes", rx.el.textarea(
-                        id="appt-notes", value=CalendarState.form["notes"], rows=3,
-                        on_change=lambda v: CalendarState.set_field("notes", v), style=CONTROL_STYLE)),
+                    _scheduling_note(),
                     _conflicts(),
                     rx.hstack(
                         rx.button("Save appointment", type="submit", size="3"),
@@ -138,7 +151,8 @@ def _detail_dialog() -> rx.Component:
                 rx.flex(rx.badge(s["status"], id="appt-status"), rx.text(s["service"], size="2"),
                         rx.text(s["location"], size="2"), gap="2", wrap="wrap"),
                 rx.cond(s["where"] != "", rx.text(s["where"], size="2", overflow_wrap="anywhere")),
-                rx.cond(s["notes"] != "", rx.text(s["notes"], size="2", white_space="pre-wrap")),
+                rx.cond(s["notes"] != "", rx.text(rx.text.strong("Scheduling note: "), s["notes"], size="2",
+                                                  white_space="pre-wrap")),
                 rx.link("Open client", href="/clients/" + s["client_id"], size="2"),
                 rx.flex(
                     rx.cond(CalendarState.is_owner,

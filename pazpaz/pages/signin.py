@@ -11,7 +11,8 @@ from pazpaz.state.signin import SignInState
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            labelled_input("Email", "email", input_type="email", error=SignInState.email_error,
+            labelled_input("Email", "email", input_type="email",
+                           error=SignInState.field_errors.get("email", ""),
                            auto_complete="email", required=True),
             rx.button("Email me a sign-in link", type="submit", size="3", width="100%",
                       # Until the page is live a native submit would put the form in the URL.

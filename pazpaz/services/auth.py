@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from http.cookies import CookieError, SimpleCookie
+
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from sqlalchemy import func, text, update
 from sqlmodel import Session, select
@@ -19,12 +22,14 @@ from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import ServiceError, ValidationFailed
 from pazpaz.services.mail import send_after_commit
 from pazpaz.services.ratelimit import get_limiter
+from pazpaz.services.scope import system_session
 from pazpaz.services.tokens import hash_token, new_token
 from pazpaz.settings import get_settings, valid_time_zone
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Only same-site paths are ever redirected to after sign-in (no open redirects).
 SAFE_NEXT_RE = re.compile(r"^/[A-Za-z0-9/_\-]{0,190}$")
+SIGNUP_CLOSED = "Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation."
 
 
 class LinkRefused(ServiceError):
@@ -64,13 +69,23 @@ def safe_next(path: str | None) -> str:
     return "/"
 
 
+def signin_redirect(next_path: str) -> str:
+    """The sign-in page, coming back to `next_path` (a local path only) afterwards."""
+    return f"/signin?next={quote(safe_next(next_path))}"
+
+
 def valid_email(email: str) -> bool:
     return bool(EMAIL_RE.match(email.strip())) and len(email.strip()) <= 254
 
 
 # ---- sign-up --------------------------------------------------------------------------
 
-def signup_allowed(session: Session) -> bool:
+def signup_allowed() -> bool:
+    with system_session() as session:
+        return _signup_allowed(session)
+
+
+def _signup_allowed(session: Session) -> bool:
     mode = get_settings().signup
     if mode == "open":
         return True
@@ -115,7 +130,6 @@ def create_user(
 
 
 def signup(
-    session: Session,
     *,
     practice_name: str,
     your_name: str,
@@ -132,13 +146,18 @@ def signup(
     errors = validate_signup(practice_name, your_name, email, time_zone)
     if errors:
         raise ValidationFailed(errors)
-    if not signup_allowed(session):
-        raise ServiceError("Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation.")
+    with system_session() as session:
+        _signup(session, practice_name, your_name, email, time_zone, context, now or utcnow())
+
+
+def _signup(session: Session, practice_name: str, your_name: str, email: str, time_zone: str,
+            context: RequestContext, now: datetime) -> None:
+    if not _signup_allowed(session):
+        raise ServiceError(SIGNUP_CLOSED)
     # Serialise sign-ups so two "first practice" requests can't both pass the auto check.
     session.execute(text("SELECT pg_advisory_xact_lock(727274001)"))
-    if not signup_allowed(session):
-        raise ServiceError("Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation.")
-    now = now or utcnow()
+    if not _signup_allowed(session):
+        raise ServiceError(SIGNUP_CLOSED)
     get_limiter().hit(crypto.email_index(email), context.ip or "")
     existing = _user_by_email(session, email)
     if existing is not None:
@@ -186,24 +205,27 @@ def issue_link(
     )
 
 
-def request_link(
-    session: Session, email: str, context: RequestContext, next_path: str = "/", now: datetime | None = None
-) -> None:
+def request_link(email: str, context: RequestContext, next_path: str = "/", now: datetime | None = None) -> None:
     """Email a sign-in link if the address belongs to an active user; silent otherwise."""
     if not valid_email(email):
         raise ValidationFailed({"email": "Enter an email address like name@example.com."})
     now = now or utcnow()
     get_limiter().hit(crypto.email_index(email), context.ip or "")
-    user = _user_by_email(session, email)
-    if user is None or not user.active:
-        audit.record(session, "auth.link_requested", context=context, details={"known": False}, now=now)
-        return
-    issue_link(session, user, email, "signin", next_path, context, now)
+    with system_session() as session:
+        user = _user_by_email(session, email)
+        if user is None or not user.active:
+            audit.record(session, "auth.link_requested", context=context, details={"known": False}, now=now)
+            return
+        issue_link(session, user, email, "signin", next_path, context, now)
 
 
-def redeem_link(session: Session, token: str, context: RequestContext, now: datetime | None = None) -> Redeemed:
+def redeem_link(token: str, context: RequestContext, now: datetime | None = None) -> Redeemed:
     """Consume a link exactly once (atomic UPDATE ... RETURNING) and open a session."""
-    now = now or utcnow()
+    with system_session() as session:
+        return _redeem(session, token, context, now or utcnow())
+
+
+def _redeem(session: Session, token: str, context: RequestContext, now: datetime) -> Redeemed:
     token_hash = hash_token(token or "")
     row = session.execute(
         update(MagicLinkToken)
@@ -269,12 +291,32 @@ def session_expired(row: AuthSession, now: datetime) -> bool:
 
 
 def validate_session(
-    session: Session, token: str | None, context: RequestContext | None = None, now: datetime | None = None
+    token: str | None, context: RequestContext | None = None, now: datetime | None = None
 ) -> SignedIn | None:
     """The signed-in identity for a cookie token, or None; touching it resets the idle timer."""
     if not token:
         return None
-    now = now or utcnow()
+    with system_session() as session:
+        return _validate(session, token, context, now or utcnow())
+
+
+def check_session(
+    token: str | None, context: RequestContext, known_user_id: str = "", now: datetime | None = None
+) -> tuple[SignedIn, Profile | None] | None:
+    """The identity for a cookie token and, unless `known_user_id` is already that user, the
+    profile (names, time zone) in the same transaction: a tab loads its profile once."""
+    if not token:
+        return None
+    with system_session() as session:
+        identity = _validate(session, token, context, now or utcnow())
+        if identity is None:
+            return None
+        if known_user_id == str(identity.user_id):
+            return identity, None
+        return identity, _profile(session, identity)
+
+
+def _validate(session: Session, token: str, context: RequestContext | None, now: datetime) -> SignedIn | None:
     row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
     if row is None or row.revoked_at is not None:
         return None
@@ -293,17 +335,18 @@ def validate_session(
     return SignedIn(session_id=row.id, user_id=row.user_id, workspace_id=row.workspace_id, role=user.role)
 
 
-def sign_out(session: Session, token: str | None, context: RequestContext, now: datetime | None = None) -> None:
+def sign_out(token: str | None, context: RequestContext, now: datetime | None = None) -> None:
     if not token:
         return
     now = now or utcnow()
-    row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
-    if row is None or row.revoked_at is not None:
-        return
-    row.revoked_at = now
-    row.revoke_reason = "signed_out"
-    audit.record(session, "auth.signed_out", workspace_id=row.workspace_id, user_id=row.user_id,
-                 entity_type="session", entity_id=row.id, context=context, now=now)
+    with system_session() as session:
+        row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
+        if row is None or row.revoked_at is not None:
+            return
+        row.revoked_at = now
+        row.revoke_reason = "signed_out"
+        audit.record(session, "auth.signed_out", workspace_id=row.workspace_id, user_id=row.user_id,
+                     entity_type="session", entity_id=row.id, context=context, now=now)
 
 
 @dataclass(frozen=True)
@@ -314,10 +357,26 @@ class Profile:
     time_zone: str
 
 
-def profile(session: Session, identity: SignedIn) -> Profile:
+def profile(identity: SignedIn) -> Profile:
+    with system_session() as session:
+        return _profile(session, identity)
+
+
+def _profile(session: Session, identity: SignedIn) -> Profile:
     user = session.get(User, identity.user_id)
     workspace = session.get(Workspace, identity.workspace_id)
     if user is None or workspace is None or user.workspace_id != workspace.id:
         raise ServiceError("Your account could not be loaded.")
     name = crypto.decrypt_field(session, workspace.id, "users", "name_encrypted", user.id, user.name_encrypted)
     return Profile(user_name=name, role=user.role, workspace_name=workspace.name, time_zone=workspace.time_zone)
+
+
+def cookie_token(cookie_header: str | None) -> str | None:
+    """The session token from a raw Cookie header (the websocket handshake's), or None."""
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header or "")
+    except CookieError:
+        return None
+    morsel = jar.get(get_settings().session_cookie_name)
+    return morsel.value if morsel else None

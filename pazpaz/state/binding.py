@@ -30,7 +30,6 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 import reflex as rx
@@ -42,7 +41,6 @@ from reflex_base.event import Event
 
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
-from pazpaz.services.scope import system_session
 from pazpaz.services.tokens import hash_token
 from pazpaz.settings import get_settings
 
@@ -69,26 +67,11 @@ def session_key(cookie_token: str) -> str:
     return hash_token(cookie_token)
 
 
-def cookie_token(cookie_header: str | None) -> str | None:
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header or "")
-    except CookieError:
-        return None
-    morsel = jar.get(get_settings().session_cookie_name)
-    return morsel.value if morsel else None
-
-
-def _check_session(token: str, context: RequestContext) -> auth.SignedIn | None:
-    with system_session() as session:
-        return auth.validate_session(session, token, context)
-
-
 async def check_session(token: str | None, context: RequestContext) -> auth.SignedIn | None:
     """The server's answer for a cookie token (None: signed out, expired, revoked, deactivated)."""
     if not token:
         return None
-    return await asyncio.to_thread(_check_session, token, context)
+    return await asyncio.to_thread(auth.validate_session, token, context)
 
 
 # ---- which tabs belong to which session ---------------------------------------------------
@@ -189,7 +172,7 @@ async def enforce(state: BaseState) -> None:
     """
     root = _root(state)
     headers, client_ip, tab = _connection(root)
-    token = cookie_token(headers.get("cookie"))
+    token = auth.cookie_token(headers.get("cookie"))
     context = RequestContext(ip=client_ip or None, user_agent=headers.get("user-agent"))
     identity = await check_session(token, context)
     current = session_key(token) if identity is not None and token else ""

@@ -3,23 +3,20 @@ and the actions on one appointment. Every handler re-derives the actor from the 
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from pazpaz.api.auth import signin_redirect
 from pazpaz.services import appointments, catalog, clients, soap_notes
 from pazpaz.services.appointments import AppointmentInput, AppointmentView, ConflictsFound
 from pazpaz.services.conflicts import Conflict
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.recurrence import Recurrence
+from pazpaz.services.scope import Actor
+from pazpaz.state.handler import handler
 from pazpaz.state.session import SessionState
-
-log = logging.getLogger("pazpaz.state.calendar")
 
 STATUS_COLOURS = {"scheduled": "#2563eb", "confirmed": "#0d9488", "attended": "#15803d",
                   "cancelled": "#9ca3af", "no_show": "#b45309"}
@@ -50,6 +47,14 @@ def event_of(view: AppointmentView) -> dict[str, str]:
     }
 
 
+def _appointment_id(value: str) -> uuid.UUID:
+    """An id from the page; a mangled one is simply an appointment that does not exist."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("That appointment no longer exists.") from None
+
+
 def conflict_row(conflict: Conflict, zone_of) -> dict[str, str]:
     start, end = zone_of(conflict.starts_at), zone_of(conflict.ends_at)
     return {"id": str(conflict.appointment_id), "when": f"{start:%a %d %b %H:%M}–{end:%H:%M}",
@@ -73,58 +78,50 @@ class CalendarState(SessionState):
     nav_version: int = 0
     jump_date: str = ""
 
-    async def _actor_or_redirect(self):
-        actor = await self.actor()
-        return actor, (None if actor else rx.redirect(signin_redirect("/calendar")))
-
-    async def _reload(self, actor) -> None:
+    async def _reload(self, actor: Actor) -> None:
         if not self.range_start:
             return
         # One range either side of the visible one is sent too, so "previous" and "next"
         # draw their appointments at once while the fresh read is on its way.
         span = min(self.range_days, 14)
         first_day = date.fromisoformat(self.range_start) - timedelta(days=span)
-        views = await asyncio.to_thread(appointments.schedule, actor, first_day, self.range_days + 2 * span)
+        views = await self._call(appointments.schedule, actor, first_day, self.range_days + 2 * span)
         self.nav_version += 1
         # The read's number rides on each event so the list always changes: after a refused
         # drag, FullCalendar then redraws the server's truth instead of keeping the drop.
         self.events = [{**event_of(v), "extendedProps": {"read": self.nav_version}} for v in views]
 
     @rx.event
+    @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
     async def load(self):
-        actor, redirect = await self._actor_or_redirect()
-        if redirect:
-            return redirect
+        actor = await self._actor()
         self.form_open = self.detail_open = False
         self.error = ""
-        choices = await asyncio.to_thread(clients.client_choices, actor)
+        choices = await self._call(clients.client_choices, actor)
         self.clients = [[str(cid), name] for cid, name in choices]
         self.services = [[str(s.id), f"{s.name} ({s.duration_minutes} min)"]
-                         for s in await asyncio.to_thread(catalog.list_services, actor)]
+                         for s in await self._call(catalog.list_services, actor)]
         self.locations = [[str(loc.id), f"{loc.name} ({KIND_LABELS[loc.kind]})"]
-                          for loc in await asyncio.to_thread(catalog.list_locations, actor)]
+                          for loc in await self._call(catalog.list_locations, actor)]
         await self._reload(actor)
-        return None
 
     @rx.event
+    @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
     async def dates_set(self, start: str, end: str, view_type: str):
         """FullCalendar moved (prev / next / today / view change): read that range."""
-        actor, redirect = await self._actor_or_redirect()
-        if redirect:
-            return redirect
+        actor = await self._actor()
         first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
         self.range_start, self.range_days = first.isoformat(), max(1, (last - first).days)
         await self._reload(actor)
-        return None
 
     @rx.event
+    @handler
     def jump_to(self, value: str):
         """Go to a date: the calendar is re-created there (its key is the date)."""
         try:
             self.jump_date = date.fromisoformat(value).isoformat()
         except ValueError:
-            return None
-        return None
+            return  # a half-typed date: keep the calendar where it is
 
     # ---- booking form ---------------------------------------------------------------
 
@@ -134,40 +131,39 @@ class CalendarState(SessionState):
         self.form_open, self.detail_open = True, False
 
     @rx.event
+    @handler
     def new_at(self, date_str: str):
         """A click on an empty slot (or day) opens the form there."""
         self._open_form(floating(date_str) if "T" in date_str else f"{date_str[:10]}T09:00")
 
     @rx.event
+    @handler
     def new_now(self):
         now = datetime.now(ZoneInfo(self.time_zone)).replace(minute=0, second=0, microsecond=0)
         self._open_form((now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
 
     @rx.event
+    @handler
     def close_form(self):
         self.form_open = False
 
     @rx.event
+    @handler
     async def set_field(self, name: str, value: str):
         if name not in EMPTY_FORM:
-            return None
+            return
         self.form = {**self.form, name: str(value)}
         if name in ("start", "end", "service_id"):
-            return await self._check_live()
-        return None
+            await self._check_live(await self._actor())
 
-    async def _check_live(self):
-        actor, redirect = await self._actor_or_redirect()
-        if redirect:
-            return redirect
+    async def _check_live(self, actor: Actor) -> None:
         exclude = uuid.UUID(self.form["id"]) if self.form.get("id") else None
         try:
-            found = await asyncio.to_thread(appointments.check_times, actor, self.form["start"], self.form["end"],
-                                            "", self.form["service_id"], exclude)
+            found = await self._call(appointments.check_times, actor, self.form["start"], self.form["end"],
+                                     "", self.form["service_id"], exclude)
         except (ValueError, ServiceError):
-            found = []
+            found = []  # a half-typed time: nothing to warn about yet, and no error while typing
         self.conflicts = [conflict_row(c, self._local) for c in found]
-        return None
 
     def _local(self, moment: datetime) -> datetime:
         return moment.astimezone(ZoneInfo(self.time_zone))
@@ -190,52 +186,37 @@ class CalendarState(SessionState):
         return Recurrence(interval_weeks=interval, count=count, until=until)
 
     @rx.event
+    @handler
     async def save(self, override: bool = False):
-        actor, redirect = await self._actor_or_redirect()
-        if redirect:
-            return redirect
+        actor = await self._actor()
         self.field_errors, self.error = {}, ""
         try:
             if self.form.get("id"):
-                await asyncio.to_thread(appointments.update_appointment, actor, uuid.UUID(self.form["id"]),
-                                        self._input(), self.form["scope"] or "this", override)
+                await self._call(appointments.update_appointment, actor, uuid.UUID(self.form["id"]),
+                                 self._input(), self.form["scope"] or "this", override)
             else:
-                await asyncio.to_thread(appointments.create_appointment, actor, self._input(), self._recurrence(),
-                                        override)
+                await self._call(appointments.create_appointment, actor, self._input(), self._recurrence(),
+                                 override)
         except ConflictsFound as found:
             self.conflicts = [conflict_row(c, self._local) for c in found.conflicts]
             self.error = "This time overlaps other appointments. Choose another time or press Book anyway."
-            return None
-        except ValidationFailed as invalid:
-            self.field_errors = invalid.errors
-            self.error = "Please correct the highlighted fields. Nothing was saved."
-            return None
-        except NotFound:
-            self.error = "That appointment no longer exists."
-            return None
-        except ServiceError as refused:
-            self.error = str(refused)
             return None
         self.form_open, self.conflicts = False, []
         await self._reload(actor)
         return rx.toast.success("Appointment saved.")
 
     @rx.event
+    @handler
     async def book_anyway(self):
         return await self.save(override=True)
 
     # ---- one appointment ----------------------------------------------------------------
 
     @rx.event
+    @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
     async def open_event(self, appointment_id: str):
-        actor, redirect = await self._actor_or_redirect()
-        if redirect:
-            return redirect
-        try:
-            view = await asyncio.to_thread(appointments.get_appointment, actor, uuid.UUID(appointment_id))
-        except (NotFound, ValueError):
-            self.error = "That appointment no longer exists."
-            return None
+        actor = await self._actor()
+        view = await self._call(appointments.get_appointment, actor, _appointment_id(appointment_id))
         self.selected = {
             "id": str(view.id), "client": view.client_name, "client_id": str(view.client_id),
             "when": f"{view.starts_at:%A %d %B %Y, %H:%M}–{view.ends_at:%H:%M}",
@@ -245,27 +226,27 @@ class CalendarState(SessionState):
             "service_id": str(view.service_id or ""), "location_id": str(view.location_id or ""),
         }
         self.detail_open, self.error = True, ""
-        return None
 
     @rx.event
+    @handler
     async def write_note(self):
-        actor, redirect = await self._actor_or_redirect()
-        if redirect:
-            return redirect
+        actor = await self._actor()
         try:
-            note_id, marked = await asyncio.to_thread(soap_notes.open_for_appointment, actor,
-                                                      uuid.UUID(self.selected["id"]))
-        except (NotFound, KeyError, ValueError):
+            note_id, marked = await self._call(soap_notes.open_for_appointment, actor,
+                                               _appointment_id(self.selected.get("id", "")))
+        except NotFound:
             self.error = "Session notes are for the practice owner."
             return None
         self.detail_open = False
         return rx.redirect(f"/notes/{note_id}" + ("?attended=1" if marked else ""))
 
     @rx.event
+    @handler
     def close_detail(self):
         self.detail_open = False
 
     @rx.event
+    @handler
     def edit_selected(self):
         s = self.selected
         self.form = {**EMPTY_FORM, "id": s["id"], "client_id": s["client_id"], "service_id": s["service_id"],
@@ -275,31 +256,27 @@ class CalendarState(SessionState):
         self.detail_open, self.form_open = False, True
 
     @rx.event
+    @handler(fields=None, invalid=None)  # the detail dialog has no fields: say what was refused
     async def change_status(self, status: str, scope: str = "this"):
-        actor, redirect = await self._actor_or_redirect()
-        if redirect:
-            return redirect
+        actor = await self._actor()
         try:
-            await asyncio.to_thread(appointments.set_status, actor, uuid.UUID(self.selected["id"]), status, scope)
+            await self._call(appointments.set_status, actor, _appointment_id(self.selected.get("id", "")),
+                             status, scope)
         except ConflictsFound:
             self.error = "Restoring it would overlap another appointment; move it first."
-            return None
-        except (ServiceError, KeyError, ValueError) as refused:
-            self.error = str(refused) if isinstance(refused, ServiceError) else "That appointment no longer exists."
             return None
         self.detail_open = False
         await self._reload(actor)
         return rx.toast.success("Appointment updated.")
 
     @rx.event
+    @handler
     async def moved(self, appointment_id: str, start: str, end: str):
-        """Drag and drop: same conflict check; a conflict puts the event back and says why."""
-        actor, redirect = await self._actor_or_redirect()
-        if redirect:
-            return redirect
+        """Drag and drop: same conflict check; a refused move puts the event back and says why."""
+        actor = await self._actor()
         try:
-            await asyncio.to_thread(appointments.move_appointment, actor, uuid.UUID(appointment_id),
-                                    floating(start), floating(end) if end else "")
+            await self._call(appointments.move_appointment, actor, _appointment_id(appointment_id),
+                             floating(start), floating(end) if end else "")
         except ConflictsFound as found:
             self.error = (f"Not moved: that time overlaps {len(found.conflicts)} appointment(s). "
                           "Open the appointment and use Edit to book it anyway.")
@@ -308,4 +285,3 @@ class CalendarState(SessionState):
         else:
             self.error = ""
         await self._reload(actor)
-        return None

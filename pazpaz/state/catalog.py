@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
+from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.api.auth import signin_redirect
 from pazpaz.services import catalog
 from pazpaz.services.catalog import LocationInput, ServiceInput
-from pazpaz.services.errors import NotFound, ValidationFailed
+from pazpaz.services.errors import NotFound
+from pazpaz.services.scope import Actor
+from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
+
+OWNER_ONLY = "Only the practice owner can change services and locations."
 
 
 class CatalogState(SessionState):
+    # Each form has its own field errors (chosen per handler); the message line is shared.
+    FAILURES: ClassVar[Failures] = Failures(message="message", fields=None, invalid="")
+
     services: list[dict[str, str]] = []
     locations: list[dict[str, str]] = []
     service_form: dict[str, str] = {}
@@ -25,97 +31,84 @@ class CatalogState(SessionState):
     location_key: str = "new"
     message: str = ""
 
-    async def _refresh(self):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect("/settings"))
+    async def _refresh(self, actor: Actor) -> None:
         self.services = [
             {"id": str(s.id), "name": s.name, "duration": str(s.duration_minutes), "price": s.price,
              "active": "yes" if s.active else ""}
-            for s in await asyncio.to_thread(catalog.list_services, actor, True)
+            for s in await self._call(catalog.list_services, actor, True)
         ]
         self.locations = [
             {"id": str(loc.id), "name": loc.name, "kind": loc.kind, "address": loc.address,
              "video_link": loc.video_link, "active": "yes" if loc.active else ""}
-            for loc in await asyncio.to_thread(catalog.list_locations, actor, True)
+            for loc in await self._call(catalog.list_locations, actor, True)
         ]
-        return None
 
     @rx.event
+    @handler
     async def load(self):
         self.service_form, self.location_form = {}, {}
         self.service_errors, self.location_errors, self.message = {}, {}, ""
-        return await self._refresh()
+        await self._refresh(await self._actor())
 
     @rx.event
+    @handler
     def edit_service(self, service: dict):
         self.service_form, self.service_errors = dict(service), {}
         self.service_key = str(service.get("id", "new"))
 
     @rx.event
+    @handler
     def edit_location(self, location: dict):
         self.location_form, self.location_errors = dict(location), {}
         self.location_key = str(location.get("id", "new"))
 
     @rx.event
+    @handler(fields="service_errors", not_found_says=OWNER_ONLY)
     async def save_service(self, form_data: dict):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect("/settings"))
+        actor = await self._actor()
         service_id = self.service_form.get("id")
         data = ServiceInput(str(form_data.get("service_name", "")), str(form_data.get("service_duration", "")),
                             str(form_data.get("service_price", "")))
-        try:
-            await asyncio.to_thread(catalog.save_service, actor, data, uuid.UUID(service_id) if service_id else None)
-        except ValidationFailed as invalid:
-            self.service_errors = invalid.errors
-            return None
-        except NotFound:
-            self.message = "Only the practice owner can change services."
-            return None
+        self.message = ""
+        await self._call(catalog.save_service, actor, data, _id(service_id) if service_id else None)
         self.service_form, self.service_errors, self.service_key = {}, {}, str(uuid.uuid4())
-        await self._refresh()
+        await self._refresh(actor)
         return rx.toast.success("Service saved.")
 
     @rx.event
+    @handler(fields="location_errors", not_found_says=OWNER_ONLY)
     async def save_location(self, form_data: dict):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect("/settings"))
+        actor = await self._actor()
         location_id = self.location_form.get("id")
         data = LocationInput(str(form_data.get("location_name", "")), str(form_data.get("location_kind", "")),
                              str(form_data.get("location_address", "")), str(form_data.get("location_video", "")))
-        try:
-            await asyncio.to_thread(catalog.save_location, actor, data,
-                                    uuid.UUID(location_id) if location_id else None)
-        except ValidationFailed as invalid:
-            self.location_errors = invalid.errors
-            return None
-        except NotFound:
-            self.message = "Only the practice owner can change locations."
-            return None
+        self.message = ""
+        await self._call(catalog.save_location, actor, data, _id(location_id) if location_id else None)
         self.location_form, self.location_errors, self.location_key = {}, {}, str(uuid.uuid4())
-        await self._refresh()
+        await self._refresh(actor)
         return rx.toast.success("Location saved.")
 
     @rx.event
+    @handler
     async def set_service_active(self, service_id: str, active: bool):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect("/settings"))
+        actor = await self._actor()
         try:
-            await asyncio.to_thread(catalog.set_service_active, actor, uuid.UUID(service_id), active)
-        except (NotFound, ValueError):
-            self.message = "That service was not found."
-        return await self._refresh()
+            await self._call(catalog.set_service_active, actor, _id(service_id), active)
+        finally:
+            await self._refresh(actor)
 
     @rx.event
+    @handler
     async def set_location_active(self, location_id: str, active: bool):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect("/settings"))
+        actor = await self._actor()
         try:
-            await asyncio.to_thread(catalog.set_location_active, actor, uuid.UUID(location_id), active)
-        except (NotFound, ValueError):
-            self.message = "That location was not found."
-        return await self._refresh()
+            await self._call(catalog.set_location_active, actor, _id(location_id), active)
+        finally:
+            await self._refresh(actor)
+
+
+def _id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("That entry was not found.") from None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
+from typing import ClassVar
 
 import reflex as rx
 
 from pazpaz.services import attachments
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.services.scope import Actor
+from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
 log = logging.getLogger("pazpaz.state.files")
@@ -34,6 +36,8 @@ def _target(path: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
 
 
 class FilesState(SessionState):
+    FAILURES: ClassVar[Failures] = Failures(message="upload_error", fields=None, invalid=None)
+
     files: list[dict[str, str]] = []
     progress: int = 0
     uploading: bool = False
@@ -41,14 +45,13 @@ class FilesState(SessionState):
     visible: bool = False
     max_mb: int = 10
 
-    async def _refresh(self) -> None:
-        actor = await self.actor()
+    async def _refresh(self, actor: Actor) -> None:
         client_id, note_id = _target(self.router.url.path)
-        if actor is None or not actor.is_owner or (client_id is None and note_id is None):
+        if not actor.is_owner or (client_id is None and note_id is None):
             self.files, self.visible = [], False
             return
         try:
-            views = await asyncio.to_thread(attachments.list_for, actor, client_id, note_id)
+            views = await self._call(attachments.list_for, actor, client_id, note_id)
         except NotFound:
             self.files, self.visible = [], False
             return
@@ -61,82 +64,95 @@ class FilesState(SessionState):
         self.files = rows
 
     @rx.event
+    @handler
     async def load(self):
         self.progress, self.uploading, self.upload_error = 0, False, ""
         self.max_mb = attachments.max_bytes() // (1024 * 1024)
-        await self._refresh()
+        await self._refresh(await self._actor())
 
     @rx.event
+    @handler
     def upload_progress(self, progress: dict):
         self.progress = int(float(progress.get("progress", 0)) * 100)
 
     @rx.event(background=True)
+    @handler
     async def upload(self, chunks: rx.UploadChunkIterator):
         """Receive chunks, refusing a file as soon as it passes the size limit."""
         async with self:
-            actor = await self.actor()
+            actor = await self._actor()
             client_id, note_id = _target(self.router.url.path)
             self.uploading, self.upload_error = True, ""
-        limit = attachments.max_bytes()
-        # One buffer per file (a new one starts at offset 0: phones name every photo
-        # image.jpg), with a cap per file and on the whole upload.
-        received: list[tuple[str, bytearray]] = []
-        total, error = 0, ""
-        if actor is None or not actor.is_owner:
-            error = "Files are for the practice owner."
         try:
-            async for chunk in chunks:
-                if error:
-                    break
-                if chunk.offset == 0 or not received:
-                    received.append((chunk.filename, bytearray()))
-                name, buffer = received[-1]
-                buffer.extend(chunk.data)
-                total += len(chunk.data)
-                if len(buffer) > limit:
-                    error = f"{name} is larger than {limit // (1024 * 1024)} MB and was not saved."
-                elif total > MAX_FILES * limit:
-                    error = f"Upload at most {MAX_FILES} files at a time."
-        except Exception as failure:
-            log.error("upload stream failed (%s)", type(failure).__name__)
-            error = "The upload was interrupted. Nothing was saved; please try again."
-        saved = 0
-        if not error:
-            for name, data in received:
+            if actor.is_owner:
+                received, error = await _receive(chunks, attachments.max_bytes())
+            else:
+                received, error = [], "Files are for the practice owner."
+            saved = 0
+            for name, data in ([] if error else received):
                 try:
-                    await asyncio.to_thread(attachments.store, actor, client_id, name, bytes(data), note_id)
+                    await self._call(attachments.store, actor, client_id, name, bytes(data), note_id)
                     saved += 1
-                except ValidationFailed as invalid:
-                    error = f"{name}: " + "; ".join(invalid.errors.values())
-                except (ServiceError, NotFound) as refused:
-                    error = f"{name}: {refused}"
+                except ServiceError as refused:
+                    # Each file says why it was refused; the ones before it stay saved.
+                    error = f"{name}: {_reason(refused)}"
+        finally:
+            async with self:
+                self.uploading, self.progress = False, 0
         async with self:
-            self.uploading, self.progress = False, 0
             self.upload_error = error
-            await self._refresh()
+            await self._refresh(actor)
         if saved:
             yield rx.toast.success(f"{saved} file(s) attached.")
 
     @rx.event
+    @handler
     async def open_file(self, attachment_id: str):
-        actor = await self.actor()
-        if actor is None:
-            return None
-        try:
-            url = await asyncio.to_thread(attachments.download_url, actor, uuid.UUID(attachment_id))
-        except (NotFound, ValueError):
-            self.upload_error = "That file was not found."
-            return None
+        actor = await self._actor()
+        url = await self._call(attachments.download_url, actor, _file_id(attachment_id))
         return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
     @rx.event
+    @handler
     async def remove(self, attachment_id: str):
-        actor = await self.actor()
-        if actor is None:
-            return None
+        actor = await self._actor()
         try:
-            await asyncio.to_thread(attachments.delete, actor, uuid.UUID(attachment_id))
-        except (NotFound, ValueError):
-            self.upload_error = "That file was not found."
-        await self._refresh()
-        return None
+            await self._call(attachments.delete, actor, _file_id(attachment_id))
+        finally:
+            await self._refresh(actor)
+
+
+def _file_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("That file was not found.") from None
+
+
+def _reason(refused: ServiceError) -> str:
+    if isinstance(refused, ValidationFailed):
+        return "; ".join(refused.errors.values())
+    return str(refused)
+
+
+async def _receive(chunks: rx.UploadChunkIterator, limit: int) -> tuple[list[tuple[str, bytearray]], str]:
+    """The files of one upload, or why it was refused (too large, too many, interrupted)."""
+    # One buffer per file (a new one starts at offset 0: phones name every photo
+    # image.jpg), with a cap per file and on the whole upload.
+    received: list[tuple[str, bytearray]] = []
+    total = 0
+    try:
+        async for chunk in chunks:
+            if chunk.offset == 0 or not received:
+                received.append((chunk.filename, bytearray()))
+            name, buffer = received[-1]
+            buffer.extend(chunk.data)
+            total += len(chunk.data)
+            if len(buffer) > limit:
+                return received, f"{name} is larger than {limit // (1024 * 1024)} MB and was not saved."
+            if total > MAX_FILES * limit:
+                return received, f"Upload at most {MAX_FILES} files at a time."
+    except Exception as failure:
+        log.error("upload stream failed (%s)", type(failure).__name__)
+        return received, "The upload was interrupted. Nothing was saved; please try again."
+    return received, ""

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from datetime import datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from pazpaz.api.auth import signin_redirect
 from pazpaz.services import plans, soap_notes
-from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.services.soap_notes import SECTIONS, StaleNote
+from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
-log = logging.getLogger("pazpaz.state.notes")
+NOT_SAVED = "Not saved: the server could not store the note. Your text is still here."
 
 
 def note_id_from_path(path: str) -> uuid.UUID | None:
@@ -30,6 +29,8 @@ def note_id_from_path(path: str) -> uuid.UUID | None:
 
 
 class NoteState(SessionState):
+    FAILURES: ClassVar[Failures] = Failures(message="save_error")
+
     note_id: str = ""
     client_id: str = ""
     client_name: str = ""
@@ -64,41 +65,38 @@ class NoteState(SessionState):
         self.stale, self.save_error, self.reason, self.field_errors = False, "", "", {}
         self.load_key = f"{view.id}-{view.lock_version}"
 
-    async def _fetch(self):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect(self.router.url.path))
+    async def _fetch(self) -> None:
+        actor = await self._actor()
         note_id = note_id_from_path(self.router.url.path)
         if note_id is None:
-            self.not_found = True
-            return None
-        try:
-            view = await asyncio.to_thread(soap_notes.get_note, actor, note_id)
-        except NotFound:
-            self.not_found = True
-            return None
+            raise NotFound("Note not found.")
+        view = await self._call(soap_notes.get_note, actor, note_id)
         self.not_found = False
         self._fill(view)
-        choices, tagged = await asyncio.to_thread(plans.note_goals, actor, note_id)
+        choices, tagged = await self._call(plans.note_goals, actor, note_id)
         self.goal_choices = [[str(goal_id), text] for goal_id, text in choices]
         self.tagged_goals = [str(goal_id) for goal_id in tagged]
-        return None
+
+    def _note_id(self) -> uuid.UUID:
+        try:
+            return uuid.UUID(self.note_id)
+        except ValueError:
+            raise NotFound("Note not found.") from None
 
     @rx.event
+    @handler
     async def toggle_goal(self, goal_id: str, checked: bool):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect(self.router.url.path))
+        actor = await self._actor()
         wanted = set(self.tagged_goals) | {goal_id} if checked else set(self.tagged_goals) - {goal_id}
         try:
-            await asyncio.to_thread(plans.tag_goals, actor, uuid.UUID(self.note_id), [uuid.UUID(g) for g in wanted])
-        except (NotFound, ValueError):
-            self.save_error = "That goal is not in this client's plan."
-            return None
+            goal_ids = [uuid.UUID(g) for g in wanted]
+        except ValueError:
+            raise NotFound("That goal is not in this client's plan.") from None
+        await self._call(plans.tag_goals, actor, self._note_id(), goal_ids)
         self.tagged_goals = sorted(wanted)
-        return None
 
     @rx.event
+    @handler(not_found="not_found")
     async def load(self):
         # Hide the previous note's fields until this one is loaded: text typed into them
         # would be wiped by the remount (or land in the wrong note).
@@ -106,99 +104,79 @@ class NoteState(SessionState):
         self.notice = ("This appointment is now marked attended."
                        if self.router.url.query_parameters.get("attended") else "")
         self.saved_at = ""
-        return await self._fetch()
+        await self._fetch()
 
     @rx.event
+    @handler(not_found="not_found")
     async def reload(self):
-        return await self._fetch()
+        await self._fetch()
 
     def _now(self) -> str:
         return datetime.now(ZoneInfo(self.time_zone)).strftime("%H:%M")
 
     @rx.event
+    @handler(failed=NOT_SAVED)
     async def edit(self, section: str, value: str):
         """Typing (debounced) and leaving a field both land here; drafts save at once."""
         if section not in SECTIONS or self.stale or not self.load_key:
-            return None
+            return
         self.sections = {**self.sections, section: value}
         if self.status != "draft":
-            return None  # a finalized note changes only through "Save amendment"
-        return await self._save()
+            return  # a finalized note changes only through "Save amendment"
+        await self._save()
 
     @rx.event
+    @handler(failed=NOT_SAVED)
     async def set_meta(self, name: str, value: str):
         if name == "session_date":
             self.session_date = value
         elif name == "duration":
             self.duration = value
         if self.status == "draft":
-            return await self._save()
-        return None
+            await self._save()
 
-    async def _save(self):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect(self.router.url.path))
+    async def _save(self) -> None:
+        actor = await self._actor()
         try:
-            self.lock_version = await asyncio.to_thread(
-                soap_notes.save_draft, actor, uuid.UUID(self.note_id), self.sections, self.lock_version,
+            self.lock_version = await self._call(
+                soap_notes.save_draft, actor, self._note_id(), self.sections, self.lock_version,
                 self.session_date, self.duration)
         except StaleNote as stale:
             self.stale, self.save_error = True, str(stale)
-            return None
+            return
         except ValidationFailed as invalid:
             self.field_errors = invalid.errors
             self.save_error = "Not saved: " + "; ".join(invalid.errors.values())
-            return None
-        except ServiceError as refused:
-            self.save_error = str(refused)
-            return None
-        except Exception as error:
-            log.error("autosave failed (%s)", type(error).__name__)
-            self.save_error = "Not saved: the server could not store the note. Your text is still here."
-            return None
+            return
         self.save_error, self.field_errors = "", {}
         self.saved_at = self._now()
-        return None
 
     @rx.event
+    @handler(invalid=None)
     async def finalize(self):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect(self.router.url.path))
+        actor = await self._actor()
         try:
-            await asyncio.to_thread(soap_notes.finalize, actor, uuid.UUID(self.note_id), self.sections,
-                                    self.lock_version)
+            await self._call(soap_notes.finalize, actor, self._note_id(), self.sections, self.lock_version)
         except StaleNote as stale:
             self.stale, self.save_error = True, str(stale)
-            return None
-        except (ValidationFailed, ServiceError) as refused:
-            self.save_error = str(refused)
             return None
         await self._fetch()
         return rx.toast.success("Note finalized.")
 
     @rx.event
+    @handler
     def set_reason(self, value: str):
         self.reason = value[:1000]
 
     @rx.event
+    @handler(invalid=None)
     async def amend(self):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect(signin_redirect(self.router.url.path))
+        actor = await self._actor()
         try:
-            await asyncio.to_thread(soap_notes.amend, actor, uuid.UUID(self.note_id), self.sections, self.reason,
-                                    self.lock_version)
+            await self._call(soap_notes.amend, actor, self._note_id(), self.sections, self.reason,
+                             self.lock_version)
         except StaleNote as stale:
             self.stale, self.save_error = True, str(stale)
-            return None
-        except ValidationFailed as invalid:
-            self.field_errors = invalid.errors
-            self.save_error = "; ".join(invalid.errors.values())
-            return None
-        except ServiceError as refused:
-            self.save_error = str(refused)
             return None
         await self._fetch()
         return rx.toast.success("Amendment saved as a new version.")

@@ -2,34 +2,46 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import reflex as rx
 
 from pazpaz.services import plans, timeline
-from pazpaz.services.errors import NotFound, ValidationFailed
+from pazpaz.services.errors import NotFound
+from pazpaz.services.scope import Actor
 from pazpaz.state.clients import client_id_from_path
+from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
 
 class PlanState(SessionState):
+    # Field errors sit under their inputs, so no summary line beside them.
+    FAILURES: ClassVar[Failures] = Failures(fields="errors", invalid="")
+
     visible: bool = False
+    error: str = ""
     summary: str = ""
     goals: list[dict] = []
     errors: dict[str, str] = {}
     form_key: str = "0"
 
-    async def _refresh(self) -> None:
-        actor = await self.actor()
+    def _client_id(self) -> uuid.UUID:
         client_id = client_id_from_path(self.router.url.path)
-        if actor is None or not actor.is_owner or client_id is None:
+        if client_id is None:
+            raise NotFound("Client not found.")
+        return client_id
+
+    async def _refresh(self, actor: Actor) -> None:
+        client_id = client_id_from_path(self.router.url.path)
+        if not actor.is_owner or client_id is None:
             self.visible, self.goals = False, []
             return
         try:
-            plan = await asyncio.to_thread(plans.get_plan, actor, client_id)
+            plan = await self._call(plans.get_plan, actor, client_id)
         except NotFound:
-            self.visible = False
+            self.visible, self.goals = False, []
             return
         self.visible, self.summary = True, plan.summary
         self.goals = [
@@ -41,67 +53,74 @@ class PlanState(SessionState):
         ]
 
     @rx.event
+    @handler
     async def load(self):
-        self.errors = {}
-        await self._refresh()
+        self.errors, self.error = {}, ""
+        await self._refresh(await self._actor())
 
-    async def _run(self, call, *args):
-        actor = await self.actor()
-        client_id = client_id_from_path(self.router.url.path)
-        if actor is None or client_id is None:
-            return False
-        try:
-            await asyncio.to_thread(call, actor, *args)
-        except ValidationFailed as invalid:
-            self.errors = invalid.errors
-            return False
-        except NotFound:
-            self.errors = {"plan": "Not found."}
-            return False
-        self.errors, self.form_key = {}, str(uuid.uuid4())
-        await self._refresh()
-        return True
+    async def _change(self, actor: Actor, call: Callable[..., Any], *args: Any) -> None:
+        """Run one plan change, then show the plan as it now is (with fresh, empty forms)."""
+        await self._call(call, actor, *args)
+        self.errors, self.error, self.form_key = {}, "", str(uuid.uuid4())
+        await self._refresh(actor)
 
     @rx.event
+    @handler
     async def add_goal(self, form: dict):
-        client_id = client_id_from_path(self.router.url.path)
-        await self._run(plans.add_goal, client_id, str(form.get("goal_text", "")), str(form.get("target_date", "")))
+        actor = await self._actor()
+        await self._change(actor, plans.add_goal, self._client_id(), str(form.get("goal_text", "")),
+                           str(form.get("target_date", "")))
 
     @rx.event
+    @handler
     async def save_summary(self, form: dict):
-        client_id = client_id_from_path(self.router.url.path)
-        if await self._run(plans.save_summary, client_id, str(form.get("plan_summary", ""))):
-            return rx.toast.success("Plan saved.")
-        return None
+        actor = await self._actor()
+        await self._change(actor, plans.save_summary, self._client_id(), str(form.get("plan_summary", "")))
+        return rx.toast.success("Plan saved.")
 
     @rx.event
+    @handler
     async def set_status(self, goal_id: str, status: str):
-        await self._run(plans.set_goal_status, uuid.UUID(goal_id), status)
+        actor = await self._actor()
+        await self._change(actor, plans.set_goal_status, _goal_id(goal_id), status)
 
     @rx.event
+    @handler
     async def add_milestone(self, form: dict):
+        actor = await self._actor()
         try:
             goal_id = uuid.UUID(str(form.get("goal_id", "")))
         except ValueError:
             self.errors = {"milestone_text": "Choose a goal."}
             return
-        await self._run(plans.add_milestone, goal_id, str(form.get("milestone_text", "")),
-                        str(form.get("reached_on", "")), str(form.get("progress_note", "")))
+        await self._change(actor, plans.add_milestone, goal_id, str(form.get("milestone_text", "")),
+                           str(form.get("reached_on", "")), str(form.get("progress_note", "")))
+
+
+def _goal_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("Goal not found.") from None
 
 
 class TimelineState(SessionState):
+    FAILURES: ClassVar[Failures] = Failures(fields=None)
+
     items: list[dict[str, str]] = []
+    error: str = ""
     page: int = 1
     pages: int = 1
 
     async def _refresh(self) -> None:
-        actor = await self.actor()
+        actor = await self._actor()
         client_id = client_id_from_path(self.router.url.path)
-        if actor is None or client_id is None:
+        self.error = ""
+        if client_id is None:
             self.items = []
             return
         try:
-            result = await asyncio.to_thread(timeline.client_timeline, actor, client_id, self.page)
+            result = await self._call(timeline.client_timeline, actor, client_id, self.page)
         except NotFound:
             self.items = []
             return
@@ -110,11 +129,13 @@ class TimelineState(SessionState):
         self.page, self.pages = result.page, result.pages
 
     @rx.event
+    @handler
     async def load(self):
         self.page = 1
         await self._refresh()
 
     @rx.event
+    @handler
     async def go_to_page(self, page: int):
         self.page = max(1, min(int(page), self.pages))
         await self._refresh()

@@ -1,39 +1,24 @@
-"""Who is signed in: derived from the HttpOnly cookie on every check, never from client vars."""
+"""Who is signed in: derived from the HttpOnly cookie on every check, never from client vars.
+
+Every page state derives from SessionState. Its helpers start with an underscore: Reflex
+makes every public method of a state an event the browser may call, so anything that is
+not meant to be called from a page must stay private (see tests/unit/test_state_handlers.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 
-from pazpaz.api.auth import signin_redirect
-from pazpaz.services.scope import Actor, system_session
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
-from pazpaz.settings import get_settings
+from pazpaz.services.scope import Actor
+from pazpaz.state.handler import Failures, SignInRequired, handler
 
-
-def _validate(token: str | None, context: RequestContext, known_user: str
-              ) -> tuple[auth.SignedIn, auth.Profile | None] | None:
-    with system_session() as session:
-        identity = auth.validate_session(session, token, context)
-        if identity is None:
-            return None
-        # The profile (names, time zone) is loaded once per tab, not on every handler.
-        if known_user == str(identity.user_id):
-            return identity, None
-        return identity, auth.profile(session, identity)
-
-
-def cookie_token(cookie_header: str) -> str | None:
-    jar = SimpleCookie()
-    try:
-        jar.load(cookie_header or "")
-    except CookieError:
-        return None
-    morsel = jar.get(get_settings().session_cookie_name)
-    return morsel.value if morsel else None
+T = TypeVar("T")
 
 
 def _all_substates(cls: type) -> list[type]:
@@ -47,6 +32,8 @@ def _all_substates(cls: type) -> list[type]:
 class SessionState(rx.State):
     """View data about the signed-in user; identity itself lives in backend-only vars."""
 
+    FAILURES: ClassVar[Failures] = Failures()
+
     user_name: str = ""
     workspace_name: str = ""
     role: str = ""
@@ -55,14 +42,14 @@ class SessionState(rx.State):
     _user_id: str = ""
     _workspace_id: str = ""
 
-    def request_context(self) -> RequestContext:
+    def _request_context(self) -> RequestContext:
         return RequestContext(ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)
 
-    async def current_identity(self) -> auth.SignedIn | None:
-        """Re-check the session with the server; every data handler calls this first."""
-        token = cookie_token(self.router.headers.cookie)
+    async def _identity(self) -> auth.SignedIn | None:
+        """Re-check the session with the server (None when it is gone)."""
+        token = auth.cookie_token(self.router.headers.cookie)
         known = self._user_id if self.signed_in else ""
-        result = await asyncio.to_thread(_validate, token, self.request_context(), known)
+        result = await asyncio.to_thread(auth.check_session, token, self._request_context(), known)
         if result is None:
             await self._forget()
             return None
@@ -79,13 +66,17 @@ class SessionState(rx.State):
         self.signed_in = True
         return identity
 
-    async def actor(self) -> Actor | None:
-        """The acting user for a data handler, re-derived from the cookie every time."""
-        identity = await self.current_identity()
+    async def _actor(self) -> Actor:
+        """The acting user, re-derived from the cookie; raises SignInRequired when the session is gone."""
+        identity = await self._identity()
         if identity is None:
-            return None
+            raise SignInRequired()
         return Actor(workspace_id=identity.workspace_id, user_id=identity.user_id, role=identity.role,
-                     context=self.request_context())
+                     context=self._request_context())
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a (blocking, database) service call off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
     async def _forget(self) -> None:
         """Drop identity and every page's data held for this tab (notes, clients, files...)."""
@@ -103,7 +94,6 @@ class SessionState(rx.State):
         return self.role == "owner"
 
     @rx.event
+    @handler
     async def require_signed_in(self):
-        if await self.current_identity() is None:
-            return rx.redirect(signin_redirect(self.router.url.path))
-        return None
+        await self._actor()

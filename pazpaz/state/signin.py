@@ -2,75 +2,56 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
+from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.services.scope import system_session
 from pazpaz.services import auth
-from pazpaz.services.audit import RequestContext
-from pazpaz.services.errors import ServiceError, ValidationFailed
+from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
-
-log = logging.getLogger("pazpaz.signin")
 
 NOTICES = {
     "signed_out": "You are signed out.",
 }
 
 
-def _request(email: str, context: RequestContext, next_path: str) -> None:
-    with system_session() as session:
-        auth.request_link(session, email, context, next_path)
-
-
-def _signup_open() -> bool:
-    with system_session() as session:
-        return auth.signup_allowed(session)
-
-
 class SignInState(SessionState):
+    # The email's own error sits under the field; nothing else needs a summary.
+    FAILURES: ClassVar[Failures] = Failures(
+        invalid="", failed="We could not send the link just now. Please try again in a minute.")
+
     sent: bool = False
     error: str = ""
-    email_error: str = ""
+    field_errors: dict[str, str] = {}
     notice: str = ""
     signup_open: bool = False
 
     @rx.event
+    @handler
     async def load(self):
         params = self.router.url.query_parameters
         # First: with no session this resets every page's data, this form's included.
-        if await self.current_identity() is not None:
+        if await self._identity() is not None:
             return rx.redirect(auth.safe_next(params.get("next")))
         reason = params.get("error", "")
         self.error = auth.LinkRefused.MESSAGES.get(reason, "") if reason else ""
         self.notice = NOTICES["signed_out"] if params.get("signed_out") else ""
         self.sent = False
-        self.email_error = ""
-        self.signup_open = await asyncio.to_thread(_signup_open)
+        self.field_errors = {}
+        self.signup_open = await self._call(auth.signup_allowed)
         return None
 
     @rx.event
+    @handler
     async def request_link(self, form_data: dict):
         email = str(form_data.get("email", "")).strip()
         next_path = auth.safe_next(self.router.url.query_parameters.get("next"))
         self.error = ""
-        self.email_error = ""
-        try:
-            await asyncio.to_thread(_request, email, self.request_context(), next_path)
-        except ValidationFailed as invalid:
-            self.email_error = invalid.errors.get("email", str(invalid))
-            return
-        except ServiceError as refused:
-            self.error = str(refused)
-            return
-        except Exception as error:
-            log.error("sign-in link request failed (%s)", type(error).__name__)
-            self.error = "We could not send the link just now. Please try again in a minute."
-            return
+        self.field_errors = {}
+        await self._call(auth.request_link, email, self._request_context(), next_path)
         self.sent = True
 
     @rx.event
+    @handler
     def start_over(self):
         self.sent = False

@@ -35,8 +35,16 @@ def test_book_conflict_override_move_cancel(page, smtp_sink):
 
     fill_booking(page, "Maya Cohen", f"{monday}T10:00", service="Massage 60 (60 min)",
                  location="Client's home (Home visit)")
+    # Assistants read this note: the label says so, and clinical words are sent to the session note.
+    note = page.get_by_role("dialog").get_by_label("Scheduling note (visible to assistants)")
+    expect(note).to_have_attribute("aria-describedby", "appt-notes-hint")
+    expect(page.locator("#appt-notes-hint")).to_contain_text("Clinical details belong in the session note")
+    note.fill("Door code 4512")
     page.get_by_role("button", name="Save appointment").click()
     expect(events(page, "Maya Cohen")).to_have_count(1)
+    events(page, "Maya Cohen").click()
+    expect(page.get_by_role("dialog")).to_contain_text("Scheduling note: Door code 4512")
+    page.get_by_role("dialog").get_by_role("button", name="Close").click()
 
     # Overlapping: the warning shows while picking the time, before saving.
     fill_booking(page, "Omer Katz", f"{monday}T10:30", end=f"{monday}T11:30")

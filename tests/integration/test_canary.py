@@ -36,12 +36,11 @@ def with_s3(app_env, monkeypatch):
 def test_canaries_never_reach_audit_rows_or_logs(app_env, with_s3, smtp_sink, caplog):
     caplog.set_level(logging.DEBUG)
     email = f"{CANARY.lower()}.owner@example.com"
+    auth.signup(practice_name="Canary Practice", your_name=f"{CANARY} Owner", email=email,
+                time_zone="Europe/Berlin", context=CTX)
+    auth.request_link(email, CTX)
+    auth.request_link(f"{CANARY.lower()}.unknown@example.com", CTX)
     with system_session() as session:
-        auth.signup(session, practice_name="Canary Practice", your_name=f"{CANARY} Owner", email=email,
-                    time_zone="Europe/Berlin", context=CTX)
-    with system_session() as session:
-        auth.request_link(session, email, CTX)
-        auth.request_link(session, f"{CANARY.lower()}.unknown@example.com", CTX)
         user = session.exec(select(m.User)).one()
     owner = Actor(workspace_id=user.workspace_id, user_id=user.id, role="owner", context=CTX)
     data = ClientInput(first_name=f"{CANARY}First", last_name=f"{CANARY}Last", email=f"{CANARY.lower()}@example.com",

@@ -25,15 +25,13 @@ def token_from(link: str) -> str:
 
 def sign_up(sink, email: str, now: datetime = T0) -> str:
     before = len(sink.messages_to(email))
-    with system_session() as session:
-        auth.signup(session, practice_name="Calm Hands", your_name="Dana Canary", email=email,
-                    time_zone="Europe/Berlin", context=CTX, now=now)
+    auth.signup(practice_name="Calm Hands", your_name="Dana Canary", email=email,
+                time_zone="Europe/Berlin", context=CTX, now=now)
     return token_from(sink.wait_for_link(email, after=before))
 
 
 def redeem(token: str, now: datetime) -> auth.Redeemed:
-    with system_session() as session:
-        return auth.redeem_link(session, token, CTX, now=now)
+    return auth.redeem_link(token, CTX, now=now)
 
 
 def actions() -> list[str]:
@@ -84,11 +82,9 @@ def test_unknown_token_is_refused_as_invalid(app_env):
 
 
 def test_request_link_same_answer_for_unknown_address(app_env, smtp_sink):
-    with system_session() as session:
-        auth.request_link(session, "nobody@example.com", CTX, now=T0)  # no exception
+    auth.request_link("nobody@example.com", CTX, now=T0)  # no exception
     sign_up(smtp_sink, "owner5@example.com")
-    with system_session() as session:
-        auth.request_link(session, "Owner5@Example.com ", CTX, next_path="/clients", now=T0)
+    auth.request_link("Owner5@Example.com ", CTX, next_path="/clients", now=T0)
     link = smtp_sink.wait_for_link("owner5@example.com", after=1)
     assert redeem(token_from(link), T0 + timedelta(seconds=5)).next_path == "/clients"
     # Mail leaves in the background; by now the later, known address's has arrived.
@@ -97,32 +93,26 @@ def test_request_link_same_answer_for_unknown_address(app_env, smtp_sink):
 
 def test_request_link_validates_email(app_env):
     with pytest.raises(ValidationFailed) as invalid:
-        with system_session() as session:
-            auth.request_link(session, "not an email", CTX, now=T0)
+        auth.request_link("not an email", CTX, now=T0)
     assert "email" in invalid.value.errors
 
 
 def test_rate_limit_per_email(app_env, smtp_sink, monkeypatch):
     sign_up(smtp_sink, "owner6@example.com")
     for _ in range(4):  # the sign-up used one of five
-        with system_session() as session:
-            auth.request_link(session, "owner6@example.com", CTX, now=T0)
+        auth.request_link("owner6@example.com", CTX, now=T0)
     with pytest.raises(RateLimited) as refused:
-        with system_session() as session:
-            auth.request_link(session, "owner6@example.com", CTX, now=T0)
+        auth.request_link("owner6@example.com", CTX, now=T0)
     assert "minutes" in str(refused.value)
 
 
 def test_session_idle_timeout(app_env, smtp_sink):
     redeemed = redeem(sign_up(smtp_sink, "owner7@example.com"), T0)
-    with system_session() as session:
-        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=29))
-    with system_session() as session:  # activity at 29 min reset the idle timer
-        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=58))
-    with system_session() as session:
-        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=89)) is None
-    with system_session() as session:  # once expired it stays expired
-        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=59)) is None
+    assert auth.validate_session(redeemed.session_token, CTX, now=T0 + timedelta(minutes=29))
+    # activity at 29 min reset the idle timer
+    assert auth.validate_session(redeemed.session_token, CTX, now=T0 + timedelta(minutes=58))
+    assert auth.validate_session(redeemed.session_token, CTX, now=T0 + timedelta(minutes=89)) is None
+    assert auth.validate_session(redeemed.session_token, CTX, now=T0 + timedelta(minutes=59)) is None  # stays expired
     assert "auth.session_expired" in actions()
 
 
@@ -131,25 +121,20 @@ def test_session_absolute_timeout(app_env, smtp_sink):
     now = T0
     while now + timedelta(minutes=20) < T0 + timedelta(hours=12):
         now += timedelta(minutes=20)
-        with system_session() as session:
-            assert auth.validate_session(session, redeemed.session_token, CTX, now=now)
-    with system_session() as session:
-        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(hours=12)) is None
+        assert auth.validate_session(redeemed.session_token, CTX, now=now)
+    assert auth.validate_session(redeemed.session_token, CTX, now=T0 + timedelta(hours=12)) is None
 
 
 def test_sign_out_revokes_server_side(app_env, smtp_sink):
     redeemed = redeem(sign_up(smtp_sink, "owner9@example.com"), T0)
-    with system_session() as session:
-        auth.sign_out(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=1))
-    with system_session() as session:
-        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0 + timedelta(minutes=2)) is None
+    auth.sign_out(redeemed.session_token, CTX, now=T0 + timedelta(minutes=1))
+    assert auth.validate_session(redeemed.session_token, CTX, now=T0 + timedelta(minutes=2)) is None
     assert "auth.signed_out" in actions()
 
 
 def test_each_sign_in_gets_a_new_session_token(app_env, smtp_sink):
     first = redeem(sign_up(smtp_sink, "owner10@example.com"), T0)
-    with system_session() as session:
-        auth.request_link(session, "owner10@example.com", CTX, now=T0)
+    auth.request_link("owner10@example.com", CTX, now=T0)
     second = redeem(token_from(smtp_sink.wait_for_link("owner10@example.com", after=1)), T0)
     assert first.session_token != second.session_token
 
@@ -159,8 +144,7 @@ def test_deactivated_user_loses_session_and_link(app_env, smtp_sink):
     with system_session() as session:
         user = session.exec(select(User)).one()
         user.active = False
-    with system_session() as session:
-        assert auth.validate_session(session, redeemed.session_token, CTX, now=T0) is None
+    assert auth.validate_session(redeemed.session_token, CTX, now=T0) is None
 
 
 def test_signup_closed_after_first_practice_in_auto_mode(app_env, smtp_sink, monkeypatch):
@@ -168,11 +152,9 @@ def test_signup_closed_after_first_practice_in_auto_mode(app_env, smtp_sink, mon
 
     monkeypatch.setenv("PAZPAZ_SIGNUP", "auto")
     reset_caches()
-    with system_session() as session:
-        assert auth.signup_allowed(session)
+    assert auth.signup_allowed()
     sign_up(smtp_sink, "first@example.com")
-    with system_session() as session:
-        assert not auth.signup_allowed(session)
+    assert not auth.signup_allowed()
 
 
 def test_audit_rows_hold_ids_not_email(app_env, smtp_sink):
@@ -188,3 +170,27 @@ def test_next_path_is_only_a_local_path():
     assert auth.safe_next("//evil.example") == "/"
     assert auth.safe_next("https://evil.example") == "/"
     assert auth.safe_next(None) == "/"
+
+
+def test_signin_redirect_keeps_only_a_local_path():
+    assert auth.signin_redirect("/clients/new") == "/signin?next=/clients/new"
+    assert auth.signin_redirect("/calendar/") == "/signin?next=/calendar"
+    assert auth.signin_redirect("//evil.example") == "/signin?next=/"
+
+
+def test_check_session_loads_the_profile_only_for_a_new_user(app_env, smtp_sink):
+    redeemed = redeem(sign_up(smtp_sink, "owner12@example.com"), T0)
+    identity, profile = auth.check_session(redeemed.session_token, CTX, now=T0)
+    assert profile is not None and profile.user_name == "Dana Canary" and profile.time_zone == "Europe/Berlin"
+    assert auth.check_session(redeemed.session_token, CTX, str(identity.user_id), now=T0) == (identity, None)
+    assert auth.check_session("not-a-token", CTX, now=T0) is None
+    assert auth.check_session(None, CTX) is None
+
+
+def test_auth_services_open_their_own_transactions():
+    """Callers (states, HTTP routes) never pass a session: each entry point is one transaction."""
+    import inspect
+
+    for fn in (auth.signup_allowed, auth.signup, auth.request_link, auth.redeem_link, auth.validate_session,
+               auth.check_session, auth.sign_out, auth.profile):
+        assert "session" not in inspect.signature(fn).parameters, fn.__name__

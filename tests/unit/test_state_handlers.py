@@ -1,0 +1,266 @@
+"""The state handler helper (pazpaz/state/handler.py) and the states' event surface.
+
+States run here as Reflex runs them in a test: a real State tree in memory, the session cookie
+in its router data, real services against the embedded PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import logging
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import reflex as rx
+from reflex.istate.data import RouterData
+from reflex.state import State
+
+import pazpaz.pazpaz  # noqa: F401  (every page, so every state class, is registered)
+from pazpaz.services import auth
+from pazpaz.services.audit import RequestContext
+from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
+from pazpaz.settings import get_settings
+from pazpaz.state.calendar import CalendarState
+from pazpaz.state.handler import FAILED, INVALID, Failures, handler, is_handler
+from pazpaz.state.session import SessionState
+
+STATE_DIR = Path(__file__).resolve().parents[2] / "pazpaz" / "state"
+CTX = RequestContext(ip="192.0.2.8", user_agent="pytest")
+# The helpers states have had (names without their underscore); NoteState.reload is a real button.
+HELPER_NAMES = {"actor", "current_identity", "request_context", "identity", "call", "forget", "refresh", "fetch",
+                "check_live"}
+
+
+def all_states() -> list[type]:
+    found, todo = [], [SessionState]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.get_substates())
+    return found
+
+
+def state_in_tree(cls: type, path: str = "/calendar", cookie: str = ""):
+    """An instance of `cls` inside a fresh root State, as the browser at `path` with `cookie`."""
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({
+        "pathname": path, "asPath": path,
+        "headers": {"origin": "http://localhost:3100", "cookie": cookie, "user-agent": "pytest"},
+    })
+    state = root
+    for name in cls.get_full_name().split(".")[1:]:
+        state = state.substates[name]
+    return state
+
+
+def signed_in_cookie(sink, email: str) -> str:
+    before = len(sink.messages_to(email))
+    auth.signup(practice_name="Handler Practice", your_name="Dana Handler", email=email,
+                time_zone="Europe/Berlin", context=CTX)
+    token = parse_qs(urlsplit(sink.wait_for_link(email, after=before)).query)["token"][0]
+    redeemed = auth.redeem_link(token, CTX)
+    return f"{get_settings().session_cookie_name}={redeemed.session_token}"
+
+
+# ---- the mapping, on a small state of its own -----------------------------------------
+
+class ProbeState(SessionState):
+    FAILURES: ClassVar[Failures] = Failures(not_found="missing")
+
+    error: str = ""
+    field_errors: dict[str, str] = {}
+    missing: bool = False
+    done: bool = False
+
+    @rx.event
+    @handler
+    async def run(self, kind: str):
+        await self._call(_raise, kind)
+        self.done = True
+
+    @rx.event
+    @handler
+    async def needs_actor(self):
+        await self._actor()
+        self.done = True
+
+    @rx.event
+    @handler
+    async def stream(self, kind: str):
+        self.done = True
+        yield
+        await self._call(_raise, kind)
+
+    @rx.event
+    @handler(fields=None, invalid=None, not_found=None, not_found_says="Gone.")
+    async def plain(self, kind: str):
+        await self._call(_raise, kind)
+
+
+def _raise(kind: str) -> None:
+    if kind == "invalid":
+        raise ValidationFailed({"email": "Enter an email address.", "name": "Enter a name."})
+    if kind == "missing":
+        raise NotFound("Client not found.")
+    if kind == "refused":
+        raise ServiceError("This appointment has a finalized session note, so it stays attended.")
+    if kind == "bug":
+        raise KeyError("dana@example.com")  # a message that must never reach a log or the page
+
+
+async def run_handler(state, name: str, *args):
+    """Call an event handler the way Reflex does (its fn with the state), draining generators."""
+    result = type(state).event_handlers[name].fn(state, *args)
+    if hasattr(result, "__anext__"):
+        return [update async for update in result]
+    return await result
+
+
+@pytest.mark.asyncio
+async def test_validation_failed_shows_field_errors_and_a_summary():
+    state = state_in_tree(ProbeState)
+    assert await run_handler(state, "run", "invalid") is None
+    assert state.field_errors == {"email": "Enter an email address.", "name": "Enter a name."}
+    assert state.error == INVALID and not state.done
+
+
+@pytest.mark.asyncio
+async def test_not_found_sets_the_flag_or_says_it():
+    state = state_in_tree(ProbeState)
+    await run_handler(state, "run", "missing")
+    assert state.missing and state.error == ""
+    await run_handler(state, "plain", "missing")
+    assert state.error == "Gone."
+
+
+@pytest.mark.asyncio
+async def test_service_error_shows_its_own_words():
+    state = state_in_tree(ProbeState)
+    await run_handler(state, "run", "refused")
+    assert state.error == "This appointment has a finalized session note, so it stays attended."
+
+
+@pytest.mark.asyncio
+async def test_without_fields_var_validation_errors_are_joined():
+    state = state_in_tree(ProbeState)
+    await run_handler(state, "plain", "invalid")
+    assert state.error == "Enter an email address.; Enter a name." and state.field_errors == {}
+
+
+@pytest.mark.asyncio
+async def test_anything_else_is_logged_by_type_only_with_a_generic_message(caplog):
+    caplog.set_level(logging.INFO)
+    state = state_in_tree(ProbeState)
+    assert await run_handler(state, "run", "bug") is None
+    assert state.error == FAILED
+    logged = [r.getMessage() for r in caplog.records if r.name == "pazpaz.state"]
+    assert logged == ["ProbeState.run failed (KeyError)"]
+    assert all("dana@example.com" not in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.asyncio
+async def test_async_generator_handlers_are_mapped_too():
+    state = state_in_tree(ProbeState)
+    updates = await run_handler(state, "stream", "refused")
+    assert state.done and updates == [None]
+    assert state.error.startswith("This appointment has a finalized session note")
+
+
+@pytest.mark.asyncio
+async def test_no_session_redirects_to_signin_with_the_current_path(app_env):
+    state = state_in_tree(ProbeState, path="/clients/new", cookie="")
+    redirect = await run_handler(state, "needs_actor")
+    assert "/signin?next=/clients/new" in str(redirect)
+    assert not state.done
+
+
+@pytest.mark.asyncio
+async def test_a_stale_cookie_redirects_from_every_data_page(app_env):
+    """The handlers that used to do nothing when the session was gone now go to sign-in."""
+    from pazpaz.state.files import FilesState
+    from pazpaz.state.plan import PlanState, TimelineState
+
+    cookie = f"{get_settings().session_cookie_name}=revoked-or-made-up"
+    path = "/clients/00000000-0000-0000-0000-000000000001"
+    for cls, name, args in ((PlanState, "load", ()), (TimelineState, "load", ()), (FilesState, "remove", ("x",)),
+                            (FilesState, "open_file", ("x",)), (PlanState, "set_status", ("x", "achieved"))):
+        redirect = await run_handler(state_in_tree(cls, path=path, cookie=cookie), name, *args)
+        assert f"/signin?next={path}" in str(redirect), (cls.__name__, name)
+
+
+# ---- the calendar: errors become messages ----------------------------------------------
+
+@pytest.mark.asyncio
+async def test_calendar_dates_set_service_error_is_a_message_not_an_exception(app_env, smtp_sink):
+    cookie = signed_in_cookie(smtp_sink, "calendar-handler@example.com")
+    state = state_in_tree(CalendarState, cookie=cookie)
+    await run_handler(state, "load")
+    assert state.error == "" and state.signed_in
+    # 151 days: the schedule service refuses more than 84 (a ValidationFailed from the service).
+    assert await run_handler(state, "dates_set", "2026-01-05", "2026-06-05", "dayGridMonth") is None
+    assert state.error == "Show between 1 and 84 days."
+    # Garbage from the browser: an unexpected error, still only a message.
+    assert await run_handler(state, "dates_set", "not-a-date", "2026-06-05", "dayGridMonth") is None
+    assert state.error == FAILED
+    # A week works again and clears nothing it should not.
+    assert await run_handler(state, "dates_set", "2026-01-05", "2026-01-12", "timeGridWeek") is None
+    assert state.range_days == 7
+
+
+# ---- the event surface ----------------------------------------------------------------
+
+def test_no_helper_is_an_event_handler():
+    """Reflex makes every public method of a state an event the browser may call
+    (BaseState._item_is_event_handler: any callable whose name has no leading underscore)."""
+    for cls in all_states():
+        allowed = set(cls.event_handlers)
+        assert not allowed & HELPER_NAMES, (cls.__name__, allowed & HELPER_NAMES)
+
+
+def test_every_event_handler_goes_through_the_helper():
+    """A public method without @handler would be an event with no error mapping and no sign-in
+    check: so every registered handler (except Reflex's own setvar) must carry the mark."""
+    for cls in all_states():
+        for name, event_handler in cls.event_handlers.items():
+            if name == "setvar":
+                continue
+            assert is_handler(event_handler.fn), f"{cls.__name__}.{name} is an event without @handler"
+
+
+def test_public_methods_in_state_modules_are_decorated_events():
+    """The source itself: every public method of a state class is `@rx.event` + `@handler`."""
+    for path in sorted(STATE_DIR.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            for fn in (n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+                if fn.name.startswith("_"):
+                    continue
+                decorators = {ast.unparse(d).split("(")[0] for d in fn.decorator_list}
+                assert {"rx.event", "handler"} <= decorators or "rx.var" in decorators, \
+                    f"{path.name}: {cls.name}.{fn.name}"
+
+
+def test_states_open_no_transactions_and_import_nothing_from_the_api():
+    for path in sorted(STATE_DIR.glob("*.py")):
+        source = path.read_text()
+        assert "system_session" not in source, path.name
+        assert "pazpaz.api" not in source, path.name
+
+
+@pytest.mark.asyncio
+async def test_a_crafted_event_for_a_helper_is_refused_without_running_anything():
+    from reflex_base.event import Event
+    from reflex_base.event.processor.base_state_processor import BaseStateEventProcessor
+
+    failures: list[Exception] = []
+    processor = BaseStateEventProcessor(backend_exception_handler=failures.append).configure()
+    async with processor:
+        for helper in ("actor", "_actor", "current_identity", "request_context"):
+            await processor.enqueue("tab-token", Event(name=f"{SessionState.get_full_name()}.{helper}", payload={}))
+        await processor._queue.join()
+        ran = list(processor._tasks.values())
+        await asyncio.gather(*ran, return_exceptions=True)
+    assert ran == [] and failures == []
