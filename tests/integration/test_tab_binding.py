@@ -34,8 +34,7 @@ def open_session(user_id: uuid.UUID) -> str:
 
 
 def sign_out(token: str) -> None:
-    with system_session() as session:
-        auth.sign_out(session, token, CTX)
+    auth.sign_out(token, CTX)
 
 
 def idle_for_too_long(token: str) -> None:
