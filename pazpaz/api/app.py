@@ -22,6 +22,7 @@ def build_api() -> Starlette:
     return Starlette(routes=[
         Route("/api/v1/health", health.health_endpoint, methods=["GET"]),
         Route("/auth/continue", auth.continue_page, methods=["GET"]),
+        Route("/auth/continue.js", auth.continue_script, methods=["GET"]),
         Route("/auth/redeem", auth.redeem, methods=["POST"]),
         Route("/auth/signout", auth.sign_out, methods=["POST"]),
         Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),

@@ -32,17 +32,29 @@ button{{width:100%;padding:12px;font-size:1rem;border:0;border-radius:8px;backgr
 <body><main>
 <h1>Sign in to PazPaz</h1>
 <p>Press Continue to finish signing in on this device.</p>
-<form method="post" action="/auth/redeem" onsubmit="try{{sessionStorage.clear()}}catch(e){{}}">
+<form method="post" action="/auth/redeem" id="continue">
 <input type="hidden" name="token" value="{token}">
 <button type="submit">Continue</button>
 </form>
+<script src="/auth/continue.js"></script>
 </main></body></html>"""
+
+# A file, not an inline handler: the app's CSP allows scripts from our origin only.
+# Clearing sessionStorage gives the signed-in page a fresh Reflex tab token.
+CONTINUE_SCRIPT = """document.getElementById("continue").addEventListener("submit", function () {
+  try { sessionStorage.clear(); } catch (e) { /* storage disabled: nothing to clear */ }
+});
+"""
 
 
 def continue_page(request: Request) -> Response:
     # GET never consumes the token: mail scanners open every link they see.
     token = request.query_params.get("token", "")
     return HTMLResponse(CONTINUE_PAGE.format(token=html.escape(token, quote=True)), headers=SECURITY_HEADERS)
+
+
+def continue_script(request: Request) -> Response:
+    return Response(CONTINUE_SCRIPT, media_type="text/javascript", headers=SECURITY_HEADERS)
 
 
 def _redirect(location: str) -> RedirectResponse:
