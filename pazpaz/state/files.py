@@ -14,7 +14,6 @@ from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.state.session import SessionState
 
 log = logging.getLogger("pazpaz.state.files")
-MAX_FILES = 10
 
 
 def _target(path: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -79,9 +78,9 @@ class FilesState(SessionState):
             self.uploading, self.upload_error = True, ""
         limit = attachments.max_bytes()
         # One buffer per file (a new one starts at offset 0: phones name every photo
-        # image.jpg), with a cap per file and on the whole upload.
+        # image.jpg), with a cap per file and on the number of files.
         received: list[tuple[str, bytearray]] = []
-        total, error = 0, ""
+        error = ""
         if actor is None or not actor.is_owner:
             error = "Files are for the practice owner."
         try:
@@ -90,13 +89,13 @@ class FilesState(SessionState):
                     break
                 if chunk.offset == 0 or not received:
                     received.append((chunk.filename, bytearray()))
+                    error = attachments.upload_batch_error(len(received))
+                    if error:
+                        break
                 name, buffer = received[-1]
                 buffer.extend(chunk.data)
-                total += len(chunk.data)
                 if len(buffer) > limit:
                     error = f"{name} is larger than {limit // (1024 * 1024)} MB and was not saved."
-                elif total > MAX_FILES * limit:
-                    error = f"Upload at most {MAX_FILES} files at a time."
         except Exception as failure:
             log.error("upload stream failed (%s)", type(failure).__name__)
             error = "The upload was interrupted. Nothing was saved; please try again."
