@@ -64,6 +64,7 @@ def command(data_dir: Path, bucket: str, ports: WeedPorts) -> list[str]:
 class EmbeddedS3:
     process: subprocess.Popen
     settings: S3Settings
+    ports: WeedPorts
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -131,7 +132,7 @@ def start(data_dir: Path, s3: S3Settings, ports: WeedPorts | None = None, timeou
         command(data_dir, s3.bucket, ports), env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True, cwd=data_dir,
     )
-    embedded = EmbeddedS3(process=process, settings=s3)
+    embedded = EmbeddedS3(process=process, settings=s3, ports=ports)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

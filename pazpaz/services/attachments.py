@@ -51,7 +51,9 @@ MAX_IMAGE_PIXELS = 40_000_000
 # Decoding one image at the limit takes several hundred MB; at most this many at once per process.
 IMAGE_DECODE_SLOTS = 2
 _image_slots = threading.BoundedSemaphore(IMAGE_DECODE_SLOTS)
-# Pillow only warns (then decodes) between its own limit and twice it: make that an error.
+# Pillow's own check in Image.open, as a second line: past twice its limit it raises, and
+# between its limit and twice it it only warns (then decodes) unless the warning is an error.
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 try:  # HEIC photos from phones: decoded through pillow-heif, stored as JPEG
