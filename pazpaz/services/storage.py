@@ -52,6 +52,14 @@ def s3_client(s3: S3Settings, timeout_seconds: float = 5.0) -> BaseClient:
         return client
 
 
+def close_clients(s3: S3Settings) -> None:
+    """Close this process's clients of one store (it is about to stop): kept-alive connections
+    would otherwise hold up its shutdown."""
+    with _CLIENTS_LOCK:
+        for key in [key for key in _CLIENTS if key[1] == s3]:
+            _CLIENTS.pop(key).close()
+
+
 def bucket_reachable(s3: S3Settings) -> bool:
     try:
         s3_client(s3, timeout_seconds=2.0).head_bucket(Bucket=s3.bucket)

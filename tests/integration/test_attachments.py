@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import socket
+import ssl
 import stat
 import struct
 import subprocess
@@ -430,10 +432,26 @@ def http_status(url: str, method: str = "GET", body: bytes | None = None) -> int
         return refused.code
 
 
-def test_filer_and_volume_ports_refuse_unauthenticated_requests(files_env, s3_server):
+def tls_answer(port: int, request: bytes, certificate: tuple[str, str] | None = None) -> bytes:
+    """What a TLS connection to the port gets back (b"" when the server refuses it)."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    if certificate:
+        context.load_cert_chain(*certificate)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            with context.wrap_socket(raw) as tls:
+                tls.sendall(request)
+                return tls.recv(200)
+    except OSError:  # handshake failure or "certificate required" alert
+        return b""
+
+
+def test_seaweedfs_ports_other_than_s3_refuse_unauthenticated_requests(files_env, s3_server):
     owner, client_id = files_env
     attachment_id = attachments.store(owner, client_id, "scan.pdf", PDF)
     ports, bucket = s3_server.ports, s3_server.settings.bucket
+    # Filer and volume server: unsigned (no JWT) reads and writes are refused.
     filer = f"http://127.0.0.1:{ports.filer}/buckets/{bucket}"
     assert http_status(f"{filer}/{s3_key(attachment_id)}") == 401
     assert http_status(f"{filer}/workspaces/") == 401
@@ -441,14 +459,26 @@ def test_filer_and_volume_ports_refuse_unauthenticated_requests(files_env, s3_se
     volume = f"http://127.0.0.1:{ports.volume}"
     for volume_id in range(1, 8):
         assert http_status(f"{volume}/{volume_id},0100000000") == 401
-    with urllib.request.urlopen(f"http://127.0.0.1:{ports.master}/dir/assign", timeout=10) as assigned:
-        fid = json.loads(assigned.read())["fid"]
     form = b'--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\nplanted\r\n--b--\r\n'
-    request = urllib.request.Request(f"{volume}/{fid}", data=form, method="POST",
+    request = urllib.request.Request(f"{volume}/1,0200000000", data=form, method="POST",
                                      headers={"Content-Type": "multipart/form-data; boundary=b"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 401
+    # Master (which hands out those JWTs) and admin: TLS with the one-start client certificate only.
+    assign = b"GET /dir/assign HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    assert http_status(f"http://127.0.0.1:{ports.master}/dir/assign") == 400
+    assert tls_answer(ports.master, assign) == b""
+    assert tls_answer(ports.admin, b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n") == b""
+    # Every gRPC port (HTTP port + 10000) too.
+    for port in (ports.master, ports.volume, ports.filer, ports.s3, ports.admin):
+        assert tls_answer(port + 10000, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") == b""
+    # The control: with SeaweedFS's own certificate the master does answer.
     data_dir = PROJECT_ROOT / ".testdata" / "s3-files"
-    assert stat.S_IMODE((data_dir / "security.toml").stat().st_mode) == 0o600
+    node = (str(data_dir / "tls" / "node.pem"), str(data_dir / "tls" / "node.key"))
+    assert tls_answer(ports.master, assign, node).startswith(b"HTTP/1.1 200")
+    # And S3 itself still works with SigV4.
+    assert fetch(attachments.download_url(owner, attachment_id)).content == PDF
+    for private in (data_dir / "security.toml", data_dir / "tls" / "node.key"):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
