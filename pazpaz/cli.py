@@ -82,8 +82,12 @@ def _use_env(values: dict[str, str]) -> None:
     get_settings.cache_clear()
 
 
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
-    progress = lambda line: print(line, flush=True)  # noqa: E731
+    progress = _print
     if args.command == "rotate-keys":
         report = rotate_all(args.batch_size, progress=progress, grace=timedelta(minutes=args.grace_minutes))
         print(f"Rotated {report.workspaces} workspace(s): {report.values} values and files re-encrypted, "

@@ -128,7 +128,7 @@ def _private_file(path: Path, content: bytes) -> None:
 
 def _certificate(subject: str, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey,
                  signing_key: ec.EllipticCurvePrivateKey, ca: bool) -> x509.Certificate:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     builder = (x509.CertificateBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
                .issuer_name(issuer).public_key(public_key).serial_number(x509.random_serial_number())
