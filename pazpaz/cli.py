@@ -1,6 +1,8 @@
-"""Maintenance commands: `python -m pazpaz.cli rotate-keys [--batch-size N]`.
+"""Maintenance commands:
+  `python -m pazpaz.cli rotate-keys [--batch-size N]`  new data keys; re-encrypt values and files
+  `python -m pazpaz.cli encrypt-files [--batch-size N]`  encrypt files stored before file encryption
 
-Uses the same settings as the app (DATABASE_URL, PAZPAZ_KEK or data/secrets.json); safe
+Uses the same settings as the app (DATABASE_URL, S3_*, PAZPAZ_KEK or data/secrets.json); safe
 to run while the app is up, and to run again after an interruption.
 """
 
@@ -9,6 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
 from pazpaz.services.key_rotation import rotate_all
@@ -18,41 +22,86 @@ from pazpaz.settings import SettingsError, get_settings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pazpaz.cli")
     commands = parser.add_subparsers(dest="command", required=True)
-    rotate = commands.add_parser("rotate-keys", help="new data key per workspace; re-encrypt every value")
+    rotate = commands.add_parser("rotate-keys", help="new data key per workspace; re-encrypt every value and file")
     rotate.add_argument("--batch-size", type=int, default=500)
     rotate.add_argument("--grace-minutes", type=int, default=10,
                         help="old keys are deleted by a run at least this long after the new key was made")
+    encrypt = commands.add_parser("encrypt-files", help="encrypt every stored file still in clear (resumable)")
+    encrypt.add_argument("--batch-size", type=int, default=200)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
-    if settings.database_url is None:
-        # The embedded server: attach to it if `make run` has it up, else start it briefly.
-        from pazpaz.infra import postgres
+    with ExitStack() as stack:
+        if settings.database_url is None:
+            stack.enter_context(_embedded_postgres(settings))
+        if settings.s3.endpoint_url is None:
+            stack.enter_context(_embedded_s3(get_settings()))
+        return _run(args)
 
-        pg_dir = settings.data_dir / "postgres"
-        was_running = (pg_dir / "postmaster.pid").exists()
-        pg = postgres.start(pg_dir)
-        os.environ["DATABASE_URL"] = pg.url()
-        get_settings.cache_clear()
-        try:
-            return _run(args)
-        finally:
-            if not was_running:
-                pg.stop()
-    return _run(args)
+
+@contextmanager
+def _embedded_postgres(settings) -> Iterator[None]:
+    """Attach to the embedded server if `make run` has it up, else start it for this command."""
+    from pazpaz.infra import postgres
+
+    pg_dir = settings.data_dir / "postgres"
+    was_running = (pg_dir / "postmaster.pid").exists()
+    pg = postgres.start(pg_dir)
+    _use_env({"DATABASE_URL": pg.url()})
+    try:
+        yield
+    finally:
+        if not was_running:
+            pg.stop()
+
+
+@contextmanager
+def _embedded_s3(settings) -> Iterator[None]:
+    """The embedded SeaweedFS: attach to it if the app has it up, else start it for this command."""
+    from pazpaz.infra import s3
+    from pazpaz.launcher import embedded_s3_ports, embedded_s3_settings
+
+    s3_settings, ports = embedded_s3_settings(settings), embedded_s3_ports(settings)
+    stop: Callable[[], None] | None = None
+    if not s3.port_in_use(ports.s3):
+        stop = s3.start(settings.data_dir / "s3", s3_settings, ports).stop
+    _use_env({"S3_ENDPOINT_URL": s3_settings.endpoint_url or "", "S3_ACCESS_KEY_ID": s3_settings.access_key_id,
+              "S3_SECRET_ACCESS_KEY": s3_settings.secret_access_key, "S3_BUCKET": s3_settings.bucket})
+    try:
+        yield
+    finally:
+        if stop:
+            stop()
+
+
+def _use_env(values: dict[str, str]) -> None:
+    os.environ.update(values)
+    get_settings.cache_clear()
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
 
 
 def _run(args: argparse.Namespace) -> int:
+    progress = _print
     if args.command == "rotate-keys":
-        report = rotate_all(args.batch_size, progress=lambda line: print(line, flush=True),
-                            grace=timedelta(minutes=args.grace_minutes))
-        print(f"Rotated {report.workspaces} workspace(s): {report.values} values re-encrypted, "
+        report = rotate_all(args.batch_size, progress=progress, grace=timedelta(minutes=args.grace_minutes))
+        print(f"Rotated {report.workspaces} workspace(s): {report.values} values and files re-encrypted, "
               f"{report.keys_retired} old key(s) retired.")
         if report.workspaces and not report.keys_retired:
             print(f"Old keys are kept until a run at least {args.grace_minutes} minutes after this one.")
+    elif args.command == "encrypt-files":
+        from pazpaz.services.attachments import seal_stored_objects
+
+        sealed = seal_stored_objects(batch_size=args.batch_size, progress=progress)
+        print(f"Checked {sealed.objects} stored object(s): {sealed.encrypted} encrypted now, "
+              f"{sealed.objects - sealed.encrypted - sealed.missing} already encrypted, {sealed.missing} missing.")
+        if sealed.missing:
+            return 1
     return 0
 
 

@@ -2,7 +2,7 @@
 
 The embedded S3 listens on 127.0.0.1 only, so a phone can't reach a presigned S3 URL; this
 route checks the HMAC signature and expiry the attachments service issued and streams the
-object with safe headers.
+object, decrypted by the service as it goes (S3 only holds ciphertext), with safe headers.
 """
 
 from __future__ import annotations
@@ -38,5 +38,4 @@ async def file_endpoint(request: Request) -> Response:
     }
     if stream.length:
         headers["Content-Length"] = str(stream.length)
-    body = stream.body.iter_chunks(chunk_size=64 * 1024)
-    return StreamingResponse(iterate_in_threadpool(body), media_type=stream.content_type, headers=headers)
+    return StreamingResponse(iterate_in_threadpool(stream.chunks), media_type=stream.content_type, headers=headers)

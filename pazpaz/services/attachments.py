@@ -2,9 +2,12 @@
 
 Checked by content (magic bytes), never by name; images are decoded with Pillow and
 re-encoded without EXIF/GPS; S3 keys come from the server. Row `pending` -> object
-stored -> `complete`; a failed upload leaves no complete row. Downloads use a
-short-lived app-signed URL (or an S3 presigned URL when S3_PUBLIC_ENDPOINT is set),
-issued only after the access check.
+stored -> `complete`; a failed upload leaves no complete row. Every object body (and
+thumbnail) is encrypted with the workspace's data key before it leaves the app
+(crypto.encrypt_object), so S3 only holds ciphertext; downloads always go through the
+app's short-lived signed URL, which decrypts while streaming (an S3 presigned URL would
+hand out ciphertext, so S3_PUBLIC_ENDPOINT no longer changes the download path).
+Images are decoded under a pixel limit, a few at a time.
 """
 
 from __future__ import annotations
@@ -13,10 +16,15 @@ import hashlib
 import hmac
 import io
 import logging
+import re
+import threading
 import time
 import uuid
-from dataclasses import dataclass, replace
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 
 from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -34,6 +42,19 @@ log = logging.getLogger("pazpaz.attachments")
 URL_TTL_SECONDS = 300
 THUMB_SIZE = (320, 320)
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+# The decoder Pillow may use for each detected type: a file is never parsed by another one.
+OPEN_FORMATS = {"image/jpeg": ["JPEG"], "image/png": ["PNG"], "image/webp": ["WEBP"], "image/heic": ["HEIF"]}
+MAX_UPLOAD_FILES = 10
+# A phone photo is 12-50 megapixels. Above this, an image is refused from its header,
+# before any pixel is decoded: a few hundred KB of PNG can otherwise decode to gigabytes.
+MAX_IMAGE_PIXELS = 40_000_000
+# Decoding one image at the limit takes several hundred MB; at most this many at once per process.
+IMAGE_DECODE_SLOTS = 2
+_image_slots = threading.BoundedSemaphore(IMAGE_DECODE_SLOTS)
+# Pillow's own check in Image.open, as a second line: past twice its limit it raises, and
+# between its limit and twice it it only warns (then decodes) unless the warning is an error.
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 try:  # HEIC photos from phones: decoded through pillow-heif, stored as JPEG
     from pillow_heif import register_heif_opener
@@ -80,14 +101,42 @@ def detect_type(head: bytes) -> str | None:
     return None
 
 
+def upload_batch_error(file_count: int) -> str:
+    """The message refusing an upload of this many files at once ('' when allowed)."""
+    if file_count > MAX_UPLOAD_FILES:
+        return f"Upload at most {MAX_UPLOAD_FILES} files at a time. Nothing was saved."
+    return ""
+
+
+def _too_large(megapixels: float | None = None) -> ValidationFailed:
+    limit = MAX_IMAGE_PIXELS // 1_000_000
+    if megapixels is None:
+        return ValidationFailed({"file": f"This image is too large; the limit is {limit} megapixels."})
+    return ValidationFailed({"file": f"This image is too large ({megapixels:.0f} megapixels); the limit is {limit}."})
+
+
 def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
     """Decode, apply orientation, drop EXIF/GPS and other metadata; returns (bytes, type, thumbnail)."""
+    with _image_slots:
+        return _decode_and_clean(data, content_type)
+
+
+def _decode_and_clean(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
+    unreadable = ValidationFailed({"file": "This image could not be read. Try a JPEG, PNG, WebP or HEIC photo."})
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with Image.open(io.BytesIO(data), formats=OPEN_FORMATS[content_type]) as opened:
+            # Image.open only parses the header: the size is known before anything is decoded.
+            width, height = opened.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _too_large(width * height / 1_000_000)
             opened.load()
             image = ImageOps.exif_transpose(opened)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ValidationFailed({"file": "This image could not be read. Try a JPEG, PNG, WebP or HEIC photo."}) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
+        # Pillow's own check (open refuses past its limit): its message carries the pixel count.
+        found = re.search(r"\((\d+) pixels\)", str(bomb))
+        raise _too_large(int(found.group(1)) / 1_000_000 if found else None) from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise unreadable from None
     target = "image/jpeg" if content_type == "image/heic" else content_type
     fmt = IMAGE_FORMATS[target]
     if image.mode == "P":
@@ -98,13 +147,13 @@ def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
     # Pixels only, into a fresh image: no EXIF, GPS, XMP or text chunks are carried over.
     clean = Image.new(image.mode, image.size)
     clean.paste(image)
+    del image
     clean.save(out, format=fmt, **({"quality": 90} if fmt in ("JPEG", "WEBP") else {}))
-    thumb = clean.copy()
-    thumb.thumbnail(THUMB_SIZE)
-    if thumb.mode not in ("RGB", "L"):
-        thumb = thumb.convert("RGB")
+    clean.thumbnail(THUMB_SIZE)
+    if clean.mode not in ("RGB", "L"):
+        clean = clean.convert("RGB")
     thumb_out = io.BytesIO()
-    thumb.save(thumb_out, format="JPEG", quality=80)
+    clean.save(thumb_out, format="JPEG", quality=80)
     return out.getvalue(), target, thumb_out.getvalue()
 
 
@@ -154,12 +203,16 @@ def store(actor: Actor, client_id: uuid.UUID | None, file_name: str, data: bytes
                          content_type=content_type, size_bytes=len(data), s3_key=key, status="pending")
         crypto.seal(session, row, "file_name_enc", _safe_name(file_name))
         session.add(row)
+        key_id, data_key = crypto.active_data_key(session, actor.workspace_id)
+    size = len(data)
+    objects = [(key, data)] + ([(key + ".thumb", thumb)] if thumb is not None else [])
     settings = get_settings()
     try:
         client = s3_client(settings.s3, timeout_seconds=20)
-        client.put_object(Bucket=settings.s3.bucket, Key=key, Body=data, ContentType=content_type)
-        if thumb is not None:
-            client.put_object(Bucket=settings.s3.bucket, Key=key + ".thumb", Body=thumb, ContentType="image/jpeg")
+        for object_key, body in objects:
+            sealed = crypto.encrypt_object(key_id, data_key, actor.workspace_id, object_key, body)
+            client.put_object(Bucket=settings.s3.bucket, Key=object_key, Body=sealed,
+                              ContentType="application/octet-stream")
     except (BotoCoreError, ClientError):
         log.warning("storing attachment %s failed; the row stays pending for the sweeper", attachment_id)
         raise StorageUnavailable() from None
@@ -168,7 +221,7 @@ def store(actor: Actor, client_id: uuid.UUID | None, file_name: str, data: bytes
         row.status = "complete"
         audit.record(session, "attachment.created", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="attachment", entity_id=attachment_id, context=actor.context,
-                     details={"content_type": content_type, "size": len(data)})
+                     details={"content_type": content_type, "size": size})
     return attachment_id
 
 
@@ -211,13 +264,8 @@ def download_url(actor: Actor, attachment_id: uuid.UUID, thumbnail: bool = False
 
 def _link(workspace_id: uuid.UUID, attachment_id: uuid.UUID, s3_key: str, thumbnail: bool,
           now: float | None = None) -> str:
-    """The URL itself, for a file the caller has already checked access to."""
-    key = s3_key + (".thumb" if thumbnail else "")
-    settings = get_settings()
-    if settings.s3.public_endpoint:
-        public = s3_client(replace(settings.s3, endpoint_url=settings.s3.public_endpoint))
-        return public.generate_presigned_url("get_object", Params={"Bucket": settings.s3.bucket, "Key": key},
-                                             ExpiresIn=URL_TTL_SECONDS)
+    """The URL itself, for a file the caller has already checked access to. Always the app's
+    own route: the stored object is ciphertext, only the app can decrypt it."""
     expires = int((now or time.time()) + URL_TTL_SECONDS)
     variant = "thumb" if thumbnail else "full"
     signature = _signature(attachment_id, workspace_id, expires, variant)
@@ -226,7 +274,7 @@ def _link(workspace_id: uuid.UUID, attachment_id: uuid.UUID, s3_key: str, thumbn
 
 @dataclass(frozen=True)
 class FileStream:
-    body: object
+    chunks: Iterator[bytes]  # plaintext, decrypted while it streams
     content_type: str
     file_name: str
     length: int
@@ -255,12 +303,46 @@ def open_signed(attachment_id: str, workspace_id: str, variant: str, expires: st
         name = crypto.unseal(session, row, "file_name_enc") or "file"
         key = row.s3_key + (".thumb" if variant == "thumb" else "")
         content_type = "image/jpeg" if variant == "thumb" else row.content_type
+    chunks, length = _open_object(workspace_uuid, key, content_type)
+    return FileStream(chunks, content_type, name, length)
+
+
+def _open_object(workspace_id: uuid.UUID, key: str, content_type: str) -> tuple[Iterator[bytes], int]:
+    """(plaintext chunks, plaintext length) of a stored object. The first chunk is decrypted
+    here, so a wrong key or a moved object fails before any response header is sent."""
     settings = get_settings()
     try:
         obj = s3_client(settings.s3, timeout_seconds=20).get_object(Bucket=settings.s3.bucket, Key=key)
     except (BotoCoreError, ClientError):
         raise StorageUnavailable() from None
-    return FileStream(obj["Body"], content_type, name, int(obj.get("ContentLength", 0)))
+    body, stored_length = obj["Body"], int(obj.get("ContentLength", 0))
+    head = body.read(crypto.object_header_size())
+    raw = chain([head], body.iter_chunks(chunk_size=crypto.OBJECT_SEGMENT + 16))
+    if not crypto.is_encrypted_object(head):
+        # Stored before files were encrypted (until `python -m pazpaz.cli encrypt-files` has run):
+        # served only when its bytes are the type the row says.
+        if detect_type(head[:16]) != content_type:
+            body.close()
+            raise NotFound("File not found.")
+        log.warning("serving an attachment stored in clear; run `python -m pazpaz.cli encrypt-files`")
+        return _closing(raw, body), stored_length
+    try:
+        with system_session() as session:
+            data_key = crypto.data_key(session, workspace_id, crypto.object_key_id(head))
+        plain = crypto.decrypt_object_stream(data_key, workspace_id, key, raw)
+        first = next(plain)
+    except crypto.DecryptionError:
+        body.close()
+        log.warning("an attachment object failed to decrypt (wrong key, moved or tampered)")
+        raise NotFound("File not found.") from None
+    return _closing(chain([first], plain), body), crypto.plaintext_length(stored_length)
+
+
+def _closing(chunks: Iterator[bytes], body: object) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    finally:
+        body.close()  # type: ignore[attr-defined]
 
 
 class LinkExpired(ServiceError):
@@ -313,3 +395,77 @@ def sweep(older_than: timedelta = timedelta(hours=1), now: datetime | None = Non
                 client.delete_object(Bucket=settings.s3.bucket, Key=item["Key"])
                 orphans += 1
     return len(stale), orphans
+
+
+@dataclass
+class SealReport:
+    objects: int = 0  # objects looked at
+    encrypted: int = 0  # were stored in clear
+    rekeyed: int = 0  # were under an older data key
+    missing: int = 0  # a complete row whose object is gone (left for an operator to look at)
+
+    @property
+    def changed(self) -> int:
+        return self.encrypted + self.rekeyed
+
+
+def seal_stored_objects(workspace_id: uuid.UUID | None = None, *, rekey: bool = False, batch_size: int = 200,
+                        progress: Callable[[str], None] | None = None) -> SealReport:
+    """Encrypt every stored object (file and thumbnail of each complete attachment) still in
+    clear; with rekey, also move objects under an older data key to the active one (key
+    rotation). Resumable and safe to re-run: each object's own header says whether it is
+    done, and one S3 PUT replaces an object whole, so an interruption leaves no half state."""
+    report = SealReport()
+    settings = get_settings()
+    last = uuid.UUID(int=0)
+    while True:
+        with system_session() as session:
+            statement = select(Attachment.id, Attachment.workspace_id, Attachment.s3_key, Attachment.content_type) \
+                .where(Attachment.status == "complete", Attachment.id > last)
+            if workspace_id is not None:
+                statement = statement.where(Attachment.workspace_id == workspace_id)
+            rows = session.exec(statement.order_by(Attachment.id).limit(batch_size)).all()
+        if not rows:
+            return report
+        if settings.s3.endpoint_url is None:
+            # Only a bare service call gets here (the app and the CLI always have an S3 endpoint,
+            # the embedded one included): there is no store to look at.
+            log.warning("S3 is not configured: stored files were not checked")
+            return report
+        client = s3_client(settings.s3, timeout_seconds=20)
+        for row_id, row_workspace, s3_key, content_type in rows:
+            keys = [s3_key] + ([s3_key + ".thumb"] if content_type.startswith("image/") else [])
+            for key in keys:
+                outcome = _reseal(client, settings.s3.bucket, row_workspace, key, rekey)
+                report.objects += 1
+                if outcome != "done":
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+            last = row_id
+        if progress:
+            progress(f"files: {report.objects} objects checked, {report.encrypted} encrypted, "
+                     f"{report.rekeyed} moved to the current key")
+
+
+def _reseal(client: object, bucket: str, workspace_id: uuid.UUID, key: str, rekey: bool) -> str:
+    """'done', 'encrypted', 'rekeyed' or 'missing' for one object."""
+    try:
+        head = client.get_object(Bucket=bucket, Key=key,  # type: ignore[attr-defined]
+                                 Range=f"bytes=0-{crypto.object_header_size() - 1}")["Body"].read()
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return "missing"
+        raise
+    old_key = None
+    with system_session() as session:
+        active_id, active_key = crypto.active_data_key(session, workspace_id)
+        if crypto.is_encrypted_object(head):
+            old_id = crypto.object_key_id(head)
+            if not rekey or old_id == active_id:
+                return "done"
+            old_key = crypto.data_key(session, workspace_id, old_id)
+    body = client.get_object(Bucket=bucket, Key=key)["Body"].read()  # type: ignore[attr-defined]
+    plain = body if old_key is None else crypto.decrypt_object(old_key, workspace_id, key, body)
+    sealed = crypto.encrypt_object(active_id, active_key, workspace_id, key, plain)
+    client.put_object(Bucket=bucket, Key=key, Body=sealed,  # type: ignore[attr-defined]
+                      ContentType="application/octet-stream")
+    return "encrypted" if old_key is None else "rekeyed"

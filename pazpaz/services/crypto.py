@@ -11,10 +11,13 @@ import hashlib
 import hmac
 import os
 import uuid
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlmodel import Session, select
 
 from pazpaz.models.workspace import WorkspaceKey
@@ -152,3 +155,111 @@ def verify_kek(session: Session) -> None:
     row = session.exec(select(WorkspaceKey).limit(1)).first()
     if row is not None:
         _unwrap(get_settings().kek, row.workspace_id, row.id, row.wrapped_key)
+
+
+# --- File bodies (S3 objects) --------------------------------------------------------
+# Object layout: magic "PZF" | version (1 byte) | data key id (16) | salt (16) | segments.
+# The body is cut into OBJECT_SEGMENT-byte segments, each sealed with AES-256-GCM under a
+# per-object key HKDF(data key, salt, workspace + object key); segment i's nonce is
+# i (11 bytes) | 1 if it is the last segment else 0, so segments can't be reordered, dropped
+# or truncated unnoticed, and a download decrypts while it streams. Associated data is the
+# header plus workspace id and object key: an object moved to another key or workspace
+# fails to decrypt.
+OBJECT_MAGIC = b"PZF"
+OBJECT_VERSION = 1
+OBJECT_SEGMENT = 64 * 1024
+_OBJECT_HEADER = len(OBJECT_MAGIC) + 1 + 16 + 16
+_TAG = 16
+
+
+def object_header_size() -> int:
+    return _OBJECT_HEADER
+
+
+def is_encrypted_object(head: bytes) -> bool:
+    """True when these first bytes start an encrypted object (the allowed plaintext types,
+    JPEG/PNG/WebP/HEIC/PDF, never start with the magic)."""
+    return len(head) >= 4 and head[:3] == OBJECT_MAGIC and head[3] == OBJECT_VERSION
+
+
+def object_key_id(head: bytes) -> uuid.UUID:
+    if len(head) < _OBJECT_HEADER or not is_encrypted_object(head):
+        raise DecryptionError("Unknown file encryption format.")
+    return uuid.UUID(bytes=bytes(head[4:20]))
+
+
+def active_data_key(session: Session, workspace_id: uuid.UUID) -> tuple[uuid.UUID, bytes]:
+    """(key id, data key) that new files of this workspace are encrypted with."""
+    return _active_key(session, workspace_id)
+
+
+def data_key(session: Session, workspace_id: uuid.UUID, key_id: uuid.UUID) -> bytes:
+    """The workspace's data key with this id (an older key still opens files written under it)."""
+    return _key_by_id(session, workspace_id, key_id)
+
+
+def _object_cipher(key: bytes, header: bytes, workspace_id: uuid.UUID, object_key: str) -> tuple[AESGCM, bytes]:
+    context = b"pazpaz-object|" + str(workspace_id).encode() + b"|" + object_key.encode()
+    subkey = HKDF(algorithm=hashes.SHA256(), length=32, salt=bytes(header[20:36]), info=context).derive(key)
+    return AESGCM(subkey), bytes(header) + b"|" + context
+
+
+def _segment_nonce(index: int, last: bool) -> bytes:
+    return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+
+
+def encrypt_object(key_id: uuid.UUID, key: bytes, workspace_id: uuid.UUID, object_key: str, data: bytes) -> bytes:
+    """The whole encrypted object (files are at most PAZPAZ_MAX_UPLOAD_MB, so in memory)."""
+    header = OBJECT_MAGIC + bytes([OBJECT_VERSION]) + key_id.bytes + os.urandom(16)
+    aead, aad = _object_cipher(key, header, workspace_id, object_key)
+    parts = [header]
+    count = max(1, -(-len(data) // OBJECT_SEGMENT))
+    view = memoryview(data)
+    for index in range(count):
+        chunk = bytes(view[index * OBJECT_SEGMENT:(index + 1) * OBJECT_SEGMENT])
+        parts.append(aead.encrypt(_segment_nonce(index, index == count - 1), chunk, aad))
+    return b"".join(parts)
+
+
+def plaintext_length(encrypted_length: int) -> int:
+    body = encrypted_length - _OBJECT_HEADER
+    segments = max(1, -(-body // (OBJECT_SEGMENT + _TAG)))
+    return body - segments * _TAG
+
+
+def decrypt_object_stream(key: bytes, workspace_id: uuid.UUID, object_key: str,
+                          chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Plaintext segments from an encrypted object's bytes (any chunking); raises
+    DecryptionError on a wrong key, workspace or object key, tampering or truncation."""
+    sealed = OBJECT_SEGMENT + _TAG
+    buffer = bytearray()
+    aead: AESGCM | None = None
+    aad = b""
+    index = 0
+
+    def open_segment(segment: bytes, last: bool) -> bytes:
+        try:
+            return aead.decrypt(_segment_nonce(index, last), segment, aad)  # type: ignore[union-attr]
+        except InvalidTag:
+            raise DecryptionError("A file failed its integrity check (moved, tampered or truncated).") from None
+
+    for chunk in chunks:
+        buffer.extend(chunk)
+        if aead is None:
+            if len(buffer) < _OBJECT_HEADER:
+                continue
+            object_key_id(bytes(buffer[:_OBJECT_HEADER]))  # checks the magic and version
+            aead, aad = _object_cipher(key, bytes(buffer[:_OBJECT_HEADER]), workspace_id, object_key)
+            del buffer[:_OBJECT_HEADER]
+        # Keep one byte more than a segment back: only the end of the stream says which is last.
+        while len(buffer) > sealed:
+            yield open_segment(bytes(buffer[:sealed]), last=False)
+            del buffer[:sealed]
+            index += 1
+    if aead is None or len(buffer) < _TAG:
+        raise DecryptionError("A file is truncated.")
+    yield open_segment(bytes(buffer), last=True)
+
+
+def decrypt_object(key: bytes, workspace_id: uuid.UUID, object_key: str, blob: bytes) -> bytes:
+    return b"".join(decrypt_object_stream(key, workspace_id, object_key, [blob]))

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from pazpaz.models import Workspace, WorkspaceKey
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto
+from pazpaz.services import attachments, audit, crypto
 from pazpaz.services.encrypted_columns import ENCRYPTED_COLUMNS
 from pazpaz.services.scope import system_session
 
@@ -120,6 +120,10 @@ def rotate_workspace(workspace_id: uuid.UUID, batch_size: int = 500,
                 progress(f"{model.__tablename__}: re-encrypted {done} values")
             if done == 0:
                 break
+    # File bodies in S3 are sealed with the data key too: they move to the new key before
+    # an old key can be retired (a workspace without files never touches S3 here).
+    report.values += attachments.seal_stored_objects(workspace_id, rekey=True, batch_size=batch_size,
+                                                     progress=progress).changed
     report.keys_retired = _retire(workspace_id, key_id, grace)
     return report
 

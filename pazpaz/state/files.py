@@ -16,7 +16,6 @@ from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
 log = logging.getLogger("pazpaz.state.files")
-MAX_FILES = 10
 
 
 def _target(path: str) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -140,18 +139,17 @@ async def _receive(chunks: rx.UploadChunkIterator, limit: int) -> tuple[list[tup
     # One buffer per file (a new one starts at offset 0: phones name every photo
     # image.jpg), with a cap per file and on the whole upload.
     received: list[tuple[str, bytearray]] = []
-    total = 0
     try:
         async for chunk in chunks:
             if chunk.offset == 0 or not received:
                 received.append((chunk.filename, bytearray()))
+                too_many = attachments.upload_batch_error(len(received))
+                if too_many:
+                    return received, too_many
             name, buffer = received[-1]
             buffer.extend(chunk.data)
-            total += len(chunk.data)
             if len(buffer) > limit:
                 return received, f"{name} is larger than {limit // (1024 * 1024)} MB and was not saved."
-            if total > MAX_FILES * limit:
-                return received, f"Upload at most {MAX_FILES} files at a time."
     except Exception as failure:
         log.error("upload stream failed (%s)", type(failure).__name__)
         return received, "The upload was interrupted. Nothing was saved; please try again."
