@@ -57,9 +57,9 @@ def content_security_policy(public_url: str, script_hashes: Iterable[str]) -> st
     socket_origin = re.sub(r"^http", "ws", origin)
     directives = {
         "default-src": "'self'",
-        # 'unsafe-eval': Reflex runs rx.call_script / rx.call_function payloads and their
-        # callbacks through eval() (sign-out, opening a file, the sign-up time zone).
-        "script-src": " ".join(["'self'", "'unsafe-eval'", *script_hashes]),
+        # No 'unsafe-eval': PazPaz never sends rx.call_script strings (Reflex eval()s them);
+        # browser-side functions are compiled into the pages (docs/ARCHITECTURE.md).
+        "script-src": " ".join(["'self'", *script_hashes]),
         # Radix Themes style attributes and emotion's injected <style> tags.
         "style-src": "'self' 'unsafe-inline'",
         "img-src": "'self' data: blob:",

@@ -31,10 +31,6 @@ class SignUpState(SessionState):
         self.error = ""
         self.field_errors = {}
         self.allowed = await self._call(auth.signup_allowed)
-        # The browser knows the therapist's zone; preselect it.
-        return rx.call_script(
-            "Intl.DateTimeFormat().resolvedOptions().timeZone", callback=SignUpState.set_time_zone
-        )
 
     @rx.event
     @handler

@@ -101,30 +101,46 @@ def png() -> bytes:
     return out.getvalue()
 
 
-def test_the_app_works_under_its_csp(page, smtp_sink):
+def test_the_app_works_under_its_csp(browser, app_server, smtp_sink):
+    # The browser's zone is set (not the machine's), so the sign-up preselection is known.
+    context = browser.new_context(base_url=app_server.url, timezone_id="Asia/Jerusalem")
+    page = context.new_page()
     messages: list[str] = []
     errors: list[str] = []
     sockets: list[str] = []
-    page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    context.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+    context.on("weberror", lambda error: errors.append(str(error.error)))
     page.on("websocket", lambda socket: sockets.append(socket.url))
 
+    # The time zone is read by a function compiled into the page (no eval under the CSP).
+    page.goto("/signup")
+    expect(page.locator("#time_zone")).to_have_value("Asia/Jerusalem")
     signed_in_owner(page, smtp_sink, practice="Header Practice")
     assert any("/_event" in url for url in sockets), sockets
-    create_client(page, "Csp", "Checked", phone="0501234567")
+    client_url = create_client(page, "Csp", "Checked", phone="0501234567")
     # An upload (XHR to /_upload) and its thumbnail (an <img> from /files) under the policy.
     page.locator("#attachments input[type=file]").set_input_files(
         files=[{"name": "swatch.png", "mimeType": "image/png", "buffer": png()}])
     page.wait_for_function("() => { const img = document.querySelector('#file-list img');"
                            " return img !== null && img.complete && img.naturalWidth > 0; }")
+    # Opening the file: a new tab with the image; the app stays where it was.
+    with context.expect_page() as opened:
+        page.locator("#file-list img").first.click()
+    image_tab = opened.value
+    image_tab.wait_for_load_state()
+    assert "/files/" in image_tab.url
+    assert image_tab.evaluate("document.contentType") == "image/png"
+    assert page.url == client_url
+    image_tab.close()
     page.goto("/calendar")
     expect(page.locator(".fc").first).to_be_visible()
     page.goto("/settings")
     expect(page.get_by_label("Service name")).to_be_visible()
-    # Sign-out runs an rx.call_script (eval) and a form post: both must pass the policy.
+    # Sign-out runs a compiled function and a form post: both must pass the policy.
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
 
     violations = [m for m in messages if "Content Security Policy" in m or "Refused to" in m]
     assert not violations, violations
     assert not errors, errors
+    context.close()
