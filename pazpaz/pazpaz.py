@@ -36,7 +36,7 @@ logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s 
 app = PazPazApp(
     # Our routes first, then the /_upload guard around everything (docs/ARCHITECTURE.md).
     api_transformer=[build_api(), guard_uploads],
-    stylesheets=["/calendar.css"],
+    stylesheets=["/calendar.css", "/app.css"],
     head_components=[rx.el.meta(name="referrer", content="same-origin")],
 )
 # Every tab's state is checked against its connection's session cookie before any event.

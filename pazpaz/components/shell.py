@@ -42,6 +42,19 @@ def _sign_out() -> rx.Component:
     )
 
 
+def _notice() -> rx.Component:
+    """Confirmations ("Client archived.") in a polite live region; app.css fades them out."""
+    return rx.el.div(
+        rx.cond(
+            SessionState.notice != "",
+            rx.el.p(SessionState.notice, key=SessionState.notice_id.to_string(), class_name="pz-notice"),
+        ),
+        role="status",
+        aria_live="polite",
+        id="notice",
+    )
+
+
 def shell(title: str, *children: rx.Component) -> rx.Component:
     return rx.box(
         rx.el.header(
@@ -63,6 +76,7 @@ def shell(title: str, *children: rx.Component) -> rx.Component:
         ),
         rx.el.main(
             rx.heading(title, size="6", margin_bottom="12px"),
+            _notice(),
             *children,
             style={"padding": "16px", "maxWidth": "1100px", "margin": "0 auto", "width": "100%",
                    "boxSizing": "border-box"},

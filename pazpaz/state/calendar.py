@@ -203,7 +203,7 @@ class CalendarState(SessionState):
             return None
         self.form_open, self.conflicts = False, []
         await self._reload(actor)
-        return rx.toast.success("Appointment saved.")
+        self._notify("Appointment saved.")
 
     @rx.event
     @handler
@@ -267,7 +267,7 @@ class CalendarState(SessionState):
             return None
         self.detail_open = False
         await self._reload(actor)
-        return rx.toast.success("Appointment updated.")
+        self._notify("Appointment updated.")
 
     @rx.event
     @handler

@@ -73,7 +73,7 @@ class CatalogState(SessionState):
         await self._call(catalog.save_service, actor, data, _id(service_id) if service_id else None)
         self.service_form, self.service_errors, self.service_key = {}, {}, str(uuid.uuid4())
         await self._refresh(actor)
-        return rx.toast.success("Service saved.")
+        self._notify("Service saved.")
 
     @rx.event
     @handler(fields="location_errors", not_found_says=OWNER_ONLY)
@@ -86,7 +86,7 @@ class CatalogState(SessionState):
         await self._call(catalog.save_location, actor, data, _id(location_id) if location_id else None)
         self.location_form, self.location_errors, self.location_key = {}, {}, str(uuid.uuid4())
         await self._refresh(actor)
-        return rx.toast.success("Location saved.")
+        self._notify("Location saved.")
 
     @rx.event
     @handler

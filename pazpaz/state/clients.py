@@ -190,4 +190,4 @@ class ClientState(SessionState):
         actor = await self._actor()
         await self._call(clients.set_archived, actor, self._client_id(), archived)
         self.archived = archived
-        return rx.toast.success("Client archived." if archived else "Client restored.")
+        self._notify("Client archived." if archived else "Client restored.")

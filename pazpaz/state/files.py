@@ -100,8 +100,8 @@ class FilesState(SessionState):
         async with self:
             self.upload_error = error
             await self._refresh(actor)
-        if saved:
-            yield rx.toast.success(f"{saved} file(s) attached.")
+            if saved:
+                self._notify(f"{saved} file(s) attached.")
 
     @rx.event
     @handler

@@ -7,7 +7,7 @@ A handler is written straight through, with no error handling of its own:
     async def save(self, form_data: dict):
         actor = await self._actor()                  # no session: off to /signin?next=<this page>
         await self._call(clients.update_client, actor, ...)   # the service runs off the event loop
-        return rx.toast.success("Saved.")
+        self._notify("Saved.")  # shown by the shell (SessionState.notice)
 
 `@handler` turns whatever the body raises into what the page shows, in the state vars named
 by the state's `FAILURES` (a `Failures`, overridable per handler with `@handler(...)`):

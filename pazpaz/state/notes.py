@@ -161,7 +161,7 @@ class NoteState(SessionState):
             self.stale, self.save_error = True, str(stale)
             return None
         await self._fetch()
-        return rx.toast.success("Note finalized.")
+        self._notify("Note finalized.")
 
     @rx.event
     @handler
@@ -179,4 +179,4 @@ class NoteState(SessionState):
             self.stale, self.save_error = True, str(stale)
             return None
         await self._fetch()
-        return rx.toast.success("Amendment saved as a new version.")
+        self._notify("Amendment saved as a new version.")

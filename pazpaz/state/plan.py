@@ -76,7 +76,7 @@ class PlanState(SessionState):
     async def save_summary(self, form: dict):
         actor = await self._actor()
         await self._change(actor, plans.save_summary, self._client_id(), str(form.get("plan_summary", "")))
-        return rx.toast.success("Plan saved.")
+        self._notify("Plan saved.")
 
     @rx.event
     @handler

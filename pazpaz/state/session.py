@@ -39,8 +39,17 @@ class SessionState(rx.State):
     role: str = ""
     time_zone: str = "UTC"
     signed_in: bool = False
+    # A short confirmation ("Client archived.") shown by the shell. A state var rather than
+    # rx.toast: Reflex sends toasts as script strings the browser must eval(), and the CSP
+    # allows no eval (docs/ARCHITECTURE.md "HTTP headers").
+    notice: str = ""
+    notice_id: int = 0
     _user_id: str = ""
     _workspace_id: str = ""
+
+    def _notify(self, text: str) -> None:
+        self.notice = text
+        self.notice_id += 1  # a new key restarts the fade-out even for the same text
 
     def _request_context(self) -> RequestContext:
         return RequestContext(ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)

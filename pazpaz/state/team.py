@@ -49,7 +49,7 @@ class TeamState(SessionState):
                          str(form_data.get("invite_name", "")))
         self.invite_key = str(uuid.uuid4())  # remounts the form: fields clear
         await self._refresh(actor)
-        return rx.toast.success("Invitation sent.")
+        self._notify("Invitation sent.")
 
     @rx.event
     @handler(fields=None, invalid=None, not_found_says="That user was not found.")
