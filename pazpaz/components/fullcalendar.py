@@ -3,7 +3,9 @@
 Why FullCalendar: week / day / month grids with drag-and-drop on desktop and a list
 ("agenda") view that reads well on a phone, keyboard accessible, maintained. It is
 rendered client-side only (NoSSR). Times are passed as workspace-local wall-clock
-strings with timeZone="UTC", so the browser's own zone never shifts them.
+strings with timeZone="UTC", so the browser's own zone never shifts them; for the same
+reason "now" (today's column, the now line, the initial week) must be given as the
+practice's wall-clock time, or it would follow UTC (see practice_now).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class FullCalendar(rx.NoSSRComponent):
     initial_view: rx.Var[str]
     initial_date: rx.Var[str]
     time_zone: rx.Var[str]
+    now: rx.Var[Any]
     header_toolbar: rx.Var[dict[str, str]]
     button_text: rx.Var[dict[str, str]]
     editable: rx.Var[bool]
@@ -79,6 +82,18 @@ class FullCalendar(rx.NoSSRComponent):
     def add_imports(self) -> dict[str, list[ImportVar]]:
         imports = {f"{pkg}@{VERSION}": [ImportVar(tag=name, is_default=True)] for pkg, name in PLUGINS.items()}
         return imports
+
+
+def practice_now(zone: rx.Var[str]) -> rx.Var:
+    """FullCalendar's `now` option: a function giving the current wall-clock time in the
+    practice's IANA zone as an offset-less string, which FullCalendar (in "UTC") reads as is."""
+    js = (
+        "(() => { const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {timeZone: %s, hourCycle: 'h23', "
+        "year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit'})"
+        ".formatToParts(new Date()).map((part) => [part.type, part.value])); "
+        "return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`; })"
+    ) % zone
+    return rx.Var(_js_expr=js, _var_data=zone._get_all_var_data())
 
 
 def full_calendar(**props: Any) -> rx.Component:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
-from pazpaz.components.fullcalendar import full_calendar
+from pazpaz.components.fullcalendar import full_calendar, practice_now
 from pazpaz.components.shell import shell
 from pazpaz.state.calendar import STATUS_COLOURS, CalendarState
 
@@ -222,6 +222,7 @@ def calendar_page() -> rx.Component:
                                          rx.Var("undefined")),
                     key=CalendarState.jump_date,
                     time_zone="UTC",
+                    now=practice_now(CalendarState.time_zone),
                     header_toolbar={"left": "prev,next today", "center": "title",
                                     "right": "timeGridWeek,timeGridDay,dayGridMonth,listWeek"},
                     button_text={"today": "Today", "week": "Week", "day": "Day", "month": "Month",
@@ -248,6 +249,7 @@ def calendar_page() -> rx.Component:
                 width="100%",
                 id="calendar",
                 data_nav_version=CalendarState.nav_version,
+                data_range_start=CalendarState.range_start,
             ),
             _legend(),
             _form_dialog(),

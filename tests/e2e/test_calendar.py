@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
 from tests.e2e.flows import add_service_and_location, create_client, fill_booking, no_horizontal_scroll, signed_in_owner
 
-
-def next_monday() -> date:
-    today = date.today()
-    return today + timedelta(days=7 - today.weekday())
+# Dates come from what the calendar shows, never from the test machine's clock or zone:
+# the browser's "today" is the practice's today, which may differ from the machine's.
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def events(page, text: str):
     return page.locator(".fc-event", has_text=text)
 
 
-def go_next_week(page) -> None:
-    before = page.locator("#calendar").get_attribute("data-nav-version")
+def shown_range_start(page) -> date:
+    """The first day of the range the calendar shows (the Monday of a week view)."""
+    expect(page.locator("#calendar")).to_have_attribute("data-range-start", ISO_DATE)
+    return date.fromisoformat(page.locator("#calendar").get_attribute("data-range-start"))
+
+
+def go_next_week(page) -> date:
+    """Press "next" once the shown week is loaded; returns the Monday of the week now shown
+    (its appointments arrive with the same update as the range)."""
+    monday = shown_range_start(page) + timedelta(days=7)
     page.locator(".fc-next-button").click()
-    expect(page.locator("#calendar")).not_to_have_attribute("data-nav-version", before)
+    expect(page.locator("#calendar")).to_have_attribute("data-range-start", monday.isoformat())
+    assert monday.weekday() == 0
+    return monday
+
+
+def save_and_wait_closed(page) -> None:
+    """Save the form and wait until the dialog's overlay is gone: while it fades out it
+    still covers the calendar and would swallow the next click or drag."""
+    page.get_by_role("button", name="Save appointment").click()
+    expect(page.locator(".rt-BaseDialogOverlay")).to_have_count(0)
 
 
 def test_book_conflict_override_move_cancel(page, smtp_sink):
@@ -29,9 +46,8 @@ def test_book_conflict_override_move_cancel(page, smtp_sink):
     add_service_and_location(page)
     create_client(page, "Maya", "Cohen")
     create_client(page, "Omer", "Katz")
-    monday = next_monday()
     page.goto("/calendar")
-    go_next_week(page)
+    monday = go_next_week(page)
 
     fill_booking(page, "Maya Cohen", f"{monday}T10:00", service="Massage 60 (60 min)",
                  location="Client's home (Home visit)")
@@ -40,7 +56,7 @@ def test_book_conflict_override_move_cancel(page, smtp_sink):
     expect(note).to_have_attribute("aria-describedby", "appt-notes-hint")
     expect(page.locator("#appt-notes-hint")).to_contain_text("Clinical details belong in the session note")
     note.fill("Door code 4512")
-    page.get_by_role("button", name="Save appointment").click()
+    save_and_wait_closed(page)
     expect(events(page, "Maya Cohen")).to_have_count(1)
     events(page, "Maya Cohen").click()
     expect(page.get_by_role("dialog")).to_contain_text("Scheduling note: Door code 4512")
@@ -76,9 +92,8 @@ def test_book_conflict_override_move_cancel(page, smtp_sink):
 def test_weekly_series_this_and_following(page, smtp_sink):
     signed_in_owner(page, smtp_sink, practice="Series Practice")
     create_client(page, "Noa", "Weekly")
-    monday = next_monday()
     page.goto("/calendar")
-    go_next_week(page)
+    monday = go_next_week(page)
     fill_booking(page, "Noa Weekly", f"{monday + timedelta(days=1)}T09:00", end=f"{monday + timedelta(days=1)}T10:00")
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Repeat").select_option("weekly")
@@ -116,8 +131,8 @@ def test_phone_gets_the_agenda_without_horizontal_scroll(phone, smtp_sink):
     phone.goto("/calendar")
     expect(phone.locator(".fc-listWeek-view")).to_be_visible()
     assert no_horizontal_scroll(phone)
-    today = date.today()
-    fill_booking(phone, "Lior Phone", f"{today}T20:00", end=f"{today}T20:45")
+    day = shown_range_start(phone)  # a day of the week the agenda shows
+    fill_booking(phone, "Lior Phone", f"{day}T20:00", end=f"{day}T20:45")
     phone.get_by_role("button", name="Save appointment").click()
     expect(phone.locator(".fc-list-event", has_text="Lior Phone")).to_have_count(1)
     assert no_horizontal_scroll(phone)
@@ -133,6 +148,7 @@ def test_go_to_date(page, smtp_sink):
 
 def drag_event_to(page, event, time_label: str) -> None:
     """Drag an event (desktop week view) so its top lands on the given slot."""
+    expect(page.locator(".rt-BaseDialogOverlay")).to_have_count(0)
     event.scroll_into_view_if_needed()
     box = event.bounding_box()
     target = page.locator(f".fc-timegrid-slot-lane[data-time='{time_label}']").bounding_box()
@@ -152,13 +168,12 @@ def test_drag_to_move_goes_through_the_conflict_check(page, smtp_sink):
     signed_in_owner(page, smtp_sink, practice="Drag Practice")
     create_client(page, "Dina", "Drag")
     create_client(page, "Eli", "Busy")
-    monday = next_monday()
     page.goto("/calendar")
-    go_next_week(page)
+    monday = go_next_week(page)
     fill_booking(page, "Dina Drag", f"{monday}T09:00", end=f"{monday}T10:00")
-    page.get_by_role("button", name="Save appointment").click()
+    save_and_wait_closed(page)
     fill_booking(page, "Eli Busy", f"{monday}T14:00", end=f"{monday}T15:00")
-    page.get_by_role("button", name="Save appointment").click()
+    save_and_wait_closed(page)
     expect(events(page, "Eli Busy")).to_have_count(1)
 
     drag_event_to(page, events(page, "Dina Drag"), "12:00:00")
@@ -168,3 +183,21 @@ def test_drag_to_move_goes_through_the_conflict_check(page, smtp_sink):
     drag_event_to(page, events(page, "Dina Drag"), "14:00:00")
     expect(page.get_by_text("Not moved: that time overlaps 1 appointment(s).")).to_be_visible()
     expect(events(page, "Dina Drag")).to_contain_text("12:00")
+
+
+def test_today_is_the_practice_s_today_not_utc_s(browser, app_server, smtp_sink):
+    """The calendar runs in "UTC" on wall-clock strings, so its "now" must be the practice's:
+    at 22:30 UTC on Monday 11 Jan 2027 it is already Tuesday 11:30 in Auckland (UTC+13),
+    the practice's zone (taken from the browser at sign-up)."""
+    context = browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 1000},
+                                  timezone_id="Pacific/Auckland")
+    page = context.new_page()
+    try:
+        page.clock.install(time="2027-01-11T22:30:00Z")
+        signed_in_owner(page, smtp_sink, practice="Auckland Practice")
+        page.goto("/calendar")
+        expect(page.locator(".fc-col-header-cell.fc-day-today")).to_have_attribute("data-date", "2027-01-12")
+        assert shown_range_start(page) == date(2027, 1, 11)
+        expect(page.locator(".fc-timegrid-now-indicator-line")).to_have_count(1)  # 11:30 is on the grid
+    finally:
+        context.close()
