@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 import threading
 import time
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+
+from tests.support.ports import free_port
 
 LINK_RE = re.compile(r"(https?://\S+/auth/continue\?token=[A-Za-z0-9_\-]+)")
 
@@ -24,12 +25,6 @@ class _Handler:
         with self.lock:
             self.messages.append(message)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SmtpSink:
