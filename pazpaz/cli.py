@@ -46,11 +46,13 @@ def main(argv: list[str] | None = None) -> int:
 def _embedded_postgres(settings) -> Iterator[None]:
     """Attach to the embedded server if `make run` has it up, else start it for this command."""
     from pazpaz.infra import postgres
+    from pazpaz.infra.roles import APP_ROLE
 
     pg_dir = settings.data_dir / "postgres"
     was_running = (pg_dir / "postmaster.pid").exists()
     pg = postgres.start(pg_dir)
-    _use_env({"DATABASE_URL": pg.url()})
+    pg.ensure_app_role(APP_ROLE)
+    _use_env({"DATABASE_URL": pg.url(user=APP_ROLE)})  # the app's role, like the app
     try:
         yield
     finally:

@@ -1,5 +1,9 @@
 """`make run`: start embedded PostgreSQL and S3 (unless configured elsewhere), migrate,
 then serve PazPaz in Reflex prod mode on one port. Ctrl+C stops every child.
+
+One launcher per data dir (a lock file); children that a killed launcher left behind are
+stopped by its guard process or, failing that, by the next launcher (pazpaz/infra/children.py).
+The app connects as its own role, migrations as the owner (pazpaz/infra/roles.py).
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pazpaz.infra import postgres, s3
-from pazpaz.services.crypto import DecryptionError
+from pazpaz.infra import children, postgres, roles, s3
 from pazpaz.infra.s3 import WeedPorts
+from pazpaz.services.crypto import DecryptionError
 from pazpaz.settings import PROJECT_ROOT, S3Settings, Settings, SettingsError, get_settings
 
 log = logging.getLogger("pazpaz.launcher")
@@ -47,8 +51,9 @@ def reflex_env(base: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run_migrations(database_url: str) -> None:
-    """alembic upgrade head, holding an advisory lock so two starters never race."""
+def run_migrations(database_url: str, app_role: str | None = None) -> None:
+    """alembic upgrade head as the owner, holding an advisory lock so two starters never
+    race; then (re-)grant the app role its privileges on every table, new ones included."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine, text
@@ -63,6 +68,9 @@ def run_migrations(database_url: str) -> None:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
                 connection.commit()
+                if app_role:
+                    roles.apply_grants(connection, app_role)
+                    connection.commit()
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(727274000)"))
                 connection.commit()
@@ -85,6 +93,22 @@ def verify_keys(database_url: str) -> None:
             crypto.verify_kek(session)
     finally:
         engine.dispose()
+
+
+def warn_if_privileged(database_url: str) -> None:
+    """The audit trail is only append-only against a role that can't bypass its trigger."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            problems = roles.check_app_role(connection).problems
+    finally:
+        engine.dispose()
+    if problems:
+        log.warning("DATABASE_URL's role %s: it can bypass the append-only audit trail. Give the app its own "
+                    "role and the owner DATABASE_MIGRATION_URL (docs/ARCHITECTURE.md, database roles).",
+                    " and ".join(problems))
 
 
 def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float) -> bool:
@@ -110,7 +134,26 @@ class Launcher:
     settings: Settings
     stoppers: list = field(default_factory=list)
     reflex: subprocess.Popen | None = None
+    guard: subprocess.Popen | None = None
+    lock: int | None = None  # the data dir's lock, held until this process exits
     stopping: bool = False
+    migration_url: str = ""
+    app_role: str | None = None
+
+    @property
+    def pgdata(self) -> Path | None:
+        return self.settings.data_dir / "postgres" if self.settings.database_url is None else None
+
+    def take_over(self) -> None:
+        """Own the data dir: refuse if a launcher runs on it, else stop what a dead one left."""
+        data = self.settings.data_dir
+        self.lock = children.acquire_lock(data)
+        pgdata = self.pgdata
+        left = children.stop_marked(data, lambda: postgres.pg_ctl_stop(pgdata) if pgdata else None)
+        if left:
+            log.info("Stopped %d process(es) left behind by a launcher that did not exit cleanly", left)
+        children.mark_environment(data)
+        self.guard = children.start_guard(data, pgdata)
 
     def start_services(self) -> dict[str, str]:
         env: dict[str, str] = {}
@@ -120,9 +163,14 @@ class Launcher:
             pg = postgres.start(data / "postgres")
             self.stoppers.append(pg.stop)
             pg.ensure_database()
-            env["DATABASE_URL"] = pg.url()
+            pg.ensure_app_role(roles.APP_ROLE)
+            self.migration_url, self.app_role = pg.url(), roles.APP_ROLE
+            env["DATABASE_URL"] = pg.url(user=roles.APP_ROLE)
         else:
             env["DATABASE_URL"] = self.settings.database_url
+            self.migration_url = self.settings.database_migration_url or self.settings.database_url
+            if self.settings.database_migration_url:
+                self.app_role = roles.role_of(self.settings.database_url)
         if self.settings.s3.endpoint_url is None:
             s3_settings = embedded_s3_settings(self.settings)
             ports = embedded_s3_ports(self.settings)
@@ -139,8 +187,9 @@ class Launcher:
 
     def start_reflex(self, env: dict[str, str]) -> None:
         command = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "warning"]
-        self.reflex = subprocess.Popen(command, cwd=PROJECT_ROOT, env=reflex_env({**os.environ, **env}),
-                                       start_new_session=True)
+        app_env = {k: v for k, v in {**os.environ, **env}.items() if k != "DATABASE_MIGRATION_URL"}
+        self.reflex = subprocess.Popen(command, cwd=PROJECT_ROOT, env=reflex_env(app_env),
+                                       start_new_session=True, preexec_fn=children.die_with_parent())
 
     def wait_until_serving(self, timeout: float = 600.0) -> bool:
         assert self.reflex is not None
@@ -164,6 +213,9 @@ class Launcher:
                 stop()
             except Exception:
                 log.exception("a service did not stop cleanly")
+        if self.guard and self.guard.poll() is None:
+            self.guard.kill()  # everything is stopped: nothing left for it to do
+            self.guard.wait()
 
     def run(self) -> int:
         # Installed explicitly: a parent that started us in the background may have set
@@ -171,9 +223,15 @@ class Launcher:
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGINT, _interrupt)
         try:
+            self.take_over()
+        except children.AlreadyRunning as error:
+            print(error, file=sys.stderr)
+            return 1
+        try:
             env = self.start_services()
             log.info("Applying database migrations")
-            run_migrations(env["DATABASE_URL"])
+            run_migrations(self.migration_url, self.app_role)
+            warn_if_privileged(env["DATABASE_URL"])
             verify_keys(env["DATABASE_URL"])
             log.info("Building and starting PazPaz (the first build takes a minute)")
             self.start_reflex(env)
@@ -186,6 +244,9 @@ class Launcher:
         except DecryptionError as error:
             log.error("Cannot start: %s", error)
             return 3
+        except RuntimeError as error:  # a service that can't start says why in one line
+            log.error("Cannot start: %s", error)
+            return 1
         finally:
             self.stop()
 

@@ -68,6 +68,9 @@ class Settings:
     secret_key: bytes = field(repr=False)
     kek: bytes = field(repr=False)
     blind_index_key: bytes = field(repr=False)
+    # The owner role's URL, for migrations only (external PostgreSQL); DATABASE_URL is then
+    # the app's own role. None: migrations use DATABASE_URL (see docs/ARCHITECTURE.md, roles).
+    database_migration_url: str | None = field(default=None, repr=False)
 
     @property
     def outbox_dir(self) -> Path:
@@ -145,14 +148,21 @@ def _key(source: dict[str, str], name: str) -> bytes:
     return key
 
 
-def _database_url(source: dict[str, str]) -> str | None:
-    value = _env(source, "DATABASE_URL")
+def _database_url(source: dict[str, str], name: str = "DATABASE_URL") -> str | None:
+    value = _env(source, name)
     if value is None:
         return None
     if not value.startswith(("postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://")):
-        raise SettingsError("DATABASE_URL must be a postgresql:// URL.")
+        raise SettingsError(f"{name} must be a postgresql:// URL.")
     if value.startswith("postgresql://"):
         value = "postgresql+psycopg2://" + value[len("postgresql://"):]
+    return value
+
+
+def _migration_url(source: dict[str, str]) -> str | None:
+    value = _database_url(source, "DATABASE_MIGRATION_URL")
+    if value is not None and _env(source, "DATABASE_URL") is None:
+        raise SettingsError("DATABASE_MIGRATION_URL needs DATABASE_URL (the app's role) as well.")
     return value
 
 
@@ -254,6 +264,7 @@ def build_settings(environ: dict[str, str]) -> Settings:
         secret_key=_key(secrets_source, "PAZPAZ_SECRET_KEY"),
         kek=_key(secrets_source, "PAZPAZ_KEK"),
         blind_index_key=_key(secrets_source, "PAZPAZ_BLIND_INDEX_KEY"),
+        database_migration_url=_migration_url(environ),
     )
 
 

@@ -55,17 +55,32 @@ def pg_server():
 
 @pytest.fixture
 def app_env(pg_server, smtp_sink, monkeypatch) -> Iterator[str]:
-    """A fresh migrated database and SMTP pointed at the sink; returns the database URL."""
+    """A fresh migrated database and SMTP pointed at the sink; returns the database URL,
+    which connects as the app's own role (no superuser, owns nothing), as in production."""
+    from pazpaz.infra.roles import APP_ROLE
     from tests.support.services import create_database
 
     pg, template = pg_server
-    url = create_database(pg, template)
+    url = create_database(pg, template, user=APP_ROLE)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(smtp_sink.port))
     monkeypatch.setenv("SMTP_TLS", "none")
     monkeypatch.setenv("SMTP_FROM", "PazPaz <no-reply@pazpaz.test>")
     monkeypatch.setenv("PAZPAZ_SIGNUP", "open")
+    reset_caches()
+    yield url
+    reset_caches()
+
+
+@pytest.fixture
+def owner_env(app_env, monkeypatch) -> Iterator[str]:
+    """app_env, but connected as the owner (superuser) of the database: only for code that
+    runs as the owner in production too (the benchmark seeder's bulk load)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app_env).set(username="postgres").render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
     reset_caches()
     yield url
     reset_caches()

