@@ -20,7 +20,7 @@ import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pazpaz.infra import children, postgres, roles, s3
+from pazpaz.infra import children, roles, s3
 from pazpaz.infra.s3 import WeedPorts
 from pazpaz.services.crypto import DecryptionError
 from pazpaz.settings import PROJECT_ROOT, S3Settings, Settings, SettingsError, get_settings
@@ -148,6 +148,8 @@ class Launcher:
         """Own the data dir: refuse if a launcher runs on it, else stop what a dead one left."""
         data = self.settings.data_dir
         self.lock = children.acquire_lock(data)
+        from pazpaz.infra import postgres  # after the lock: importing the wheel may warn on stderr
+
         pgdata = self.pgdata
         left = children.stop_marked(data, lambda: postgres.pg_ctl_stop(pgdata) if pgdata else None)
         if left:
@@ -159,6 +161,8 @@ class Launcher:
         env: dict[str, str] = {}
         data = self.settings.data_dir
         if self.settings.database_url is None:
+            from pazpaz.infra import postgres
+
             log.info("Starting embedded PostgreSQL in %s", data / "postgres")
             pg = postgres.start(data / "postgres")
             self.stoppers.append(pg.stop)
