@@ -88,11 +88,11 @@ def practice_now(zone: rx.Var[str]) -> rx.Var:
     """FullCalendar's `now` option: a function giving the current wall-clock time in the
     practice's IANA zone as an offset-less string, which FullCalendar (in "UTC") reads as is."""
     js = (
-        "(() => { const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {timeZone: %s, hourCycle: 'h23', "
-        "year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit'})"
-        ".formatToParts(new Date()).map((part) => [part.type, part.value])); "
+        "(() => { const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {timeZone: " + str(zone)
+        + ", hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', "
+        "minute: '2-digit', second: '2-digit'}).formatToParts(new Date()).map((part) => [part.type, part.value])); "
         "return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`; })"
-    ) % zone
+    )
     return rx.Var(_js_expr=js, _var_data=zone._get_all_var_data())
 
 

@@ -14,6 +14,7 @@ and a reused pid can't be mistaken for one of ours.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import os
@@ -85,16 +86,12 @@ def stop_marked(data_dir: Path, stop_postgres: Callable[[], None], grace: float 
     postgres = [p for p in found if _name(p) == "postgres"]
     others = [p for p in found if _name(p) != "postgres"]
     for process in others:
-        try:
+        with contextlib.suppress(psutil.Error):
             process.terminate()
-        except psutil.Error:
-            pass
     _, alive = psutil.wait_procs(others, timeout=grace)
     for process in alive:
-        try:
+        with contextlib.suppress(psutil.Error):
             process.kill()
-        except psutil.Error:
-            pass
     psutil.wait_procs(alive, timeout=5)
     if postgres:
         stop_postgres()

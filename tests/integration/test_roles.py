@@ -32,9 +32,9 @@ def test_the_app_connects_as_a_plain_role(app_engine):
     "CREATE TABLE scratch (id int)",
 ])
 def test_no_session_setting_or_ddl_switches_the_trigger_off(app_engine, statement):
-    with pytest.raises(DBAPIError, match="permission denied|must be owner|must be superuser"):
-        with app_engine.begin() as connection:
-            connection.execute(text(statement))
+    with pytest.raises(DBAPIError, match=r"permission denied|must be owner|must be superuser"), \
+            app_engine.begin() as connection:
+        connection.execute(text(statement))
 
 
 @pytest.mark.parametrize("statement", [
@@ -46,9 +46,8 @@ def test_audit_rows_can_be_added_and_read_but_not_changed(app_engine, statement)
     with app_engine.begin() as connection:
         connection.execute(text("INSERT INTO audit_events (id, action, occurred_at, details) "
                                 "VALUES (gen_random_uuid(), 'test.event', now(), '{}')"))
-    with pytest.raises(DBAPIError, match="permission denied"):
-        with app_engine.begin() as connection:
-            connection.execute(text(statement))
+    with pytest.raises(DBAPIError, match="permission denied"), app_engine.begin() as connection:
+        connection.execute(text(statement))
     with app_engine.connect() as connection:
         assert connection.execute(text("SELECT action FROM audit_events")).scalars().all() == ["test.event"]
 
@@ -68,3 +67,34 @@ def test_services_work_as_the_app_role(app_env):
     with get_engine().connect() as connection:
         assert connection.execute(text("SELECT current_user")).scalar_one() == APP_ROLE
         assert connection.execute(text("SELECT count(*) FROM audit_events")).scalar_one() > 0
+
+
+def test_an_external_setup_grants_the_role_named_in_database_url(pg_server):
+    """Self-hosted PostgreSQL: migrations as the owner (DATABASE_MIGRATION_URL), then the
+    role DATABASE_URL names gets exactly the app's grants, on a database migrated from empty."""
+    from pazpaz.infra.roles import ensure_app_role, role_of
+    from pazpaz.launcher import run_migrations
+    from tests.support.services import create_database
+
+    pg, _ = pg_server
+    admin = create_engine(pg.url("postgres"))
+    with admin.begin() as connection:
+        ensure_app_role(connection, "ext_app")
+    admin.dispose()
+    owner_url = create_database(pg)
+    app_url = owner_url.replace("postgres@", "ext_app@", 1)
+    assert role_of(app_url) == "ext_app"
+
+    run_migrations(owner_url, role_of(app_url))
+    engine = create_engine(app_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO audit_events (id, action, occurred_at, details) "
+                                    "VALUES (gen_random_uuid(), 'ext.event', now(), '{}')"))
+            assert connection.execute(text("SELECT count(*) FROM workspaces")).scalar_one() == 0
+        with pytest.raises(DBAPIError, match="permission denied"), engine.begin() as connection:
+            connection.execute(text("DELETE FROM audit_events"))
+        with pytest.raises(DBAPIError, match="permission denied"), engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = 'x'"))
+    finally:
+        engine.dispose()

@@ -20,7 +20,7 @@ class _Handler:
         self.messages: list[Message] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content)
         with self.lock:
             self.messages.append(message)
@@ -33,7 +33,7 @@ class SmtpSink:
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
-    def start(self) -> "SmtpSink":
+    def start(self) -> SmtpSink:
         self.controller.start()
         return self
 
