@@ -195,8 +195,8 @@ def test_today_is_the_practice_s_today_not_utc_s(browser, app_server, smtp_sink)
                                   timezone_id="Pacific/Auckland")
     page = context.new_page()
     try:
-        page.clock.install(time="2027-01-11T22:30:00Z")
-        signed_in_owner(page, smtp_sink, practice="Auckland Practice")
+        signed_in_owner(page, smtp_sink, practice="Auckland Practice")  # the zone comes from the browser
+        page.clock.install(time="2027-01-11T22:30:00Z")  # from the next page on
         page.goto("/calendar")
         expect(page.locator(".fc-col-header-cell.fc-day-today")).to_have_attribute("data-date", "2027-01-12")
         assert shown_range_start(page) == date(2027, 1, 11)
