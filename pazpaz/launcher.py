@@ -8,6 +8,7 @@ The app connects as its own role, migrations as the owner (pazpaz/infra/roles.py
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -208,10 +209,8 @@ class Launcher:
                 os.killpg(self.reflex.pid, signal.SIGTERM)
                 self.reflex.wait(timeout=20)
             except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.reflex.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
         for stop in reversed(self.stoppers):
             try:
                 stop()

@@ -9,10 +9,14 @@ import base64
 import os
 import shutil
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.services import TESTDATA
+
+if TYPE_CHECKING:
+    from tests.support.smtp_sink import SmtpSink
 
 RUN_DIR = TESTDATA / "run"
 shutil.rmtree(RUN_DIR, ignore_errors=True)
@@ -35,7 +39,7 @@ def reset_caches() -> None:
 
 
 @pytest.fixture(scope="session")
-def smtp_sink() -> Iterator["SmtpSink"]:
+def smtp_sink() -> Iterator[SmtpSink]:
     from tests.support.smtp_sink import SmtpSink
 
     sink = SmtpSink().start()

@@ -128,7 +128,8 @@ def start_guard(data_dir: Path, pgdata: Path | None) -> subprocess.Popen:
     if pgdata is not None:
         command.append(str(pgdata))
     # Its own session: Ctrl+C in the terminal goes to the launcher, which then stops the guard.
-    return subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL)
+    project_root = Path(__file__).resolve().parents[2]  # where `pazpaz` is importable from
+    return subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL, cwd=project_root)
 
 
 def guard(data_dir: Path, launcher_pid: int, pgdata: Path | None) -> int:
