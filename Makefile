@@ -5,7 +5,10 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_CHECK_LATEST_VERSION := 0
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test test-unit test-e2e rotate-keys bench
+.PHONY: setup run test lint test-unit test-e2e rotate-keys bench
+
+lint: setup
+	@.venv/bin/ruff check .
 
 setup:
 	@scripts/setup.sh
@@ -15,6 +18,7 @@ run: setup
 
 test:
 	@scripts/setup.sh --browser
+	@.venv/bin/ruff check .
 	@$(PY) -m pytest tests/unit tests/integration -q
 	@$(PY) -m pytest tests/e2e -q
 

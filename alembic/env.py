@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import pazpaz.models  # noqa: F401  (registers every table)
+from alembic import context
 from pazpaz.settings import get_settings
 
 target_metadata = SQLModel.metadata

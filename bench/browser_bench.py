@@ -42,7 +42,7 @@ def start_app() -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_ENDPOINT_URL", "SMTP_HOST")}
     env.update(PAZPAZ_DATA_DIR=str(DATA), PAZPAZ_PORT=str(PORT), PAZPAZ_PUBLIC_URL=BASE,
                PAZPAZ_EMBEDDED_S3_PORT="8733", PAZPAZ_SIGNUP="open", PAZPAZ_LOG_LEVEL="warning")
-    log = open(DATA / "app.log", "wb")
+    log = open(DATA / "app.log", "wb")  # noqa: SIM115 (held by the child for its lifetime)
     process = subprocess.Popen([sys.executable, "-m", "pazpaz.launcher"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT)
     from pazpaz.launcher import wait_for_health

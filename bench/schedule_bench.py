@@ -122,12 +122,11 @@ def measure(name: str, call: Callable[[], int], samples: int, warmup: int) -> di
 
 
 def run_measurements(samples: int, warmup: int) -> dict[str, dict[str, float]]:
+    from bench.seed import seeded_workspaces, workdays
     from pazpaz.services import appointments
     from pazpaz.services.conflicts import find_conflicts
     from pazpaz.services.recurrence import place
     from pazpaz.services.scope import Actor, workspace_session
-
-    from bench.seed import seeded_workspaces, workdays
 
     rng = random.Random(SAMPLE_SEED)
     seeded = seeded_workspaces()
@@ -186,10 +185,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     configure_environment()
+    from bench.seed import Scale, row_counts, seed
     from pazpaz.infra import postgres
     from pazpaz.settings import get_settings
-
-    from bench.seed import Scale, row_counts, seed
 
     scale = Scale(workspaces=args.workspaces, appointments_per_workspace=args.appointments)
     print(f"Starting embedded PostgreSQL in {PGDATA.relative_to(PROJECT_ROOT)}", flush=True)

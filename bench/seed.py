@@ -20,7 +20,7 @@ import time as clock
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -168,14 +168,14 @@ def _zone_days(zone_name: str) -> _ZoneDays:
     zone = ZoneInfo(zone_name)
     days = workdays(zone_name)
     # DST switches happen at night, so 08:00-19:00 local is one offset all day.
-    bases = tuple(datetime.combine(d, DAY_START, tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+    bases = tuple(datetime.combine(d, DAY_START, tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
                   for d in days)
     return _ZoneDays(tuple(days), bases, tuple(d < PIVOT_DAY for d in days), tuple(d.weekday() for d in days),
                      tuple(_season(d) for d in days))
 
 
 def _thresholds(pairs: tuple[tuple[str, float], ...]) -> tuple[tuple[float, str], ...]:
-    return tuple(zip(itertools.accumulate(w for _, w in pairs), (s for s, _ in pairs)))
+    return tuple(zip(itertools.accumulate(w for _, w in pairs), (s for s, _ in pairs), strict=False))
 
 
 _PAST = _thresholds(PAST_STATUSES)
@@ -200,7 +200,8 @@ def appointment_rows(ws: SeededWorkspace, count: int, zone_days: _ZoneDays) -> I
     # A few regulars come often, most clients now and then (roughly Zipf).
     client_cum = list(itertools.accumulate(1.0 / (k + 1) ** 0.8 for k in range(n_clients)))
     weekday_weight = [rng.uniform(0.6, 1.4) for _ in range(7)]
-    day_cum = list(itertools.accumulate(weekday_weight[wd] * s for wd, s in zip(zone_days.weekday, zone_days.season)))
+    day_weights = (weekday_weight[wd] * s for wd, s in zip(zone_days.weekday, zone_days.season, strict=True))
+    day_cum = list(itertools.accumulate(day_weights))
     per_day = [0] * len(zone_days.days)
     for index in rng.choices(range(len(per_day)), cum_weights=day_cum, k=count):
         per_day[index] += 1
@@ -226,7 +227,7 @@ def appointment_rows(ws: SeededWorkspace, count: int, zone_days: _ZoneDays) -> I
             # Random gaps between back-to-back appointments: no overlap, all inside the day.
             cuts = sorted(randint(0, QUARTERS_PER_DAY - total) for _ in range(k))
             starts, used = [], 0
-            for cut, (_, q) in zip(cuts, plan):
+            for cut, (_, q) in zip(cuts, plan, strict=False):
                 starts.append(cut + used)
                 used += q
         else:  # an overbooked day: fill it, then the rest overlap at random times
@@ -234,7 +235,7 @@ def appointment_rows(ws: SeededWorkspace, count: int, zone_days: _ZoneDays) -> I
             for _, q in plan:
                 starts.append(used if used + q <= QUARTERS_PER_DAY else randint(0, QUARTERS_PER_DAY - q))
                 used += q
-        for (s, q), start_q in zip(plan, starts):
+        for (s, q), start_q in zip(plan, starts, strict=False):
             if rand() < DOUBLE_BOOKING_RATE:
                 start_q = randint(0, QUARTERS_PER_DAY - q)
             starts_at = base + start_q * quarter
@@ -335,13 +336,13 @@ def seed(scale: Scale = Scale(), log: Callable[[str], None] = print, vacuum: boo
                                             crypto.normalise_email(ws.owner_email))),
                 _bytea(crypto.encrypt_field(session, ws.id, "users", "name_encrypted", ws.owner_id, ws.owner_name)),
                 "owner", "t", SEEDED_AT)) + "\n")
-            for client_hex, (first_name, last_name) in zip(ws.client_ids, ws.client_names):
+            for client_hex, (first_name, last_name) in zip(ws.client_ids, ws.client_names, strict=False):
                 client_id = uuid.UUID(hex=client_hex)
                 first = crypto.encrypt_field(session, ws.id, "clients", "first_name_enc", client_id, first_name)
                 last = crypto.encrypt_field(session, ws.id, "clients", "last_name_enc", client_id, last_name)
                 client_lines.append(f"{client_hex}\t{ws.id.hex}\t{_bytea(first)}\t{_bytea(last)}\t"
                                     f"{SEEDED_AT}\t{SEEDED_AT}\n")
-            for service_hex, (name, minutes, price, _) in zip(ws.service_ids, SERVICES):
+            for service_hex, (name, minutes, price, _) in zip(ws.service_ids, SERVICES, strict=False):
                 service_lines.append(f"{service_hex}\t{ws.id.hex}\t{name}\t{minutes}\t{price}\tt\t{SEEDED_AT}\n")
             second_name, second_kind = ws.second_location
             video = f"https://meet.example.com/bench-{index + 1}" if second_kind == "online" else "\\N"

@@ -55,9 +55,10 @@ def reflex_env(base: dict[str, str]) -> dict[str, str]:
 def run_migrations(database_url: str, app_role: str | None = None) -> None:
     """alembic upgrade head as the owner, holding an advisory lock so two starters never
     race; then (re-)grant the app role its privileges on every table, new ones included."""
-    from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine, text
+
+    from alembic import command
 
     engine = create_engine(database_url)
     try:

@@ -5,10 +5,11 @@ Revises:
 Create Date: 2026-11-25 11:43:10.808797
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 from sqlalchemy.dialects import postgresql
+
+from alembic import op
 
 revision = '0001'
 down_revision = None

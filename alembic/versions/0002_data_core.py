@@ -5,10 +5,11 @@ Revises: 0001
 Create Date: 2026-11-25 11:56:42.470168
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 from sqlalchemy.dialects import postgresql
+
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'

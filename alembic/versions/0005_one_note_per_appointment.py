@@ -19,6 +19,7 @@ the rows: which clinical record belongs where is the practitioner's decision.
 import logging
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision = "0005"

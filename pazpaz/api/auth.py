@@ -25,7 +25,8 @@ CONTINUE_PAGE = """<!doctype html>
 <title>Sign in to PazPaz</title>
 <style>
 body{{font-family:system-ui,sans-serif;background:#f6f7f9;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}}
-main{{background:#fff;border-radius:12px;padding:32px;max-width:360px;width:calc(100% - 48px);box-shadow:0 1px 3px rgba(0,0,0,.1)}}
+main{{background:#fff;border-radius:12px;padding:32px;max-width:360px;width:calc(100% - 48px);
+box-shadow:0 1px 3px rgba(0,0,0,.1)}}
 h1{{font-size:1.4rem;margin:0 0 8px}} p{{color:#444}}
 button{{width:100%;padding:12px;font-size:1rem;border:0;border-radius:8px;background:#2563eb;color:#fff;cursor:pointer}}
 </style></head>

@@ -8,7 +8,6 @@ from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_er
 from pazpaz.state.plan import PlanState, TimelineState
 
 
-
 def _input(label: str, name: str, input_type: str = "text", suffix: rx.Var | str = "") -> rx.Component:
     # Per-goal forms repeat, so element ids carry the goal id to keep labels unique.
     element_id = name + "-" + suffix if isinstance(suffix, rx.Var) else name

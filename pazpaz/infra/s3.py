@@ -47,7 +47,7 @@ class WeedPorts:
     admin: int = 23646
 
     @classmethod
-    def offset(cls, delta: int) -> "WeedPorts":
+    def offset(cls, delta: int) -> WeedPorts:
         base = cls()
         return cls(base.s3 + delta, base.master + delta, base.filer + delta, base.volume + delta, base.admin + delta)
 
@@ -194,7 +194,7 @@ def start(data_dir: Path, s3: S3Settings, ports: WeedPorts | None = None, timeou
     write_security_config(data_dir)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": s3.access_key_id, "AWS_SECRET_ACCESS_KEY": s3.secret_access_key}
     env = {k: v for k, v in env.items() if not k.startswith(OVERRIDING_ENV)}
-    log = open(data_dir / "weed.log", "ab")
+    log = open(data_dir / "weed.log", "ab")  # noqa: SIM115 (held by the child for its lifetime)
     process = subprocess.Popen(
         command(data_dir, s3.bucket, ports), env=env, stdout=log, stderr=subprocess.STDOUT,
         start_new_session=True, cwd=data_dir,

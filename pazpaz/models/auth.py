@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.base import timestamp, uuid_pk
+from pazpaz.models.scoping import WorkspaceScoped
 
 
 class MagicLinkToken(SQLModel, WorkspaceScoped, table=True):

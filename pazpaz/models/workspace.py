@@ -10,8 +10,8 @@ from sqlalchemy import LargeBinary
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.base import timestamp, uuid_pk
+from pazpaz.models.scoping import WorkspaceScoped
 
 
 class Workspace(SQLModel, table=True):

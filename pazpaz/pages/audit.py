@@ -9,7 +9,6 @@ from pazpaz.components.shell import shell
 from pazpaz.state.audit import AuditState
 
 
-
 def _labelled(label: str, control: rx.Component, field_id: str) -> rx.Component:
     return rx.vstack(rx.el.label(label, html_for=field_id, style=LABEL_STYLE), control, spacing="1", min_width="0")
 

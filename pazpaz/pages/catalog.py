@@ -8,7 +8,6 @@ from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_er
 from pazpaz.state.catalog import CatalogState
 
 
-
 def _field(label: str, field_id: str, default: rx.Var, error: rx.Var, input_type: str = "text") -> rx.Component:
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style=LABEL_STYLE),

@@ -5,11 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.files import files_block
-from pazpaz.components.plan import plan_block, timeline_block
 from pazpaz.components.forms import LABEL_STYLE, banner, field_error
+from pazpaz.components.plan import plan_block, timeline_block
 from pazpaz.components.shell import shell
 from pazpaz.state.clients import ClientListState, ClientState
-
 
 
 def _client_row(row: rx.Var) -> rx.Component:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists
@@ -98,7 +98,7 @@ def parse_local(value: str, zone: ZoneInfo) -> datetime | None:
     except ValueError:
         return None
     if wall.tzinfo is not None:
-        return wall.astimezone(timezone.utc)
+        return wall.astimezone(UTC)
     return place(wall, zone)
 
 

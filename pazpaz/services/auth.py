@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
-
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
 from sqlalchemy import func, text, update
@@ -119,7 +118,8 @@ def create_user(
         id=user_id,
         workspace_id=workspace_id,
         email_index=crypto.email_index(email),
-        email_encrypted=crypto.encrypt_field(session, workspace_id, "users", "email_encrypted", user_id, crypto.normalise_email(email)),
+        email_encrypted=crypto.encrypt_field(session, workspace_id, "users", "email_encrypted", user_id,
+                                             crypto.normalise_email(email)),
         name_encrypted=crypto.encrypt_field(session, workspace_id, "users", "name_encrypted", user_id, name.strip()),
         role=role,
         active=True,

@@ -41,7 +41,7 @@ class ClientInput:
     emergency_contact: str = ""
     intake_notes: str | None = None  # None: leave unchanged / not allowed to see
 
-    def cleaned(self) -> "ClientInput":
+    def cleaned(self) -> ClientInput:
         def tidy(value: str | None) -> str | None:
             return value.strip() if isinstance(value, str) else value
 

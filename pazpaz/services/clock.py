@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 # Nothing a practice records today happened before this date.
@@ -26,7 +26,7 @@ _frozen: datetime | None = None
 def now() -> datetime:
     """The current moment, aware, in UTC (or the frozen moment in tests)."""
     frozen_at = _frozen
-    return frozen_at if frozen_at is not None else datetime.now(timezone.utc)
+    return frozen_at if frozen_at is not None else datetime.now(UTC)
 
 
 def today(zone: ZoneInfo) -> date:
@@ -41,7 +41,7 @@ def frozen(at: datetime) -> Iterator[None]:
     if at.tzinfo is None:
         raise ValueError("Freeze the clock at an aware datetime.")
     with _lock:
-        previous, _frozen = _frozen, at.astimezone(timezone.utc)
+        previous, _frozen = _frozen, at.astimezone(UTC)
     try:
         yield
     finally:

@@ -110,7 +110,8 @@ def decrypt_field(
         raise DecryptionError("Unknown ciphertext format.")
     key = _key_by_id(session, workspace_id, uuid.UUID(bytes=bytes(blob[1:17])))
     try:
-        plain = AESGCM(key).decrypt(bytes(blob[17:29]), bytes(blob[29:]), _field_aad(table, column, row_id, workspace_id))
+        aad = _field_aad(table, column, row_id, workspace_id)
+        plain = AESGCM(key).decrypt(bytes(blob[17:29]), bytes(blob[29:]), aad)
     except InvalidTag:
         raise DecryptionError("A value failed its integrity check (moved or tampered).") from None
     return plain.decode()

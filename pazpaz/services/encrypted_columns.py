@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from pazpaz.models import (
-    Appointment, Attachment, Client, Goal, Milestone, PlanOfCare, SoapNote, SoapNoteVersion, User,
+    Appointment,
+    Attachment,
+    Client,
+    Goal,
+    Milestone,
+    PlanOfCare,
+    SoapNote,
+    SoapNoteVersion,
+    User,
 )
 
 ENCRYPTED_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {

@@ -7,7 +7,7 @@ zone, so a 10:00 appointment stays at 10:00 across a DST change.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
@@ -44,7 +44,7 @@ def place(wall: datetime, zone: ZoneInfo) -> datetime:
     forward (fold=0 semantics of zoneinfo), a repeated one takes its first occurrence."""
     aware = wall.replace(tzinfo=zone)
     # Round-trip through UTC normalises non-existent local times.
-    return aware.astimezone(timezone.utc)
+    return aware.astimezone(UTC)
 
 
 def expand(start: datetime, duration: timedelta, rule: Recurrence, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:

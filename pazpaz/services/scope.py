@@ -42,7 +42,7 @@ class Actor:
     workspace_id: uuid.UUID
     user_id: uuid.UUID
     role: str
-    context: RequestContext = RequestContext()
+    context: RequestContext = RequestContext()  # noqa: RUF009 (frozen, so one shared default is safe)
 
     @property
     def is_owner(self) -> bool:

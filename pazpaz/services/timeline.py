@@ -10,7 +10,17 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import select
 
-from pazpaz.models import Appointment, Attachment, Client, Goal, Milestone, PlanOfCare, Service, SoapNote, SoapNoteVersion
+from pazpaz.models import (
+    Appointment,
+    Attachment,
+    Client,
+    Goal,
+    Milestone,
+    PlanOfCare,
+    Service,
+    SoapNote,
+    SoapNoteVersion,
+)
 from pazpaz.services import audit, crypto, paging, workspaces
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor, workspace_session
@@ -42,7 +52,9 @@ def client_timeline(actor: Actor, client_id: uuid.UUID, page: int = 1, page_size
             select(Appointment, Service.name).outerjoin(Service, Service.id == Appointment.service_id)
             .where(Appointment.client_id == client_id)
         ).all():
-            title = f"Appointment · {appointment.status.replace('_', '-')}" + (f" · {service_name}" if service_name else "")
+            title = f"Appointment · {appointment.status.replace('_', '-')}"
+            if service_name:
+                title += f" · {service_name}"
             items.append(TimelineItem(appointment.starts_at, "appointment", title, ""))
         if actor.is_owner:
             versions = dict(session.exec(select(SoapNoteVersion.note_id, func.count())

@@ -12,6 +12,7 @@ from pazpaz.services.clients import ClientInput, ClientView, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
+
 FORM_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "address", "emergency_contact",
                "intake_notes")
 

@@ -25,6 +25,9 @@ from tests.support.services import TESTDATA
 PORT = stable_free_port("PAZPAZ_E2E_PORT")
 S3_PORT = int(os.environ.setdefault("PAZPAZ_E2E_S3_PORT", str(free_launcher_s3_port())))
 BASE_URL = f"http://localhost:{PORT}"
+# Browsers run in a set zone (not the machine's), east of UTC so that a date taken in UTC
+# would be wrong around midnight; the practice signs up with the zone its browser reports.
+BROWSER_TZ = "Asia/Jerusalem"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -114,7 +117,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser, app_server, request) -> Iterator[Page]:
-    context = browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 800})
+    context = browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 800},
+                                  timezone_id=BROWSER_TZ)
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page
@@ -128,6 +132,7 @@ def page(browser, app_server, request) -> Iterator[Page]:
 @pytest.fixture
 def phone(browser, app_server) -> Iterator[Page]:
     context = browser.new_context(base_url=app_server.url, viewport={"width": 390, "height": 844},
+                                  timezone_id=BROWSER_TZ,
                                   is_mobile=True, has_touch=True, device_scale_factor=3)
     page = context.new_page()
     page.set_default_timeout(20_000)

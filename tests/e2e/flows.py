@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
@@ -89,3 +91,10 @@ def fill_booking(page: Page, client: str, start: str, end: str = "", service: st
     dialog.get_by_label("Start").fill(start)
     if end:
         dialog.get_by_label("End (optional)").fill(end)
+
+
+def browser_today() -> date:
+    """Today where the test browsers (and so the practices they create) are."""
+    from tests.e2e.conftest import BROWSER_TZ
+
+    return datetime.now(ZoneInfo(BROWSER_TZ)).date()

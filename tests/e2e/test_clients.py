@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -73,7 +74,7 @@ def test_clients_end_to_end(page, browser, smtp_sink):
         expect(page.get_by_role("cell", name=action, exact=True).first).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
-    csv_text = open(download.value.path()).read()
+    csv_text = Path(download.value.path()).read_text()
     assert csv_text.startswith("time,user,action,entity_type,entity_id,ip")
     assert "client.archived" in csv_text and "Maya" not in csv_text
 

@@ -8,13 +8,12 @@ import io
 import json
 import re
 import time
-from datetime import date
 
 from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, BASE_URL
-from tests.e2e.flows import no_horizontal_scroll, unique_email
+from tests.e2e.flows import browser_today, no_horizontal_scroll, unique_email
 
 
 class Person:
@@ -75,8 +74,8 @@ def test_core_loop_on_a_phone(phone, smtp_sink):
     dialog = page.get_by_role("dialog")
     me.select(dialog.get_by_label("Client"), label="Avi Home")
     # Today from midnight: the session has started whenever the test runs, so opening its note marks it attended.
-    me.fill(dialog.get_by_label("Start"), f"{date.today()}T00:00")
-    me.fill(dialog.get_by_label("End (optional)"), f"{date.today()}T00:45")
+    me.fill(dialog.get_by_label("Start"), f"{browser_today()}T00:00")
+    me.fill(dialog.get_by_label("End (optional)"), f"{browser_today()}T00:45")
     me.click(dialog.get_by_role("button", name="Save appointment"))
     me.click(page.locator(".fc-list-event", has_text="Avi Home"))
     me.click(page.get_by_role("button", name="Write note"))

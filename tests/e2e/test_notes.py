@@ -4,19 +4,18 @@ refused, finalize locks, amendments keep history."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import BASE_URL
-from tests.e2e.flows import create_client, fill_booking, signed_in_owner
+from tests.e2e.flows import browser_today, create_client, fill_booking, signed_in_owner
 
 NOTE_URL = re.compile(rf"{BASE_URL}/notes/[0-9a-f-]+")
 
 
 def open_note_from_calendar(page, client: str) -> None:
     page.goto("/calendar")
-    today = date.today()
+    today = browser_today()
     # From midnight: the session has started whenever the test runs (opening its note marks it attended).
     # The week grid starts at 07:00, so it is opened from the agenda, which lists the whole day.
     fill_booking(page, client, f"{today}T00:00", end=f"{today}T01:00")

@@ -7,9 +7,9 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
-from playwright.sync_api import expect
 
 from pazpaz.services.tokens import hash_token
 from tests.e2e.conftest import BASE_URL, PORT

@@ -176,7 +176,7 @@ def test_delete_is_soft_then_object_removed_and_sweeper(files_env, s3_server):
     assert keys == {f"workspaces/{owner.workspace_id}/attachments/{keep}"}
     orphan = f"workspaces/{owner.workspace_id}/attachments/{uuid.uuid4()}"
     client.put_object(Bucket=s3_server.settings.bucket, Key=orphan, Body=b"x")
-    removed_rows, removed_objects = attachments.sweep(older_than=timedelta(seconds=-5))
+    _removed_rows, removed_objects = attachments.sweep(older_than=timedelta(seconds=-5))
     assert removed_objects >= 1
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=s3_server.settings.bucket,
                                                      Prefix=f"workspaces/{owner.workspace_id}/").get("Contents", [])}
@@ -410,7 +410,7 @@ def test_threads_share_one_s3_client_built_from_its_own_session(s3_server, monke
             client.put_object(Bucket=settings.bucket, Key=f"threads/{number}", Body=b"x" * number)
             assert client.get_object(Bucket=settings.bucket, Key=f"threads/{number}")["Body"].read() == b"x" * number
             seen.append(client)
-        except Exception as failure:  # noqa: BLE001 - collected: an assert in a thread would be lost
+        except Exception as failure:
             errors.append(failure)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]

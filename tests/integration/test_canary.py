@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from sqlmodel import select
 
 import pazpaz.models as m
-import pytest
-
 from pazpaz.services import appointments, attachments, audit_log, auth, clients, plans, soap_notes, team, timeline
 from pazpaz.services.appointments import AppointmentInput
 from pazpaz.services.clients import ClientInput, ListQuery

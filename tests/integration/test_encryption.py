@@ -4,9 +4,9 @@ to their row, rotation keeps everything readable, and a wrong key fails loudly."
 from __future__ import annotations
 
 import base64
+import subprocess
 import uuid
 from datetime import timedelta
-import subprocess
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 

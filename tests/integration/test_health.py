@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from pazpaz.api.app import build_api
 from tests.conftest import reset_caches
-from tests.support.services import create_database, s3_settings, start_postgres, start_s3
+from tests.support.services import create_database, start_postgres, start_s3
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, text
@@ -42,7 +42,7 @@ def test_every_workspace_table_is_in_the_isolation_suite(app_env):
 def test_workspace_id_leads_a_composite_or_own_index(app_env):
     inspector = inspect(get_engine())
     for table in ISOLATED_TABLES:
-        leading = {tuple(ix["column_names"])[0] for ix in inspector.get_indexes(table)}
+        leading = {next(iter(ix["column_names"])) for ix in inspector.get_indexes(table)}
         assert "workspace_id" in leading, f"{table} has no index starting with workspace_id"
 
 
@@ -54,7 +54,7 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
     client_id = clients.create_client(actor, ClientInput(first_name="Seed", last_name="Client",
                                                          intake_notes="seed notes"))
     ids["clients"] = client_id
-    now = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 2, 9, tzinfo=UTC)
     with workspace_session(actor) as session:
         ws = actor.workspace_id
         service = m.Service(workspace_id=ws, name="Massage 60", default_duration_minutes=60)
@@ -131,21 +131,18 @@ def test_lookups_by_id_of_another_workspace_find_nothing(app_env):
 def test_queries_without_a_workspace_context_raise(app_env):
     from pazpaz.db import transaction
 
-    for table, model in ISOLATED_TABLES.items():
-        with pytest.raises(ScopeViolation):
-            with transaction() as session:
-                session.exec(select(model)).all()
+    for _table, model in ISOLATED_TABLES.items():
+        with pytest.raises(ScopeViolation), transaction() as session:
+            session.exec(select(model)).all()
 
 
 def test_writes_into_another_workspace_are_refused(app_env):
     a, b = make_workspace("A"), make_workspace("B")
-    with pytest.raises(ScopeViolation):
-        with workspace_session(b) as session:
-            session.add(m.Service(workspace_id=a.workspace_id, name="Sneaky"))
+    with pytest.raises(ScopeViolation), workspace_session(b) as session:
+        session.add(m.Service(workspace_id=a.workspace_id, name="Sneaky"))
     before = row_counts()
-    with pytest.raises(ScopeViolation):
-        with workspace_session(b) as session:
-            session.add(m.Location(workspace_id=a.workspace_id, name="Sneaky", kind="home"))
+    with pytest.raises(ScopeViolation), workspace_session(b) as session:
+        session.add(m.Location(workspace_id=a.workspace_id, name="Sneaky", kind="home"))
     assert row_counts() == before
 
 
@@ -246,6 +243,5 @@ def test_joined_scoped_tables_are_filtered_too(app_env):
 def test_counting_a_scoped_table_without_context_raises(app_env):
     from pazpaz.db import transaction
 
-    with pytest.raises(ScopeViolation):
-        with transaction() as session:
-            session.exec(select(func.count()).select_from(m.Client)).one()
+    with pytest.raises(ScopeViolation), transaction() as session:
+        session.exec(select(func.count()).select_from(m.Client)).one()

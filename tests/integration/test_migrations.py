@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -14,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 import pazpaz.models  # noqa: F401
+from alembic import command
 from pazpaz.launcher import run_migrations
 from pazpaz.settings import PROJECT_ROOT
 from tests.support.services import create_database
@@ -55,9 +55,8 @@ def test_audit_table_is_append_only(pg_server):
                                     "VALUES (gen_random_uuid(), 'test.event', now(), '{}')"))
         for statement in ("UPDATE audit_events SET action = 'changed'", "DELETE FROM audit_events",
                           "TRUNCATE audit_events"):
-            with pytest.raises(DBAPIError, match="append-only"):
-                with engine.begin() as connection:
-                    connection.execute(text(statement))
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+                connection.execute(text(statement))
         with engine.connect() as connection:
             assert connection.execute(text("SELECT action FROM audit_events")).scalars().all() == ["test.event"]
     finally:
@@ -115,12 +114,11 @@ def test_0005_keeps_the_note_and_plan_with_content_and_removes_empty_duplicates(
         assert _rows(engine, "SELECT id FROM soap_notes") == [(ids["note_new"],)]
         assert _rows(engine, "SELECT id FROM plans_of_care") == [(ids["plan_new"],)]
         assert _rows(engine, "SELECT id, plan_id FROM goals") == [(ids["goal"], ids["plan_new"])]
-        with pytest.raises(IntegrityError, match="uq_soap_notes_appointment"):
-            with engine.begin() as connection:
-                connection.execute(text(
-                    "INSERT INTO soap_notes (id, workspace_id, client_id, appointment_id, status, lock_version, "
-                    "created_at, updated_at) VALUES (gen_random_uuid(), :ws, :client, :appointment, 'draft', 1, "
-                    "now(), now())"), ids)
+        with pytest.raises(IntegrityError, match="uq_soap_notes_appointment"), engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO soap_notes (id, workspace_id, client_id, appointment_id, status, lock_version, "
+                "created_at, updated_at) VALUES (gen_random_uuid(), :ws, :client, :appointment, 'draft', 1, "
+                "now(), now())"), ids)
     finally:
         engine.dispose()
 

@@ -17,7 +17,8 @@ def make_workspace(name: str = "Practice", owner_name: str = "Owner", time_zone:
         workspace = Workspace(name=name, time_zone=time_zone)
         session.add(workspace)
         session.flush()
-        owner = auth.create_user(session, workspace.id, f"owner-{uuid.uuid4().hex[:8]}@example.com", owner_name, "owner")
+        email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+        owner = auth.create_user(session, workspace.id, email, owner_name, "owner")
         return Actor(workspace_id=workspace.id, user_id=owner.id, role="owner", context=CTX)
 
 

@@ -62,7 +62,8 @@ def test_validation(practice, data, field):
 
 def test_conflict_is_a_warning_that_can_be_overridden_and_is_audited(practice):
     owner, client_id, _, _ = practice
-    [first] = appointments.create_appointment(owner, AppointmentInput(client_id, "2026-12-01T10:00", "2026-12-01T11:00"))
+    [first] = appointments.create_appointment(
+        owner, AppointmentInput(client_id, "2026-12-01T10:00", "2026-12-01T11:00"))
     # Back-to-back is fine.
     appointments.create_appointment(owner, AppointmentInput(client_id, "2026-12-01T11:00", "2026-12-01T12:00"))
     with pytest.raises(ConflictsFound) as found:
@@ -80,7 +81,8 @@ def test_conflict_is_a_warning_that_can_be_overridden_and_is_audited(practice):
 
 def test_cancelled_appointments_do_not_conflict_and_restoring_rechecks(practice):
     owner, client_id, _, _ = practice
-    [first] = appointments.create_appointment(owner, AppointmentInput(client_id, "2026-12-01T10:00", "2026-12-01T11:00"))
+    [first] = appointments.create_appointment(
+        owner, AppointmentInput(client_id, "2026-12-01T10:00", "2026-12-01T11:00"))
     appointments.set_status(owner, first, "cancelled")
     appointments.create_appointment(owner, AppointmentInput(client_id, "2026-12-01T10:00", "2026-12-01T11:00"))
     with pytest.raises(ConflictsFound):

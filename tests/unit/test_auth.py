@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlmodel import select
 
-from pazpaz.services.scope import system_session
 from pazpaz.models import AuditEvent, AuthSession, MagicLinkToken, User
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import RateLimited, ValidationFailed
+from pazpaz.services.scope import system_session
 from pazpaz.services.tokens import hash_token
 
 CTX = RequestContext(ip="192.0.2.7", user_agent="pytest")
-T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def token_from(link: str) -> str:

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from bench.schedule_bench import week_starts
-from bench.seed import (FIRST_DAY, LAST_DAY, WORKWEEK, Scale, _zone_days, appointment_rows, plan, seed,
-                        seeded_workspaces)
+from bench.seed import FIRST_DAY, LAST_DAY, WORKWEEK, Scale, _zone_days, appointment_rows, plan, seed, seeded_workspaces
 
 SCALE = Scale(workspaces=3, appointments_per_workspace=50, clients_per_workspace=8)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -112,7 +112,7 @@ def test_sort_by_last_visit(app_env):
     never = clients.create_client(owner, ClientInput(first_name="Aaron", last_name="Never"))
     old = clients.create_client(owner, ClientInput(first_name="Bella", last_name="Old"))
     recent = clients.create_client(owner, ClientInput(first_name="Carl", last_name="Recent"))
-    now = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 1, 9, tzinfo=UTC)
     with workspace_session(owner) as session:
         for client_id, days in ((old, 60), (recent, 2)):
             session.add(Appointment(workspace_id=owner.workspace_id, client_id=client_id, status="attended",

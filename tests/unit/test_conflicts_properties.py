@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +20,7 @@ from pazpaz.services.recurrence import place
 from pazpaz.services.scope import WORKSPACE_KEY
 from tests.support.factories import make_workspace
 
-BASE = datetime(2026, 3, 29, 0, 0, tzinfo=timezone.utc)  # a DST-change day in Europe
+BASE = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)  # a DST-change day in Europe
 minutes = st.integers(min_value=0, max_value=48 * 60)
 lengths = st.integers(min_value=5, max_value=12 * 60)
 interval = st.tuples(minutes, lengths).map(lambda t: (BASE + timedelta(minutes=t[0]),

@@ -14,7 +14,6 @@ from pazpaz.services.clients import ClientInput
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from tests.support.factories import make_assistant, make_workspace
 
-
 # Goals' target dates are checked against "today"; these tests live in late November 2026.
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 
