@@ -3,6 +3,7 @@ and the actions on one appointment. Every handler re-derives the actor from the 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from pazpaz.services.conflicts import Conflict
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.recurrence import Recurrence
 from pazpaz.services.scope import Actor
-from pazpaz.state.handler import handler
+from pazpaz.state.handler import handler, page_id
 from pazpaz.state.session import SessionState
 
 STATUS_COLOURS = {"scheduled": "#2563eb", "confirmed": "#0d9488", "attended": "#15803d",
@@ -47,12 +48,7 @@ def event_of(view: AppointmentView) -> dict[str, str]:
     }
 
 
-def _appointment_id(value: str) -> uuid.UUID:
-    """An id from the page; a mangled one is simply an appointment that does not exist."""
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("That appointment no longer exists.") from None
+_appointment_id = functools.partial(page_id, missing="That appointment no longer exists.")
 
 
 def conflict_row(conflict: Conflict, zone_of) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import ClassVar
 
@@ -9,9 +10,8 @@ import reflex as rx
 
 from pazpaz.services import catalog
 from pazpaz.services.catalog import LocationInput, ServiceInput
-from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor
-from pazpaz.state.handler import Failures, handler
+from pazpaz.state.handler import Failures, handler, page_id
 from pazpaz.state.session import SessionState
 
 OWNER_ONLY = "Only the practice owner can change services and locations."
@@ -107,8 +107,4 @@ class CatalogState(SessionState):
             await self._refresh(actor)
 
 
-def _id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("That entry was not found.") from None
+_id = functools.partial(page_id, missing="That entry was not found.")

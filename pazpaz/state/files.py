@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from typing import ClassVar
@@ -11,7 +12,7 @@ import reflex as rx
 from pazpaz.services import attachments
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor
-from pazpaz.state.handler import Failures, handler
+from pazpaz.state.handler import Failures, handler, page_id
 from pazpaz.state.session import SessionState
 
 log = logging.getLogger("pazpaz.state.files")
@@ -122,11 +123,7 @@ class FilesState(SessionState):
             await self._refresh(actor)
 
 
-def _file_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("That file was not found.") from None
+_file_id = functools.partial(page_id, missing="That file was not found.")
 
 
 def _reason(refused: ServiceError) -> str:

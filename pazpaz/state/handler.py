@@ -26,6 +26,7 @@ import dataclasses
 import functools
 import inspect
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -47,6 +48,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class SignInRequired(Exception):
     """The session behind this tab is gone (signed out, expired, revoked)."""
+
+
+def page_id(value: object, missing: str) -> uuid.UUID:
+    """An id sent by the page. A mangled one, or one of another type (a crafted websocket
+    event), is simply a record that does not exist: `NotFound(missing)`."""
+    if not isinstance(value, str):
+        raise NotFound(missing)
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(missing) from None
 
 
 @dataclass(frozen=True)

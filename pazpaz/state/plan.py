@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -12,7 +13,7 @@ from pazpaz.services import plans, timeline
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor
 from pazpaz.state.clients import client_id_from_path
-from pazpaz.state.handler import Failures, handler
+from pazpaz.state.handler import Failures, handler, page_id
 from pazpaz.state.session import SessionState
 
 
@@ -97,11 +98,7 @@ class PlanState(SessionState):
                            str(form.get("reached_on", "")), str(form.get("progress_note", "")))
 
 
-def _goal_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("Goal not found.") from None
+_goal_id = functools.partial(page_id, missing="Goal not found.")
 
 
 class TimelineState(SessionState):

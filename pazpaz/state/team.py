@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 import reflex as rx
@@ -10,7 +11,7 @@ from pazpaz.services import team
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor
 from pazpaz.state import binding
-from pazpaz.state.handler import handler
+from pazpaz.state.handler import handler, page_id
 from pazpaz.state.session import SessionState
 
 
@@ -62,8 +63,4 @@ class TeamState(SessionState):
         await self._refresh(actor)
 
 
-def _user_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("That user was not found.") from None
+_user_id = functools.partial(page_id, missing="That user was not found.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import logging
+import uuid
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -266,3 +267,19 @@ async def test_a_crafted_event_for_a_helper_is_refused_without_running_anything(
         ran = list(processor._tasks.values())
         await asyncio.gather(*ran, return_exceptions=True)
     assert ran == [] and failures == []
+
+
+@pytest.mark.parametrize("value", [None, 7, 3.5, ["x"], {"id": "x"}, True, "", "not-a-uuid", "1" * 33])
+def test_ids_from_the_page_of_any_odd_type_are_not_found(value):
+    """Crafted websocket events can carry any JSON type where a page sends an id string."""
+    from pazpaz.state.handler import page_id
+
+    with pytest.raises(NotFound, match="That file was not found"):
+        page_id(value, "That file was not found.")
+
+
+def test_an_id_from_the_page_is_parsed():
+    from pazpaz.state.handler import page_id
+
+    value = uuid.uuid4()
+    assert page_id(str(value), "missing") == value
