@@ -68,6 +68,9 @@ class RoleCheck:
     superuser: bool
     bypass_rls: bool
     owned_tables: int
+    # Before PostgreSQL 15 every role (PUBLIC) may create objects in schema public, which
+    # a REVOKE from our role alone does not take away.
+    can_create_in_public: bool = False
 
     @property
     def problems(self) -> list[str]:
@@ -78,6 +81,8 @@ class RoleCheck:
             found.append("can bypass row-level security")
         if self.owned_tables:
             found.append(f"owns {self.owned_tables} table(s)")
+        if self.can_create_in_public:
+            found.append("can create objects in schema public (REVOKE CREATE ON SCHEMA public FROM PUBLIC)")
         return found
 
 
@@ -85,6 +90,8 @@ def check_app_role(connection: Connection) -> RoleCheck:
     """What the connection's own role is allowed to do (run on the app's connection)."""
     row = connection.execute(text(
         "SELECT current_user, r.rolsuper, r.rolbypassrls, "
-        "(SELECT count(*) FROM pg_tables t WHERE t.tableowner = current_user AND t.schemaname = 'public') "
+        "(SELECT count(*) FROM pg_tables t WHERE t.tableowner = current_user AND t.schemaname = 'public'), "
+        "has_schema_privilege(current_user, 'public', 'CREATE') "
         "FROM pg_roles r WHERE r.rolname = current_user")).one()
-    return RoleCheck(role=row[0], superuser=row[1], bypass_rls=row[2], owned_tables=int(row[3]))
+    return RoleCheck(role=row[0], superuser=row[1], bypass_rls=row[2], owned_tables=int(row[3]),
+                     can_create_in_public=bool(row[4]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
@@ -54,7 +55,10 @@ def expand(start: datetime, duration: timedelta, rule: Recurrence, zone: ZoneInf
     until = datetime.combine(rule.until, time(23, 59, 59)) if rule.until else None
     if until is not None and until < wall_start:
         raise ValidationFailed({"until": "The end date must be on or after the first appointment."})
-    walls = list(rrule(WEEKLY, dtstart=wall_start, interval=rule.interval_weeks, count=rule.count, until=until))
+    occurrences = rrule(WEEKLY, dtstart=wall_start, interval=rule.interval_weeks, count=rule.count, until=until)
+    # Never expand more than one past the cap: an "until" of 9999-12-31 would otherwise build
+    # hundreds of thousands of dates (while the booking holds the schedule lock).
+    walls = list(islice(occurrences, MAX_OCCURRENCES + 1))
     if len(walls) > MAX_OCCURRENCES:
         raise ValidationFailed({"until": f"A series can have at most {MAX_OCCURRENCES} appointments."})
     return [(place(w, zone), place(w, zone) + duration) for w in walls]

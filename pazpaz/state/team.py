@@ -59,7 +59,7 @@ class TeamState(SessionState):
         change = team.reactivate if active else team.deactivate
         await self._call(change, actor, _user_id(user_id))
         if not active:
-            binding.drop_user_soon(user_id)  # their open tabs lose their data now
+            binding.drop_user_soon(str(_user_id(user_id)))  # their open tabs lose their data now
         await self._refresh(actor)
 
 

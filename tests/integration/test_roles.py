@@ -24,6 +24,21 @@ def test_the_app_connects_as_a_plain_role(app_engine):
     assert check.problems == []
 
 
+def test_a_public_schema_open_to_every_role_is_reported(app_env, app_engine):
+    """PostgreSQL < 15 lets PUBLIC create in schema public; the start-up check must say so."""
+    from sqlalchemy.engine import make_url
+
+    owner = create_engine(make_url(app_env).set(username="postgres"))
+    try:
+        with owner.begin() as connection:
+            connection.execute(text("GRANT CREATE ON SCHEMA public TO PUBLIC"))
+        with app_engine.connect() as connection:
+            problems = check_app_role(connection).problems
+    finally:
+        owner.dispose()
+    assert any("schema public" in problem for problem in problems), problems
+
+
 @pytest.mark.parametrize("statement", [
     "SET session_replication_role = replica",
     "SET LOCAL session_replication_role = replica",
