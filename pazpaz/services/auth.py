@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
@@ -333,6 +334,23 @@ def _validate(session: Session, token: str, context: RequestContext | None, now:
     if now - row.last_seen_at > timedelta(seconds=30):
         row.last_seen_at = now
     return SignedIn(session_id=row.id, user_id=row.user_id, workspace_id=row.workspace_id, role=user.role)
+
+
+def ended_sessions(token_hashes: Collection[str], now: datetime | None = None) -> set[str]:
+    """Of these session hashes, the ones no longer valid (unknown, revoked, expired, user
+    deactivated). Read only: it lets open tabs be emptied when their session ends while
+    nobody clicks (docs/ARCHITECTURE.md "Tab state bound to the session")."""
+    if not token_hashes:
+        return set()
+    now = now or utcnow()
+    with system_session() as session:
+        rows = session.exec(
+            select(AuthSession, User.active).join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash.in_(list(token_hashes)))
+        ).all()
+        live = {row.token_hash for row, active in rows
+                if active and row.revoked_at is None and not session_expired(row, now)}
+    return set(token_hashes) - live
 
 
 def sign_out(token: str | None, context: RequestContext, now: datetime | None = None) -> None:

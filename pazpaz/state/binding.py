@@ -116,6 +116,10 @@ class _Index:
                 sessions.discard(session)
             return tabs
 
+    def sessions(self) -> set[str]:
+        with self.lock:
+            return set(self.tabs_by_session)
+
     def sessions_of(self, user_id: str) -> set[str]:
         with self.lock:
             return set(self.sessions_by_user.pop(user_id, set()))
@@ -134,10 +138,12 @@ class _Index:
                 del self.tabs_by_session[session]
 
     def _prune(self, now: float) -> None:
-        # The state manager forgets a tab unused for the idle timeout; so does the index.
+        # The state manager forgets a tab unused for the idle timeout; so does the index,
+        # except for a tab still connected: its screen may show data until sign-out or expiry
+        # sends it away.
         horizon = get_settings().session_idle_minutes * 60
         for tab, bound_at in list(self.last_bound.items()):
-            if now - bound_at > horizon:
+            if now - bound_at > horizon and not (_app is not None and _connected(_app, tab)):
                 self._unlink(tab, self.session_by_tab.get(tab, ""))
         for user_id, sessions in list(self.sessions_by_user.items()):
             sessions.intersection_update(self.tabs_by_session)
@@ -225,19 +231,19 @@ def _connected(app: App, tab: str) -> bool:
 
 
 async def _drop_tab(app: App, tab: str, session: str) -> None:
-    if not _tab_exists(app, tab):
-        return
-    token = rx.BaseStateToken(ident=tab, cls=SessionBindingState)
     connected = _connected(app, tab)
-    # A connected tab gets the emptied state at once (app.modify_state sends the delta).
-    modify = app.modify_state if connected else app.state_manager.modify_state
-    async with modify(token) as state:
-        root = _root(state)
-        binding = await root.get_state(SessionBindingState)
-        if binding._session_binding != session:
-            return  # the tab was bound to another session meanwhile
-        root.reset()
-        (await root.get_state(SessionBindingState))._session_binding = DROPPED
+    if _tab_exists(app, tab):
+        token = rx.BaseStateToken(ident=tab, cls=SessionBindingState)
+        # A connected tab gets the emptied state at once (app.modify_state sends the delta).
+        modify = app.modify_state if connected else app.state_manager.modify_state
+        async with modify(token) as state:
+            root = _root(state)
+            binding = await root.get_state(SessionBindingState)
+            if binding._session_binding != session:
+                return  # the tab was bound to another session meanwhile
+            root.reset()
+            (await root.get_state(SessionBindingState))._session_binding = DROPPED
+    # Even when its server state has expired, a connected tab may still show what it drew.
     if connected and app.event_namespace is not None:
         # An open tab of the ended session goes to the sign-in page instead of an empty page.
         leave = Event.from_event_type(rx.redirect(SIGNED_OUT_PATH))
@@ -263,6 +269,28 @@ async def drop_user(user_id: str) -> None:
     """Clear every tab of every session of a user (deactivation)."""
     for session in INDEX.sessions_of(user_id):
         await drop_session(session)
+
+
+# How often open tabs are checked for a session that ended with nobody clicking (idle or
+# absolute timeout, revoked elsewhere): at most this long a screen stays after expiry.
+SWEEP_SECONDS = 60
+
+
+async def sweep_ended_sessions() -> set[str]:
+    """Empty (and send to sign-in) every tab whose session has ended; returns those sessions."""
+    ended = await asyncio.to_thread(auth.ended_sessions, INDEX.sessions())
+    for session in ended:
+        await drop_session(session)
+    return ended
+
+
+async def _sweep_forever() -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await sweep_ended_sessions()
+        except Exception as failure:  # keep sweeping; the per-event check still holds
+            log.error("sweeping ended sessions failed (%s)", type(failure).__name__)
 
 
 def drop_user_soon(user_id: str) -> None:
@@ -325,4 +353,5 @@ def install(app: App) -> None:
     global _app
     _app = app
     app.add_middleware(SessionBindingMiddleware(), index=0)
+    app.register_lifespan_task(_sweep_forever)
     install_log_redaction()

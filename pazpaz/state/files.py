@@ -89,6 +89,10 @@ class FilesState(SessionState):
                 received, error = [], "Files are for the practice owner."
             saved = 0
             for name, data in ([] if error else received):
+                # A background upload outlives its event's session check: a sign-out in
+                # another tab meanwhile must stop it before the next file is stored.
+                async with self:
+                    actor = await self._actor()
                 try:
                     await self._call(attachments.store, actor, client_id, name, bytes(data), note_id)
                     saved += 1
@@ -99,6 +103,9 @@ class FilesState(SessionState):
             async with self:
                 self.uploading, self.progress = False, 0
         async with self:
+            # Checked again before anything of the files (names, links) is written back
+            # into a tab that sign-out may have emptied meanwhile.
+            actor = await self._actor()
             self.upload_error = error
             await self._refresh(actor)
             if saved:

@@ -45,8 +45,10 @@ def idle_for_too_long(token: str) -> None:
 
 
 @pytest.fixture
-def app(app_env):
-    # A fresh App (its own in-memory state manager) per test, next to any App already built.
+def app(app_env, monkeypatch):
+    # A fresh App (its own in-memory state manager) and tab index per test, next to any App
+    # already built: sessions of earlier tests' databases stay out of this one's index.
+    monkeypatch.setattr(binding, "INDEX", binding._Index())
     registration = RegistrationContext.set(RegistrationContext.get().fork())
     app = rx.App()
     previous = binding._app
@@ -211,3 +213,30 @@ def test_reflex_log_lines_lose_tab_tokens_and_payloads(caplog):
         logging.getLogger("reflex.app").warning(f"Received event ... Event data: {{'note': '{CANARY}'}}")
     assert tab not in caplog.text and CANARY not in caplog.text
     assert "[tab]" in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_tabs_of_a_session_that_ends_while_nobody_clicks_are_swept(app):
+    owner = make_workspace()
+    idle_cookie, live_cookie = open_session(owner.user_id), open_session(owner.user_id)
+    await open_note(app, "tab-idle", idle_cookie)
+    await open_note(app, "tab-live", live_cookie)
+    idle_for_too_long(idle_cookie)
+
+    ended = await binding.sweep_ended_sessions()
+
+    assert ended == {binding.session_key(idle_cookie)}
+    assert not holds_canary(app, "tab-idle")
+    assert holds_canary(app, "tab-live")  # a live session's tab keeps its data
+
+
+@pytest.mark.asyncio
+async def test_the_sweep_also_ends_tabs_of_a_deactivated_user(app):
+    owner = make_workspace()
+    cookie = open_session(owner.user_id)
+    await open_note(app, "tab-1", cookie)
+    with system_session() as session:
+        session.execute(update(User).where(User.id == owner.user_id).values(active=False))
+
+    assert await binding.sweep_ended_sessions() == {binding.session_key(cookie)}
+    assert not holds_canary(app, "tab-1")
