@@ -1,7 +1,8 @@
 """GET /files/{id}: stream a stored file to the browser after checking the app-signed URL.
 
 The embedded S3 listens on 127.0.0.1 only, so a phone can't reach a presigned S3 URL; this
-route checks the HMAC signature and expiry the attachments service issued and streams the
+route checks the request's own session, the HMAC signature and expiry the attachments
+service issued, and streams the
 object, decrypted by the service as it goes (S3 only holds ciphertext), with safe headers.
 """
 
@@ -13,12 +14,21 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from pazpaz.services import attachments
+from pazpaz.api.http import request_context
+from pazpaz.services import attachments, auth
 from pazpaz.services.errors import NotFound
+from pazpaz.settings import get_settings
 
 
 async def file_endpoint(request: Request) -> Response:
     query = request.query_params
+    # The signed link alone is not enough: it also needs this request's own session, of an
+    # owner of that workspace (clinical files are the owner's), so a link left in a shared
+    # machine's history dies with the sign-out, and a copied link opens in no other browser.
+    token = request.cookies.get(get_settings().session_cookie_name)
+    viewer = await run_in_threadpool(auth.validate_session, token, request_context(request))
+    if viewer is None or viewer.role != "owner" or str(viewer.workspace_id) != query.get("w", ""):
+        return PlainTextResponse("Not found.", status_code=404, headers={"Cache-Control": "no-store"})
     try:
         stream = await run_in_threadpool(attachments.open_signed, request.path_params["attachment_id"],
                                          query.get("w", ""), query.get("v", ""), query.get("e", ""),

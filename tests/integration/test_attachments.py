@@ -20,6 +20,7 @@ import urllib.request
 import uuid
 import zlib
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
@@ -28,14 +29,15 @@ from starlette.testclient import TestClient
 
 import pazpaz.models as m
 from pazpaz.api.app import build_api
-from pazpaz.services import attachments, clients
+from pazpaz.models import User
+from pazpaz.services import attachments, auth, clients
 from pazpaz.services.clients import ClientInput
 from pazpaz.services.errors import NotFound, ValidationFailed
-from pazpaz.services.scope import system_session
+from pazpaz.services.scope import Actor, system_session
 from pazpaz.services.storage import s3_client
 from pazpaz.settings import PROJECT_ROOT
 from tests.conftest import reset_caches
-from tests.support.factories import make_assistant, make_workspace
+from tests.support.factories import CTX, make_assistant, make_workspace, session_cookie
 from tests.support.services import start_s3
 
 
@@ -70,8 +72,18 @@ def jpeg_with_gps() -> bytes:
     return out.getvalue()
 
 
-def fetch(url: str):
-    return TestClient(build_api()).get(url)
+def fetch(url: str, viewer: Actor | None = None, cookies: dict[str, str] | None = None):
+    """GET a file link as a signed-in browser: by default the owner of the link's workspace."""
+    if cookies is None:
+        workspace_id = uuid.UUID(parse_qs(urlsplit(url).query)["w"][0])
+        cookies = session_cookie(viewer or owner_of(workspace_id))
+    return TestClient(build_api(), cookies=cookies).get(url)
+
+
+def owner_of(workspace_id: uuid.UUID) -> Actor:
+    with system_session() as session:
+        user = session.exec(select(User).where(User.workspace_id == workspace_id, User.role == "owner")).one()
+    return Actor(workspace_id=workspace_id, user_id=user.id, role="owner")
 
 
 def test_photo_round_trip_strips_exif_and_gps(files_env):
@@ -145,8 +157,21 @@ def test_other_workspace_and_assistant_get_no_url(files_env):
     url = attachments.download_url(owner, attachment_id)
     # A signature for one workspace does not open another workspace's id.
     forged = url.replace(str(owner.workspace_id), str(uuid.uuid4()))
-    assert fetch(forged).status_code == 404
+    assert fetch(forged, cookies=session_cookie(owner)).status_code == 404
     assert fetch(url.replace("&s=", "&s=0")).status_code == 404
+
+
+def test_a_file_link_needs_the_request_s_own_owner_session_of_that_workspace(files_env):
+    owner, client_id = files_env
+    attachment_id = attachments.store(owner, client_id, "scan.pdf", b"%PDF-1.7\n%%EOF\n")
+    url = attachments.download_url(owner, attachment_id)
+    assert fetch(url).status_code == 200
+    assert fetch(url, cookies={}).status_code == 404  # no session: a link from history, another browser
+    assert fetch(url, viewer=make_workspace("Other")).status_code == 404
+    assert fetch(url, viewer=make_assistant(owner)).status_code == 404
+    signed_out = session_cookie(owner)
+    auth.sign_out(next(iter(signed_out.values())), CTX)
+    assert fetch(url, cookies=signed_out).status_code == 404
 
 
 def test_expired_url_gets_403(files_env):

@@ -29,7 +29,7 @@ from pazpaz.api.headers import (
 from pazpaz.services import attachments, clients
 from pazpaz.services.clients import ClientInput
 from tests.conftest import reset_caches
-from tests.support.factories import make_workspace
+from tests.support.factories import make_workspace, session_cookie
 from tests.support.services import start_s3
 
 PUBLIC_URL = "http://localhost:3100"  # tests/conftest.py
@@ -182,7 +182,7 @@ def test_files_keep_their_stricter_sandbox_policy(app_env, s3_server, monkeypatc
     Image.new("RGB", (8, 8), (0, 120, 200)).save(image, format="PNG")
     attachment_id = attachments.store(owner, client_id, "swatch.png", image.getvalue())
     app = SecurityHeadersMiddleware(served(frontend), build_policy(PUBLIC_URL, PORT, "127.0.0.1", frontend))
-    with TestClient(app, base_url=PUBLIC_URL) as client:
+    with TestClient(app, base_url=PUBLIC_URL, cookies=session_cookie(owner)) as client:
         response = client.get(attachments.download_url(owner, attachment_id))
     assert response.status_code == 200
     assert response.headers["content-security-policy"].startswith("sandbox; default-src 'none'")

@@ -27,3 +27,14 @@ def make_assistant(owner: Actor, name: str = "Assistant") -> Actor:
         user = auth.create_user(session, owner.workspace_id, f"asst-{uuid.uuid4().hex[:8]}@example.com", name,
                                 "assistant")
         return Actor(workspace_id=owner.workspace_id, user_id=user.id, role="assistant", context=CTX)
+
+
+def session_cookie(actor: Actor) -> dict[str, str]:
+    """A signed-in browser's cookie for this user (a real session row, as after a sign-in)."""
+    from pazpaz.models import User
+    from pazpaz.models.base import utcnow
+    from pazpaz.settings import get_settings
+
+    with system_session() as session:
+        token, _ = auth._open_session(session, session.get(User, actor.user_id), utcnow())
+    return {get_settings().session_cookie_name: token}
