@@ -24,6 +24,7 @@ from pazpaz.state.calendar import CalendarState
 from pazpaz.state.catalog import CatalogState
 from pazpaz.state.clients import ClientListState, ClientState
 from pazpaz.state.files import FilesState
+from pazpaz.state.handler import use_worker_threads
 from pazpaz.state.notes import NoteState
 from pazpaz.state.plan import PlanState, TimelineState
 from pazpaz.state.session import SessionState
@@ -41,6 +42,7 @@ app = PazPazApp(
 )
 # Every tab's state is checked against its connection's session cookie before any event.
 binding.install(app)
+app.register_lifespan_task(use_worker_threads)
 
 app.add_page(signin_page, route="/signin", title="Sign in · PazPaz", on_load=SignInState.load)
 app.add_page(signup_page, route="/signup", title="Create your practice · PazPaz", on_load=SignUpState.load)

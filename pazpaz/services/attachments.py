@@ -51,6 +51,9 @@ MAX_IMAGE_PIXELS = 40_000_000
 # Decoding one image at the limit takes several hundred MB; at most this many at once per process.
 IMAGE_DECODE_SLOTS = 2
 _image_slots = threading.BoundedSemaphore(IMAGE_DECODE_SLOTS)
+# A caller waits at most this long for a slot, then gets "busy": a waiting upload holds a
+# worker thread that every other request shares, so the wait must be bounded.
+IMAGE_SLOT_WAIT_SECONDS = 20.0
 # Pillow's own check in Image.open, as a second line: past twice its limit it raises, and
 # between its limit and twice it it only warns (then decodes) unless the warning is an error.
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
@@ -117,8 +120,12 @@ def _too_large(megapixels: float | None = None) -> ValidationFailed:
 
 def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
     """Decode, apply orientation, drop EXIF/GPS and other metadata; returns (bytes, type, thumbnail)."""
-    with _image_slots:
+    if not _image_slots.acquire(timeout=IMAGE_SLOT_WAIT_SECONDS):
+        raise ServiceError("Other photos are being processed right now. Please try again in a minute.")
+    try:
         return _decode_and_clean(data, content_type)
+    finally:
+        _image_slots.release()
 
 
 def _decode_and_clean(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:

@@ -22,12 +22,14 @@ A handler still catches, itself, an error that means something particular to it
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import inspect
 import logging
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -163,3 +165,15 @@ def show(state: Any, handler_name: str, failures: Failures, error: Exception) ->
 def _say(state: Any, failures: Failures, text: str) -> None:
     if failures.message:
         setattr(state, failures.message, text)
+
+
+# Handlers run services in the event loop's default thread pool (`_call`). Python sizes it at
+# cpus + 4 (6 on two cores): a few slow calls (an image waiting for a decode slot) would stall
+# every practice's clicks, so the app gives it room; the database pool bounds real concurrency.
+WORKER_THREADS = 32
+
+
+async def use_worker_threads() -> None:
+    """A Reflex lifespan task: the default executor every `_call` runs in."""
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="pazpaz-call"))

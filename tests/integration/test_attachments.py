@@ -32,7 +32,7 @@ from pazpaz.api.app import build_api
 from pazpaz.models import User
 from pazpaz.services import attachments, auth, clients
 from pazpaz.services.clients import ClientInput
-from pazpaz.services.errors import NotFound, ValidationFailed
+from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, system_session
 from pazpaz.services.storage import s3_client
 from pazpaz.settings import PROJECT_ROOT
@@ -287,6 +287,21 @@ def test_a_normal_photo_still_passes_the_pixel_limit(files_env):
     attachment_id = attachments.store(owner, client_id, "wide.png", out.getvalue())
     response = fetch(attachments.download_url(owner, attachment_id))
     assert Image.open(io.BytesIO(response.content)).size == (2000, 1500)
+
+
+def test_image_decoding_waits_a_bounded_time_for_a_slot(monkeypatch):
+    """Waiting uploads hold threads every request shares: past the wait they are told "busy"."""
+    monkeypatch.setattr(attachments, "IMAGE_SLOT_WAIT_SECONDS", 0.05)
+    held = [attachments._image_slots.acquire(blocking=False) for _ in range(attachments.IMAGE_DECODE_SLOTS)]
+    try:
+        assert all(held)
+        with pytest.raises(ServiceError, match="Other photos are being processed"):
+            attachments._clean_image(jpeg_with_gps(), "image/jpeg")
+    finally:
+        for _ in held:
+            attachments._image_slots.release()
+    cleaned, content_type, thumbnail = attachments._clean_image(jpeg_with_gps(), "image/jpeg")
+    assert content_type == "image/jpeg" and cleaned[:2] == b"\xff\xd8" and thumbnail
 
 
 def test_upload_counts_files_not_bytes():

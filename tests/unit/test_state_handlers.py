@@ -283,3 +283,22 @@ def test_an_id_from_the_page_is_parsed():
 
     value = uuid.uuid4()
     assert page_id(str(value), "missing") == value
+
+
+def test_handlers_share_a_pool_with_room_for_slow_calls():
+    """20 service calls blocked at once (say, photos waiting for a decode slot) must not take
+    every thread `_call` uses: Python's default pool has cpus + 4 threads."""
+    import threading
+
+    from pazpaz.state.handler import WORKER_THREADS, use_worker_threads
+
+    waiting = 20
+    assert waiting < WORKER_THREADS
+    barrier = threading.Barrier(waiting, timeout=10)
+
+    async def main() -> None:
+        await use_worker_threads()
+        await asyncio.gather(*(asyncio.to_thread(barrier.wait) for _ in range(waiting)))
+
+    asyncio.run(main())
+    assert not barrier.broken
