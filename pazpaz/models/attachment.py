@@ -30,5 +30,8 @@ class Attachment(SQLModel, WorkspaceScoped, table=True):
     size_bytes: int = Field(default=0)
     s3_key: str = Field(max_length=300, unique=True)
     status: str = Field(default="pending", max_length=16)
+    # True once the object (and thumbnail) are known to be app-encrypted: then a plaintext
+    # object under this key is a substitution and is never served (docs/ARCHITECTURE.md "Files").
+    body_encrypted: bool = Field(default=True)
     created_at: datetime = timestamp(default_now=True)
     deleted_at: datetime | None = timestamp(nullable=True)

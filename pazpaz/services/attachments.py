@@ -28,6 +28,7 @@ from itertools import chain
 
 from botocore.exceptions import BotoCoreError, ClientError
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from pazpaz.models import Attachment, Client, SoapNote
@@ -207,7 +208,8 @@ def store(actor: Actor, client_id: uuid.UUID | None, file_name: str, data: bytes
     with workspace_session(actor) as session:
         client_id = _owner_client(session, client_id, note_id)
         row = Attachment(id=attachment_id, workspace_id=actor.workspace_id, client_id=client_id, note_id=note_id,
-                         content_type=content_type, size_bytes=len(data), s3_key=key, status="pending")
+                         content_type=content_type, size_bytes=len(data), s3_key=key, status="pending",
+                         body_encrypted=True)
         crypto.seal(session, row, "file_name_enc", _safe_name(file_name))
         session.add(row)
         key_id, data_key = crypto.active_data_key(session, actor.workspace_id)
@@ -310,11 +312,13 @@ def open_signed(attachment_id: str, workspace_id: str, variant: str, expires: st
         name = crypto.unseal(session, row, "file_name_enc") or "file"
         key = row.s3_key + (".thumb" if variant == "thumb" else "")
         content_type = "image/jpeg" if variant == "thumb" else row.content_type
-    chunks, length = _open_object(workspace_uuid, key, content_type)
+        legacy_clear = not row.body_encrypted
+    chunks, length = _open_object(workspace_uuid, key, content_type, legacy_clear)
     return FileStream(chunks, content_type, name, length)
 
 
-def _open_object(workspace_id: uuid.UUID, key: str, content_type: str) -> tuple[Iterator[bytes], int]:
+def _open_object(workspace_id: uuid.UUID, key: str, content_type: str,
+                 legacy_clear: bool = False) -> tuple[Iterator[bytes], int]:
     """(plaintext chunks, plaintext length) of a stored object. The first chunk is decrypted
     here, so a wrong key or a moved object fails before any response header is sent."""
     settings = get_settings()
@@ -327,8 +331,9 @@ def _open_object(workspace_id: uuid.UUID, key: str, content_type: str) -> tuple[
     raw = chain([head], body.iter_chunks(chunk_size=crypto.OBJECT_SEGMENT + 16))
     if not crypto.is_encrypted_object(head):
         # Stored before files were encrypted (until `python -m pazpaz.cli encrypt-files` has run):
-        # served only when its bytes are the type the row says.
-        if detect_type(head[:16]) != content_type:
+        # served only for such a row, and only when its bytes are the type the row says. For a
+        # row stored encrypted, a clear object is someone else's write to the bucket.
+        if not legacy_clear or detect_type(head[:16]) != content_type:
             body.close()
             raise NotFound("File not found.")
         log.warning("serving an attachment stored in clear; run `python -m pazpaz.cli encrypt-files`")
@@ -440,17 +445,30 @@ def seal_stored_objects(workspace_id: uuid.UUID | None = None, *, rekey: bool = 
             log.warning("S3 is not configured: stored files were not checked")
             return report
         client = s3_client(settings.s3, timeout_seconds=20)
+        sealed_rows = []
         for row_id, row_workspace, s3_key, content_type in rows:
             keys = [s3_key] + ([s3_key + ".thumb"] if content_type.startswith("image/") else [])
-            for key in keys:
-                outcome = _reseal(client, settings.s3.bucket, row_workspace, key, rekey)
+            outcomes = [_reseal(client, settings.s3.bucket, row_workspace, key, rekey) for key in keys]
+            for outcome in outcomes:
                 report.objects += 1
                 if outcome != "done":
                     setattr(report, outcome, getattr(report, outcome) + 1)
+            if "missing" not in outcomes:
+                sealed_rows.append(row_id)
             last = row_id
+        _mark_encrypted(sealed_rows)
         if progress:
             progress(f"files: {report.objects} objects checked, {report.encrypted} encrypted, "
                      f"{report.rekeyed} moved to the current key")
+
+
+def _mark_encrypted(row_ids: list[uuid.UUID]) -> None:
+    """From now on a clear object under these rows' keys is refused (see _open_object)."""
+    if not row_ids:
+        return
+    with system_session() as session:
+        session.execute(update(Attachment).where(Attachment.id.in_(row_ids), Attachment.body_encrypted.is_(False))
+                        .values(body_encrypted=True))
 
 
 def _reseal(client: object, bucket: str, workspace_id: uuid.UUID, key: str, rekey: bool) -> str:

@@ -374,6 +374,21 @@ def test_an_object_moved_to_another_key_or_workspace_does_not_decrypt(files_env,
     assert fetch(attachments.download_url(owner, first)).content == PDF
 
 
+def mark_legacy(*attachment_ids: uuid.UUID) -> None:
+    """As migration 0006 leaves rows stored before it: not known to be encrypted."""
+    with system_session() as session:
+        for row in session.exec(select(m.Attachment).where(m.Attachment.id.in_(attachment_ids))).all():
+            row.body_encrypted = False
+
+
+def test_a_clear_object_swapped_in_for_an_encrypted_file_is_never_served(files_env, s3_server):
+    """Whoever can write to the bucket can't replace a patient's file with a forged one."""
+    owner, client_id = files_env
+    attachment_id = attachments.store(owner, client_id, "report.pdf", PDF)
+    raw_put(s3_server, s3_key(attachment_id), b"%PDF-1.7\nforged\n%%EOF\n")
+    assert fetch(attachments.download_url(owner, attachment_id)).status_code == 404
+
+
 def test_encrypt_files_command_encrypts_old_plaintext_objects_and_is_idempotent(files_env, s3_server, capsys):
     from pazpaz import cli
 
@@ -382,9 +397,10 @@ def test_encrypt_files_command_encrypts_old_plaintext_objects_and_is_idempotent(
     photo = attachments.store(owner, client_id, "old.jpg", jpeg_with_gps())
     clean_photo = fetch(attachments.download_url(owner, photo)).content
     clean_thumb = fetch(attachments.download_url(owner, photo, thumbnail=True)).content
-    # As stored before files were encrypted: the bodies in clear.
+    # As stored before files were encrypted: the bodies in clear, the rows not yet marked.
     raw_put(s3_server, s3_key(legacy), PDF)
     raw_put(s3_server, s3_key(photo) + ".thumb", clean_thumb)
+    mark_legacy(legacy, photo)
     assert fetch(attachments.download_url(owner, legacy)).content == PDF  # still served meanwhile
     assert cli.main(["encrypt-files"]) == 0
     assert "2 encrypted now" in capsys.readouterr().out
@@ -397,11 +413,15 @@ def test_encrypt_files_command_encrypts_old_plaintext_objects_and_is_idempotent(
     assert fetch(attachments.download_url(owner, legacy)).content == PDF
     assert fetch(attachments.download_url(owner, photo)).content == clean_photo
     assert fetch(attachments.download_url(owner, photo, thumbnail=True)).content == clean_thumb
+    # Once sealed, the rows refuse a clear object again.
+    raw_put(s3_server, s3_key(legacy), PDF)
+    assert fetch(attachments.download_url(owner, legacy)).status_code == 404
 
 
 def test_a_plaintext_object_of_the_wrong_type_is_not_served(files_env, s3_server):
     owner, client_id = files_env
     attachment_id = attachments.store(owner, client_id, "scan.pdf", PDF)
+    mark_legacy(attachment_id)  # even a row from before encryption: only its own type is served
     raw_put(s3_server, s3_key(attachment_id), b"<html><script>alert(1)</script>")
     assert fetch(attachments.download_url(owner, attachment_id)).status_code == 404
 
