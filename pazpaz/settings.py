@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from pazpaz.services.client_ip import Network, parse_networks
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRETS_FILE_NAME = "secrets.json"
 SECRET_NAMES = ("PAZPAZ_SECRET_KEY", "PAZPAZ_KEK", "PAZPAZ_BLIND_INDEX_KEY")
@@ -65,6 +67,8 @@ class Settings:
     log_level: str
     embedded_s3_port: int
     max_upload_mb: int
+    # Reverse proxies whose X-Forwarded-For is believed (see services/client_ip.py).
+    trusted_proxies: tuple[Network, ...]
     secret_key: bytes = field(repr=False)
     kek: bytes = field(repr=False)
     blind_index_key: bytes = field(repr=False)
@@ -135,6 +139,15 @@ def _rate(source: dict[str, str], name: str, default: str) -> str:
             f"{name} must look like '5/15minutes' or '20/hour' (got {value!r})."
         ) from None
     return value
+
+
+def _networks(source: dict[str, str], name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(_env(source, name, "") or "")
+    except ValueError as error:
+        raise SettingsError(
+            f"{name} must be comma-separated IP addresses or CIDR ranges, like '127.0.0.1, 10.0.0.0/8' ({error})."
+        ) from None
 
 
 def _key(source: dict[str, str], name: str) -> bytes:
@@ -261,6 +274,7 @@ def build_settings(environ: dict[str, str]) -> Settings:
         log_level=log_level,
         embedded_s3_port=_int(environ, "PAZPAZ_EMBEDDED_S3_PORT", 8333, 1024, 65000),
         max_upload_mb=_int(environ, "PAZPAZ_MAX_UPLOAD_MB", 10, 1, 100),
+        trusted_proxies=_networks(environ, "PAZPAZ_TRUSTED_PROXIES"),
         secret_key=_key(secrets_source, "PAZPAZ_SECRET_KEY"),
         kek=_key(secrets_source, "PAZPAZ_KEK"),
         blind_index_key=_key(secrets_source, "PAZPAZ_BLIND_INDEX_KEY"),
