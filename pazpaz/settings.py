@@ -150,6 +150,22 @@ def _networks(source: dict[str, str], name: str) -> tuple[Network, ...]:
         ) from None
 
 
+def _email_rate(source: dict[str, str], link_ttl_minutes: int) -> str:
+    """The per-email mail limit. Its window may not outlast a link: then, whenever the limit
+    holds a mail back, a link mailed inside the window still works, so a stranger's flood
+    never leaves the owner without one (docs/ARCHITECTURE.md "Sign-in rate limits")."""
+    from limits import parse
+
+    name = "PAZPAZ_RATE_LIMIT_EMAIL"
+    value = _rate(source, name, f"5/{link_ttl_minutes}minutes")
+    if parse(value).get_expiry() > link_ttl_minutes * 60:
+        raise SettingsError(
+            f"{name} must not span more than PAZPAZ_LINK_TTL_MINUTES ({link_ttl_minutes} minutes) "
+            f"(got {value!r}); for example '5/{link_ttl_minutes}minutes'."
+        )
+    return value
+
+
 def _key(source: dict[str, str], name: str) -> bytes:
     raw = source.get(name, "")
     try:
@@ -256,6 +272,7 @@ def build_settings(environ: dict[str, str]) -> Settings:
             secrets_source.setdefault(name, generated[name])
             if not _env(environ, name):
                 secrets_source[name] = generated[name]
+    link_ttl = _int(environ, "PAZPAZ_LINK_TTL_MINUTES", 10, 1, 60)
     log_level = _choice(environ, "PAZPAZ_LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
     return Settings(
         data_dir=data_dir,
@@ -268,8 +285,8 @@ def build_settings(environ: dict[str, str]) -> Settings:
         signup=_choice(environ, "PAZPAZ_SIGNUP", "auto", ("auto", "open", "closed")),
         session_idle_minutes=_int(environ, "PAZPAZ_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
         session_absolute_hours=_int(environ, "PAZPAZ_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 30),
-        link_ttl_minutes=_int(environ, "PAZPAZ_LINK_TTL_MINUTES", 10, 1, 60),
-        rate_limit_email=_rate(environ, "PAZPAZ_RATE_LIMIT_EMAIL", "5/15minutes"),
+        link_ttl_minutes=link_ttl,
+        rate_limit_email=_email_rate(environ, link_ttl),
         rate_limit_ip=_rate(environ, "PAZPAZ_RATE_LIMIT_IP", "30/15minutes"),
         log_level=log_level,
         embedded_s3_port=_int(environ, "PAZPAZ_EMBEDDED_S3_PORT", 8333, 1024, 65000),

@@ -105,6 +105,15 @@ def test_a_strangers_flood_never_refuses_the_owner_nor_kills_her_link(app_env, s
     assert len(refused) == 9 and {e.details["limit"] for e in refused} == {"email"}
 
 
+def test_the_email_window_never_outlasts_a_link(tmp_path):
+    """Whenever the limit holds a mail back, a mail sent inside the window carries a live link."""
+    base = {"PAZPAZ_DATA_DIR": str(tmp_path), **KEYS}
+    assert build_settings(base).rate_limit_email == "5/10minutes"
+    assert build_settings({**base, "PAZPAZ_LINK_TTL_MINUTES": "15"}).rate_limit_email == "5/15minutes"
+    with pytest.raises(SettingsError, match="PAZPAZ_RATE_LIMIT_EMAIL"):
+        build_settings({**base, "PAZPAZ_RATE_LIMIT_EMAIL": "5/15minutes"})
+
+
 # ---- one normalisation, mail to the stored address ------------------------------------
 
 def _exact_recipients(sink) -> list[str]:
