@@ -1,6 +1,9 @@
 """Maintenance commands:
   `python -m pazpaz.cli rotate-keys [--batch-size N]`  new data keys; re-encrypt values and files
   `python -m pazpaz.cli encrypt-files [--batch-size N]`  encrypt files stored before file encryption
+  `python -m pazpaz.cli create-practice --name NAME --owner-name NAME --email EMAIL --time-zone ZONE`
+      a workspace and its owner, no mail sent (the owner then asks for a link on the sign-in page)
+  `python -m pazpaz.cli reindex-emails`  bring account addresses to the current email normalisation
 
 Uses the same settings as the app (DATABASE_URL, S3_*, PAZPAZ_KEK or data/secrets.json); safe
 to run while the app is up, and to run again after an interruption.
@@ -18,6 +21,8 @@ from datetime import timedelta
 from pazpaz.services.key_rotation import rotate_all
 from pazpaz.settings import SettingsError, get_settings
 
+FILE_COMMANDS = ("rotate-keys", "encrypt-files")  # the others touch only the database
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pazpaz.cli")
@@ -28,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="old keys are deleted by a run at least this long after the new key was made")
     encrypt = commands.add_parser("encrypt-files", help="encrypt every stored file still in clear (resumable)")
     encrypt.add_argument("--batch-size", type=int, default=200)
+    practice = commands.add_parser("create-practice", help="create a workspace and its owner without mail")
+    practice.add_argument("--name", required=True, help="the practice's name")
+    practice.add_argument("--owner-name", required=True, help="the owner's name")
+    practice.add_argument("--email", required=True, help="the owner's email address (signs in with it)")
+    practice.add_argument("--time-zone", required=True, help="IANA time zone, e.g. Europe/Berlin")
+    commands.add_parser("reindex-emails", help="re-normalise account addresses (NFKC + casefold); idempotent")
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -37,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         if settings.database_url is None:
             stack.enter_context(_embedded_postgres(settings))
-        if settings.s3.endpoint_url is None:
+        if settings.s3.endpoint_url is None and args.command in FILE_COMMANDS:
             stack.enter_context(_embedded_s3(get_settings()))
         return _run(args)
 
@@ -104,6 +115,36 @@ def _run(args: argparse.Namespace) -> int:
               f"{sealed.objects - sealed.encrypted - sealed.missing} already encrypted, {sealed.missing} missing.")
         if sealed.missing:
             return 1
+    elif args.command == "create-practice":
+        return _create_practice(args)
+    elif args.command == "reindex-emails":
+        from pazpaz.services.auth import reindex_emails
+
+        done = reindex_emails()
+        print(f"Checked {done.users} account(s): {done.changed} re-normalised, {done.conflicts} conflict(s).")
+        if done.conflicts:
+            print("Conflicting accounts kept their old address: deactivate or change one of each pair.")
+            return 1
+    return 0
+
+
+def _create_practice(args: argparse.Namespace) -> int:
+    from pazpaz.services.audit import RequestContext
+    from pazpaz.services.auth import create_practice
+    from pazpaz.services.errors import ServiceError, ValidationFailed
+
+    try:
+        made = create_practice(practice_name=args.name, owner_name=args.owner_name, email=args.email,
+                               time_zone=args.time_zone, context=RequestContext(user_agent="pazpaz.cli"))
+    except ValidationFailed as invalid:
+        for message in invalid.errors.values():
+            print(f"Refused: {message}", file=sys.stderr)
+        return 1
+    except ServiceError as refused:
+        print(f"Refused: {refused}", file=sys.stderr)
+        return 1
+    print(f"Created practice {made.workspace_id} with owner {made.owner_id}.")
+    print("The owner signs in by asking for a link on the sign-in page.")
     return 0
 
 

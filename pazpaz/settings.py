@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from pazpaz.services.client_ip import Network, parse_networks
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRETS_FILE_NAME = "secrets.json"
 SECRET_NAMES = ("PAZPAZ_SECRET_KEY", "PAZPAZ_KEK", "PAZPAZ_BLIND_INDEX_KEY")
@@ -65,6 +67,8 @@ class Settings:
     log_level: str
     embedded_s3_port: int
     max_upload_mb: int
+    # Reverse proxies whose X-Forwarded-For is believed (see services/client_ip.py).
+    trusted_proxies: tuple[Network, ...]
     secret_key: bytes = field(repr=False)
     kek: bytes = field(repr=False)
     blind_index_key: bytes = field(repr=False)
@@ -134,6 +138,31 @@ def _rate(source: dict[str, str], name: str, default: str) -> str:
         raise SettingsError(
             f"{name} must look like '5/15minutes' or '20/hour' (got {value!r})."
         ) from None
+    return value
+
+
+def _networks(source: dict[str, str], name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(_env(source, name, "") or "")
+    except ValueError as error:
+        raise SettingsError(
+            f"{name} must be comma-separated IP addresses or CIDR ranges, like '127.0.0.1, 10.0.0.0/8' ({error})."
+        ) from None
+
+
+def _email_rate(source: dict[str, str], link_ttl_minutes: int) -> str:
+    """The per-email mail limit. Its window may not outlast a link: then, whenever the limit
+    holds a mail back, a link mailed inside the window still works, so a stranger's flood
+    never leaves the owner without one (docs/ARCHITECTURE.md "Sign-in rate limits")."""
+    from limits import parse
+
+    name = "PAZPAZ_RATE_LIMIT_EMAIL"
+    value = _rate(source, name, f"5/{link_ttl_minutes}minutes")
+    if parse(value).get_expiry() > link_ttl_minutes * 60:
+        raise SettingsError(
+            f"{name} must not span more than PAZPAZ_LINK_TTL_MINUTES ({link_ttl_minutes} minutes) "
+            f"(got {value!r}); for example '5/{link_ttl_minutes}minutes'."
+        )
     return value
 
 
@@ -243,6 +272,7 @@ def build_settings(environ: dict[str, str]) -> Settings:
             secrets_source.setdefault(name, generated[name])
             if not _env(environ, name):
                 secrets_source[name] = generated[name]
+    link_ttl = _int(environ, "PAZPAZ_LINK_TTL_MINUTES", 10, 1, 60)
     log_level = _choice(environ, "PAZPAZ_LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
     return Settings(
         data_dir=data_dir,
@@ -255,12 +285,13 @@ def build_settings(environ: dict[str, str]) -> Settings:
         signup=_choice(environ, "PAZPAZ_SIGNUP", "auto", ("auto", "open", "closed")),
         session_idle_minutes=_int(environ, "PAZPAZ_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
         session_absolute_hours=_int(environ, "PAZPAZ_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 30),
-        link_ttl_minutes=_int(environ, "PAZPAZ_LINK_TTL_MINUTES", 10, 1, 60),
-        rate_limit_email=_rate(environ, "PAZPAZ_RATE_LIMIT_EMAIL", "5/15minutes"),
+        link_ttl_minutes=link_ttl,
+        rate_limit_email=_email_rate(environ, link_ttl),
         rate_limit_ip=_rate(environ, "PAZPAZ_RATE_LIMIT_IP", "30/15minutes"),
         log_level=log_level,
         embedded_s3_port=_int(environ, "PAZPAZ_EMBEDDED_S3_PORT", 8333, 1024, 65000),
         max_upload_mb=_int(environ, "PAZPAZ_MAX_UPLOAD_MB", 10, 1, 100),
+        trusted_proxies=_networks(environ, "PAZPAZ_TRUSTED_PROXIES"),
         secret_key=_key(secrets_source, "PAZPAZ_SECRET_KEY"),
         kek=_key(secrets_source, "PAZPAZ_KEK"),
         blind_index_key=_key(secrets_source, "PAZPAZ_BLIND_INDEX_KEY"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from pazpaz.services.audit import RequestContext
+from pazpaz.services.client_ip import client_ip
+from pazpaz.settings import get_settings
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -15,8 +17,9 @@ SECURITY_HEADERS = {
 
 
 def request_context(request: Request) -> RequestContext:
+    forwarded_for = ", ".join(request.headers.getlist("x-forwarded-for"))
     return RequestContext(
-        ip=request.client.host if request.client else None,
+        ip=client_ip(request.client.host if request.client else None, forwarded_for, get_settings().trusted_proxies),
         user_agent=request.headers.get("user-agent"),
     )
 

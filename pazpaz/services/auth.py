@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Collection
@@ -11,6 +12,7 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
 from sqlalchemy import func, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pazpaz.models.auth import AuthSession, MagicLinkToken
@@ -19,7 +21,7 @@ from pazpaz.models.user import User
 from pazpaz.models.workspace import Workspace
 from pazpaz.services import audit, crypto
 from pazpaz.services.audit import RequestContext
-from pazpaz.services.errors import ServiceError, ValidationFailed
+from pazpaz.services.errors import RateLimited, ServiceError, ValidationFailed
 from pazpaz.services.mail import send_after_commit
 from pazpaz.services.ratelimit import get_limiter
 from pazpaz.services.scope import system_session
@@ -29,6 +31,7 @@ from pazpaz.settings import get_settings, valid_time_zone
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Only same-site paths are ever redirected to after sign-in (no open redirects).
 SAFE_NEXT_RE = re.compile(r"^/[A-Za-z0-9/_\-]{0,190}$")
+log = logging.getLogger("pazpaz.auth")
 SIGNUP_CLOSED = "Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation."
 
 
@@ -159,18 +162,55 @@ def _signup(session: Session, practice_name: str, your_name: str, email: str, ti
     session.execute(text("SELECT pg_advisory_xact_lock(727274001)"))
     if not _signup_allowed(session):
         raise ServiceError(SIGNUP_CLOSED)
-    get_limiter().hit(crypto.email_index(email), context.ip or "")
     existing = _user_by_email(session, email)
+    _limit_ip(session, existing, "signup", context, now)
     if existing is not None:
-        issue_link(session, existing, email, "signin", "/", context, now)
+        issue_link(session, existing, "signin", "/", context, now)
         return
+    owner = create_practice_in(session, practice_name, your_name, email, time_zone, context, now)
+    issue_link(session, owner, "signup", "/", context, now)
+
+
+@dataclass(frozen=True)
+class Practice:
+    workspace_id: uuid.UUID
+    owner_id: uuid.UUID
+
+
+class EmailTaken(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("That email address already has a PazPaz account.")
+
+
+def create_practice(*, practice_name: str, owner_name: str, email: str, time_zone: str,
+                    context: RequestContext, now: datetime | None = None) -> Practice:
+    """A workspace and its owner, without mail and whatever PAZPAZ_SIGNUP says: for the
+    self-hoster's command line, which has no one to hide an existing address from."""
+    errors = validate_signup(practice_name, owner_name, email, time_zone)
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        with system_session() as session:
+            session.execute(text("SELECT pg_advisory_xact_lock(727274001)"))
+            if _user_by_email(session, email) is not None:
+                raise EmailTaken()
+            owner = create_practice_in(session, practice_name, owner_name, email, time_zone, context,
+                                       now or utcnow())
+            return Practice(workspace_id=owner.workspace_id, owner_id=owner.id)
+    except IntegrityError:  # invited elsewhere at the same moment: the unique index decides
+        raise EmailTaken() from None
+
+
+def create_practice_in(session: Session, practice_name: str, owner_name: str, email: str, time_zone: str,
+                       context: RequestContext, now: datetime) -> User:
+    """The one way a practice comes to be (sign-up and the command line): workspace, owner, audit row."""
     workspace = Workspace(name=practice_name.strip(), time_zone=time_zone.strip())
     session.add(workspace)
     session.flush()
-    owner = create_user(session, workspace.id, email, your_name, "owner")
+    owner = create_user(session, workspace.id, email, owner_name, "owner")
     audit.record(session, "workspace.created", workspace_id=workspace.id, user_id=owner.id,
                  entity_type="workspace", entity_id=workspace.id, context=context, now=now)
-    issue_link(session, owner, email, "signup", "/", context, now)
+    return owner
 
 
 # ---- sign-in links --------------------------------------------------------------------
@@ -179,10 +219,40 @@ def _user_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email_index == crypto.email_index(email))).first()
 
 
+def _limit_ip(session: Session, user: User | None, purpose: str, context: RequestContext, now: datetime) -> None:
+    """Count a request against its client address; a refusal is audited (ids only) before it is raised."""
+    try:
+        get_limiter().hit_ip(context.ip or "")
+    except RateLimited:
+        _rate_limited(session, user, "ip", purpose, context, now)
+        session.commit()  # the refusal stays on record although the caller sees an exception
+        raise
+
+
+def _rate_limited(session: Session, user: User | None, limit: str, purpose: str, context: RequestContext,
+                  now: datetime) -> None:
+    audit.record(session, "auth.link_rate_limited",
+                 workspace_id=user.workspace_id if user else None, user_id=user.id if user else None,
+                 entity_type="user" if user else None, entity_id=user.id if user else None,
+                 context=context, details={"limit": limit, "purpose": purpose}, now=now)
+    log.warning("sign-in link refused by the %s rate limit (purpose %s)", limit, purpose)
+
+
 def issue_link(
-    session: Session, user: User, email: str, purpose: str, next_path: str, context: RequestContext, now: datetime
+    session: Session, user: User, purpose: str, next_path: str, context: RequestContext, now: datetime
 ) -> None:
+    """Mail `user` a sign-in link, at their stored address and never a typed one (a look-alike
+    such as a Kelvin-sign K finds the same account, docs/ARCHITECTURE.md "Email addresses").
+
+    Past the per-email limit no token is made and no mail leaves; the caller answers as usual
+    and links already mailed keep working.
+    """
+    if not get_limiter().mail_allowed(user.email_index):
+        _rate_limited(session, user, "email", purpose, context, now)
+        return
     settings = get_settings()
+    address = crypto.decrypt_field(session, user.workspace_id, "users", "email_encrypted", user.id,
+                                   user.email_encrypted)
     token = new_token()
     session.add(MagicLinkToken(
         token_hash=hash_token(token),
@@ -198,7 +268,7 @@ def issue_link(
     link = f"{settings.public_url}/auth/continue?token={token}"
     send_after_commit(
         session,
-        email.strip(),
+        address,
         "Your PazPaz sign-in link",
         "Hello,\n\nUse this link to sign in to PazPaz. It works once and expires in "
         f"{settings.link_ttl_minutes} minutes:\n\n{link}\n\n"
@@ -211,13 +281,13 @@ def request_link(email: str, context: RequestContext, next_path: str = "/", now:
     if not valid_email(email):
         raise ValidationFailed({"email": "Enter an email address like name@example.com."})
     now = now or utcnow()
-    get_limiter().hit(crypto.email_index(email), context.ip or "")
     with system_session() as session:
         user = _user_by_email(session, email)
+        _limit_ip(session, user, "signin", context, now)
         if user is None or not user.active:
             audit.record(session, "auth.link_requested", context=context, details={"known": False}, now=now)
             return
-        issue_link(session, user, email, "signin", next_path, context, now)
+        issue_link(session, user, "signin", next_path, context, now)
 
 
 def redeem_link(token: str, context: RequestContext, now: datetime | None = None) -> Redeemed:
@@ -398,3 +468,43 @@ def cookie_token(cookie_header: str | None) -> str | None:
         return None
     morsel = jar.get(get_settings().session_cookie_name)
     return morsel.value if morsel else None
+
+
+# ---- maintenance ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reindexed:
+    users: int
+    changed: int
+    conflicts: int
+
+
+def reindex_emails() -> Reindexed:
+    """Bring every account's address and blind index to the current normalise_email().
+
+    Plain ASCII addresses never change (docs/ARCHITECTURE.md "Email addresses"); an address
+    with other characters stored before NFKC folding gets its new form. Two accounts whose
+    addresses now fold together are left alone and counted as conflicts for the owner to settle.
+    Safe to run again.
+    """
+    users = changed = conflicts = 0
+    with system_session() as session:
+        taken = set(session.exec(select(User.email_index)).all())
+        for user in session.exec(select(User).order_by(User.id)).all():
+            users += 1
+            stored = crypto.decrypt_field(session, user.workspace_id, "users", "email_encrypted", user.id,
+                                          user.email_encrypted)
+            canonical = crypto.normalise_email(stored)
+            index = crypto.email_index(canonical)
+            if canonical == stored and index == user.email_index:
+                continue
+            if index != user.email_index and index in taken:
+                conflicts += 1
+                continue
+            taken.discard(user.email_index)
+            taken.add(index)
+            user.email_index = index
+            user.email_encrypted = crypto.encrypt_field(session, user.workspace_id, "users", "email_encrypted",
+                                                        user.id, canonical)
+            changed += 1
+    return Reindexed(users=users, changed=changed, conflicts=conflicts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -118,7 +119,13 @@ def decrypt_field(
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The one canonical form of an address: the blind index and the stored (mailed) value.
+
+    NFKC folds look-alikes such as the Kelvin sign (U+212A) into their plain letters and
+    casefold() is lower() made complete; for plain ASCII the result equals the former
+    strip().lower(), so ASCII rows keep their index (docs/ARCHITECTURE.md "Email addresses").
+    """
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
 
 
 def blind_index(value: str) -> str:

@@ -1,4 +1,9 @@
-"""Sign-in rate limits per email and per IP (moving window, via `limits`); fail closed."""
+"""Sign-in rate limits per IP and per email (moving window, via `limits`); fail closed.
+
+The two limits answer differently (docs/ARCHITECTURE.md "Sign-in rate limits"): the per-IP
+limit refuses the request; the per-email limit only stops further mail to that address, so a
+stranger who floods a therapist's address can neither refuse her a link nor learn anything.
+"""
 
 from __future__ import annotations
 
@@ -22,19 +27,27 @@ class SignInLimiter:
         self._email_rate = parse(email_rate)
         self._ip_rate = parse(ip_rate)
 
-    def hit(self, email_key: str, ip: str) -> None:
-        """Count one attempt; raise RateLimited when either limit is spent or the store fails."""
-        checks = ((self._email_rate, "email", email_key), (self._ip_rate, "ip", ip or "unknown"))
+    def hit_ip(self, ip: str) -> None:
+        """Count one request from `ip`; raise RateLimited when its limit is spent or the store fails."""
+        key = ip or "unknown"
         try:
-            for rate, kind, key in checks:
-                if not self._limiter.hit(rate, "signin", kind, key):
-                    reset_at = self._limiter.get_window_stats(rate, "signin", kind, key).reset_time
-                    raise RateLimited(int(max(1.0, reset_at - time.time())))
-        except RateLimited:
-            raise
+            allowed = self._limiter.hit(self._ip_rate, "signin", "ip", key)
+            if not allowed:
+                reset_at = self._limiter.get_window_stats(self._ip_rate, "signin", "ip", key).reset_time
         except Exception as error:  # the limiter's store is down: refuse rather than let floods through
             log.error("rate limiter unavailable; refusing sign-in link requests (%s)", type(error).__name__)
             raise RateLimited(60) from None
+        if not allowed:
+            raise RateLimited(int(max(1.0, reset_at - time.time())))
+
+    def mail_allowed(self, email_key: str) -> bool:
+        """Count one mail to the address with this blind index; False once its limit is spent
+        (or the store fails: then no mail leaves, and the caller answers as usual)."""
+        try:
+            return bool(self._limiter.hit(self._email_rate, "signin", "email", email_key))
+        except Exception as error:
+            log.error("rate limiter unavailable; no sign-in mail sent (%s)", type(error).__name__)
+            return False
 
 
 @lru_cache(maxsize=1)

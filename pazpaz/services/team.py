@@ -63,7 +63,7 @@ def invite_assistant(actor: Actor, email: str, name: str) -> uuid.UUID:
             user = auth.create_user(session, actor.workspace_id, email, name, "assistant")
             audit.record(session, "user.invited", workspace_id=actor.workspace_id, user_id=actor.user_id,
                          entity_type="user", entity_id=user.id, context=actor.context)
-            auth.issue_link(session, user, email, "invite", "/", actor.context, utcnow())
+            auth.issue_link(session, user, "invite", "/", actor.context, utcnow())
             return user.id
     except IntegrityError:  # the same address invited twice at once: the unique index decides
         raise ValidationFailed({"email": "This address already has a PazPaz account."}) from None

@@ -15,7 +15,9 @@ import reflex as rx
 
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
+from pazpaz.services.client_ip import client_ip
 from pazpaz.services.scope import Actor
+from pazpaz.settings import get_settings
 from pazpaz.state.handler import Failures, SignInRequired, handler
 
 T = TypeVar("T")
@@ -52,7 +54,12 @@ class SessionState(rx.State):
         self.notice_id += 1  # a new key restarts the fade-out even for the same text
 
     def _request_context(self) -> RequestContext:
-        return RequestContext(ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)
+        # Reflex's own X-Forwarded-For reading (rxconfig trusted_proxy_hops) stays off, so
+        # client_ip is the socket peer; PAZPAZ_TRUSTED_PROXIES decides what to believe.
+        headers = self.router.headers
+        ip = client_ip(self.router.session.client_ip, headers.raw_headers.get("x-forwarded-for"),
+                       get_settings().trusted_proxies)
+        return RequestContext(ip=ip, user_agent=headers.user_agent)
 
     async def _identity(self) -> auth.SignedIn | None:
         """Re-check the session with the server (None when it is gone)."""

@@ -87,7 +87,7 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         crypto.seal(session, attachment, "file_name_enc", "back.jpg")
         session.add_all([milestone, attachment, m.SoapNoteGoal(note_id=note.id, goal_id=goal.id, workspace_id=ws)])
         user = session.exec(select(m.User).where(m.User.id == actor.user_id)).one()
-        auth.issue_link(session, user, "seed@example.com", "signin", "/", actor.context, now)
+        auth.issue_link(session, user, "signin", "/", actor.context, now)
         auth._open_session(session, user, now)
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,

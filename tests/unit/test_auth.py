@@ -97,12 +97,23 @@ def test_request_link_validates_email(app_env):
     assert "email" in invalid.value.errors
 
 
-def test_rate_limit_per_email(app_env, smtp_sink, monkeypatch):
+def test_rate_limit_per_email_stops_mail_not_the_answer(app_env, smtp_sink, monkeypatch):
     sign_up(smtp_sink, "owner6@example.com")
-    for _ in range(4):  # the sign-up used one of five
+    for _ in range(5):  # the sign-up used one of five; the fifth request here is over the limit
         auth.request_link("owner6@example.com", CTX, now=T0)
+    with system_session() as session:
+        assert len(session.exec(select(MagicLinkToken)).all()) == 5
+
+
+def test_rate_limit_per_ip(app_env, smtp_sink, monkeypatch):
+    from tests.conftest import reset_caches
+
+    monkeypatch.setenv("PAZPAZ_RATE_LIMIT_IP", "3/15minutes")
+    reset_caches()
+    for n in range(3):
+        auth.request_link(f"someone{n}@example.com", CTX, now=T0)
     with pytest.raises(RateLimited) as refused:
-        auth.request_link("owner6@example.com", CTX, now=T0)
+        auth.request_link("owner6b@example.com", CTX, now=T0)
     assert "minutes" in str(refused.value)
 
 

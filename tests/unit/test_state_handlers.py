@@ -302,3 +302,28 @@ def test_handlers_share_a_pool_with_room_for_slow_calls():
 
     asyncio.run(main())
     assert not barrier.broken
+
+
+def test_websocket_request_context_uses_the_trusted_proxy_setting(monkeypatch):
+    """The tab's audit/rate-limit address: the socket peer, or behind a trusted proxy the client it names."""
+    from reflex.state import State as Root
+
+    from tests.conftest import reset_caches
+
+    def context_for(peer: str, forwarded: str) -> RequestContext:
+        root = Root(_reflex_internal_init=True)
+        root.router = RouterData.from_router_data({
+            "pathname": "/signin", "asPath": "/signin", "ip": peer,
+            "headers": {"user-agent": "pytest", "x-forwarded-for": forwarded},
+        })
+        return root.substates[SessionState.get_name()]._request_context()
+
+    assert context_for("127.0.0.1", "198.51.100.7").ip == "127.0.0.1"  # nobody trusted by default
+    monkeypatch.setenv("PAZPAZ_TRUSTED_PROXIES", "127.0.0.1")
+    reset_caches()
+    try:
+        assert context_for("127.0.0.1", "6.6.6.6, 198.51.100.7").ip == "198.51.100.7"
+        assert context_for("203.0.113.9", "198.51.100.7").ip == "203.0.113.9"
+    finally:
+        monkeypatch.delenv("PAZPAZ_TRUSTED_PROXIES")
+        reset_caches()
