@@ -221,7 +221,10 @@ def calendar_page() -> rx.Component:
                     initial_view=INITIAL_VIEW,
                     initial_date=rx.cond(CalendarState.jump_date != "", CalendarState.jump_date,
                                          rx.Var("undefined")),
-                    key=CalendarState.jump_date,
+                    # A new calendar when the date jumps or the practice's zone arrives: the
+                    # page renders with the default zone before the session's state does, and
+                    # FullCalendar keeps the "today" it computed at mount.
+                    key=CalendarState.jump_date + "|" + CalendarState.time_zone,
                     time_zone="UTC",
                     now=practice_now(CalendarState.time_zone),
                     header_toolbar={"left": "prev,next today", "center": "title",
