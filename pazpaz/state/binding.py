@@ -41,6 +41,7 @@ from reflex_base.event import Event
 
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
+from pazpaz.services.client_ip import client_ip
 from pazpaz.services.tokens import hash_token
 from pazpaz.settings import get_settings
 
@@ -60,6 +61,26 @@ class SessionBindingState(rx.State):
     """Which server session this tab's state was built under (hash of the cookie token)."""
 
     _session_binding: str = ""
+    # What the check before this event found, so the handler's own `_actor()` in the same
+    # event reuses it instead of asking the database a second time (see `fresh_identity`).
+    _verified: auth.SignedIn | None = None
+    _verified_at: float = 0.0
+
+
+# The middleware's answer stands for the event it ran before, not for later work: a
+# background task re-checking minutes later (an upload) asks the database again.
+VERIFIED_FOR_SECONDS = 2.0
+
+
+async def fresh_identity(state: BaseState, token: str | None) -> auth.SignedIn | None:
+    """The identity the check before this event verified for this cookie, if just verified."""
+    if not token:
+        return None
+    binding = await _root(state).get_state(SessionBindingState)
+    if (binding._verified is None or binding._session_binding != session_key(token)
+            or time.monotonic() - binding._verified_at > VERIFIED_FOR_SECONDS):
+        return None
+    return binding._verified
 
 
 def session_key(cookie_token: str) -> str:
@@ -177,9 +198,10 @@ async def enforce(state: BaseState) -> None:
     Must run under the tab's state lock, before anything of the state is serialized.
     """
     root = _root(state)
-    headers, client_ip, tab = _connection(root)
+    headers, peer, tab = _connection(root)
     token = auth.cookie_token(headers.get("cookie"))
-    context = RequestContext(ip=client_ip or None, user_agent=headers.get("user-agent"))
+    ip = client_ip(peer or None, headers.get("x-forwarded-for"), get_settings().trusted_proxies)
+    context = RequestContext(ip=ip, user_agent=headers.get("user-agent"))
     identity = await check_session(token, context)
     current = session_key(token) if identity is not None and token else ""
     binding = await root.get_state(SessionBindingState)
@@ -192,6 +214,7 @@ async def enforce(state: BaseState) -> None:
             # The session itself ended (expired, revoked): clear its other tabs too. In its own
             # task, so two tabs of one session never wait on each other's state lock.
             _spawn(drop_session(bound))
+    binding._verified, binding._verified_at = identity, time.monotonic()
     if identity is not None:
         binding._session_binding = current
         if tab:

@@ -18,6 +18,7 @@ from pazpaz.services.audit import RequestContext
 from pazpaz.services.client_ip import client_ip
 from pazpaz.services.scope import Actor
 from pazpaz.settings import get_settings
+from pazpaz.state import binding
 from pazpaz.state.handler import Failures, SignInRequired, handler
 
 T = TypeVar("T")
@@ -65,7 +66,12 @@ class SessionState(rx.State):
         """Re-check the session with the server (None when it is gone)."""
         token = auth.cookie_token(self.router.headers.cookie)
         known = self._user_id if self.signed_in else ""
-        result = await asyncio.to_thread(auth.check_session, token, self._request_context(), known)
+        verified = await binding.fresh_identity(self, token)
+        if verified is not None:  # checked a moment ago, before this very event
+            profile = None if known == str(verified.user_id) else await asyncio.to_thread(auth.profile, verified)
+            result: tuple[auth.SignedIn, auth.Profile | None] | None = (verified, profile)
+        else:
+            result = await asyncio.to_thread(auth.check_session, token, self._request_context(), known)
         if result is None:
             await self._forget()
             return None

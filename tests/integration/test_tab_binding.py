@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import reflex as rx
+from reflex.istate.data import RouterData
 from reflex_base.registry import RegistrationContext
 from sqlalchemy import update
 
@@ -19,6 +20,7 @@ from pazpaz.services import auth
 from pazpaz.services.scope import system_session
 from pazpaz.settings import get_settings
 from pazpaz.state import binding
+from pazpaz.state.handler import SignInRequired
 from pazpaz.state.notes import NoteState
 from pazpaz.state.session import SessionState
 from pazpaz.state.signin import SignInState
@@ -240,3 +242,27 @@ async def test_the_sweep_also_ends_tabs_of_a_deactivated_user(app):
 
     assert await binding.sweep_ended_sessions() == {binding.session_key(cookie)}
     assert not holds_canary(app, "tab-1")
+
+
+@pytest.mark.asyncio
+async def test_the_handler_reuses_the_check_made_before_its_event(app, monkeypatch):
+    """One session query per event: `_actor()` takes what the binding check just verified,
+    and asks the database again once that answer is no longer fresh."""
+    owner = make_workspace()
+    cookie = open_session(owner.user_id)
+    calls = []
+    real_check = auth.check_session
+    monkeypatch.setattr(auth, "check_session", lambda *args, **kwargs: calls.append(1) or real_check(*args, **kwargs))
+    async with app.state_manager.modify_state(rx.BaseStateToken(ident="tab-1", cls=rx.State)) as root:
+        connect(root, "tab-1", cookie)
+        root.router = RouterData.from_router_data(root.router_data)  # what Reflex does per event
+        await binding.enforce(root)
+        session_state = await root.get_state(SessionState)
+        actor = await session_state._actor()
+        assert actor.user_id == owner.user_id and calls == []
+        monkeypatch.setattr(binding, "VERIFIED_FOR_SECONDS", 0.0)
+        assert (await session_state._actor()).user_id == owner.user_id
+        assert calls == [1]
+        sign_out(cookie)
+        with pytest.raises(SignInRequired):
+            await session_state._actor()
