@@ -75,8 +75,30 @@ def scoped_models() -> tuple[type, ...]:
     return tuple(cls for cls in WorkspaceScoped.__subclasses__() if hasattr(cls, "__table__"))
 
 
+def _check_insert(state: ORMExecuteState) -> None:
+    """An ORM INSERT statement (insert-on-conflict: one note per appointment, one plan per
+    client) skips the flush, so the before_flush check below never sees it: check it here."""
+    session = state.session
+    if session.info.get(SYSTEM_KEY):
+        return
+    if not any(issubclass(mapper.class_, WorkspaceScoped) for mapper in state.all_mappers):
+        return
+    workspace_id = session.info.get(WORKSPACE_KEY)
+    if workspace_id is None:
+        raise ScopeViolation("A workspace row was inserted without a workspace context.")
+    rows = state.parameters if isinstance(state.parameters, list) else [state.parameters or {}]
+    # `insert(Model).values(...)` keeps its values as bound parameters on the statement.
+    values = {getattr(column, "key", column): getattr(bound, "value", bound)
+              for column, bound in (getattr(state.statement, "_values", None) or {}).items()}
+    if any({**values, **row}.get("workspace_id") != workspace_id for row in rows):
+        raise ScopeViolation("A row of another workspace was inserted through a scoped session.")
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
+    if state.is_insert:
+        _check_insert(state)
+        return
     if not (state.is_select or state.is_update or state.is_delete):
         return
     session = state.session

@@ -146,6 +146,27 @@ def test_writes_into_another_workspace_are_refused(app_env):
     assert row_counts() == before
 
 
+def test_insert_statements_into_another_workspace_are_refused(app_env):
+    """INSERT ... ON CONFLICT (open-or-create) bypasses the flush: the choke point checks it too."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    a, b = make_workspace("A"), make_workspace("B")
+    client_id = clients.create_client(a, ClientInput(first_name="Plan", last_name="Owner"))
+    before = row_counts()
+    statement = insert(m.PlanOfCare).values(id=uuid.uuid4(), workspace_id=a.workspace_id, client_id=client_id,
+                                            created_at=datetime.now(UTC), updated_at=datetime.now(UTC))
+    with pytest.raises(ScopeViolation), workspace_session(b) as session:
+        session.execute(statement)
+    with pytest.raises(ScopeViolation), workspace_session(b) as session:
+        session.execute(insert(m.PlanOfCare), [{"id": uuid.uuid4(), "workspace_id": a.workspace_id,
+                                                "client_id": client_id, "created_at": datetime.now(UTC),
+                                                "updated_at": datetime.now(UTC)}])
+    assert row_counts() == before
+    with workspace_session(a) as session:  # the owner's own insert goes through
+        session.execute(statement)
+    assert row_counts()["plans_of_care"] == before["plans_of_care"] + 1
+
+
 def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Callable]:
     client_id = a_ids["clients"]
     return {
