@@ -154,12 +154,21 @@ def signup(
         _signup(session, practice_name, your_name, email, time_zone, context, now or utcnow())
 
 
+# Advisory-lock key of practice creation (the launcher's migration lock is 727274000).
+PRACTICE_CREATION_LOCK = 727274001
+
+
+def _lock_practice_creation(session: Session) -> None:
+    """Serialise sign-up and create-practice until the transaction ends, so two "first
+    practice" requests can't both pass the auto check, nor two creations take one address."""
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PRACTICE_CREATION_LOCK})
+
+
 def _signup(session: Session, practice_name: str, your_name: str, email: str, time_zone: str,
             context: RequestContext, now: datetime) -> None:
     if not _signup_allowed(session):
         raise ServiceError(SIGNUP_CLOSED)
-    # Serialise sign-ups so two "first practice" requests can't both pass the auto check.
-    session.execute(text("SELECT pg_advisory_xact_lock(727274001)"))
+    _lock_practice_creation(session)
     if not _signup_allowed(session):
         raise ServiceError(SIGNUP_CLOSED)
     existing = _user_by_email(session, email)
@@ -191,7 +200,7 @@ def create_practice(*, practice_name: str, owner_name: str, email: str, time_zon
         raise ValidationFailed(errors)
     try:
         with system_session() as session:
-            session.execute(text("SELECT pg_advisory_xact_lock(727274001)"))
+            _lock_practice_creation(session)
             if _user_by_email(session, email) is not None:
                 raise EmailTaken()
             owner = create_practice_in(session, practice_name, owner_name, email, time_zone, context,
