@@ -4,6 +4,7 @@
   `python -m pazpaz.cli create-practice --name NAME --owner-name NAME --email EMAIL --time-zone ZONE`
       a workspace and its owner, no mail sent (the owner then asks for a link on the sign-in page)
   `python -m pazpaz.cli reindex-emails`  bring account addresses to the current email normalisation
+  `python -m pazpaz.cli reset-2fa EMAIL`  turn off two-step sign-in of an account whose phone is lost
 
 Uses the same settings as the app (DATABASE_URL, S3_*, PAZPAZ_KEK or data/secrets.json); safe
 to run while the app is up, and to run again after an interruption.
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     practice.add_argument("--email", required=True, help="the owner's email address (signs in with it)")
     practice.add_argument("--time-zone", required=True, help="IANA time zone, e.g. Europe/Berlin")
     commands.add_parser("reindex-emails", help="re-normalise account addresses (NFKC + casefold); idempotent")
+    reset = commands.add_parser("reset-2fa", help="turn off two-step sign-in of one account (lost phone)")
+    reset.add_argument("email", help="the account's email address")
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -125,6 +128,20 @@ def _run(args: argparse.Namespace) -> int:
         if done.conflicts:
             print("Conflicting accounts kept their old address: deactivate or change one of each pair.")
             return 1
+    elif args.command == "reset-2fa":
+        return _reset_2fa(args.email)
+    return 0
+
+
+def _reset_2fa(email: str) -> int:
+    from pazpaz.services.audit import RequestContext
+    from pazpaz.services.two_factor import reset_by_email
+
+    if not reset_by_email(email, RequestContext(user_agent="pazpaz.cli")):
+        print("No account has that email address.", file=sys.stderr)
+        return 1
+    print("Two-step sign-in is off for that account and its sessions have ended. It signs in with a link "
+          "alone now (or sets up two-step sign-in again, if the practice requires it).")
     return 0
 
 

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from pazpaz.api import second_step
 from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
 from pazpaz.services import auth
 from pazpaz.services.auth import signin_redirect  # noqa: F401  (moved below the states; kept for old importers)
@@ -72,6 +73,10 @@ async def redeem(request: Request) -> Response:
         redeemed = await run_in_threadpool(auth.redeem_link, token, request_context(request))
     except auth.LinkRefused as refused:
         return _redirect(f"/signin?error={refused.reason}")
+    if redeemed.pending_token:  # two-step sign-in: no session until the code (or enrolment) passes
+        response = _redirect("/auth/second-step")
+        second_step.pending_cookie(response, redeemed.pending_token)
+        return response
     response = _redirect(redeemed.next_path)
     response.set_cookie(
         settings.session_cookie_name,

@@ -9,6 +9,7 @@ from pazpaz.models.client import Client
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.soap_note import SoapNote, SoapNoteVersion
+from pazpaz.models.two_factor import BackupCode, PendingSignIn
 from pazpaz.models.user import USER_ROLES, User
 from pazpaz.models.workspace import Workspace, WorkspaceKey
 
@@ -21,11 +22,13 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "AuthSession",
+    "BackupCode",
     "Client",
     "Goal",
     "Location",
     "MagicLinkToken",
     "Milestone",
+    "PendingSignIn",
     "PlanOfCare",
     "Service",
     "SoapNote",

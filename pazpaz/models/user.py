@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, LargeBinary
+from sqlalchemy import BigInteger, CheckConstraint, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from pazpaz.models.base import timestamp, uuid_pk
@@ -27,3 +27,15 @@ class User(SQLModel, WorkspaceScoped, table=True):
     role: str = Field(max_length=16)
     active: bool = Field(default=True)
     created_at: datetime = timestamp(default_now=True)
+    # Two-step sign-in (docs/ARCHITECTURE.md "Two-step sign-in"): the TOTP secret is
+    # encrypted like every other PII column; `totp_pending_encrypted` holds a secret shown
+    # for enrolment until a code confirms it.
+    totp_secret_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)
+    totp_pending_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)
+    totp_enabled_at: datetime | None = timestamp(nullable=True)
+    # The last accepted time step: a step at or before it is never accepted again (replay).
+    totp_last_step: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
+    # Wrong second-step codes: counted per user in the database (every process sees them).
+    second_step_failures: int = Field(default=0)
+    second_step_window_start: datetime | None = timestamp(nullable=True)
+    second_step_locked_until: datetime | None = timestamp(nullable=True)

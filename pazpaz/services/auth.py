@@ -19,7 +19,7 @@ from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.base import utcnow
 from pazpaz.models.user import User
 from pazpaz.models.workspace import Workspace
-from pazpaz.services import audit, crypto
+from pazpaz.services import audit, crypto, second_factor
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import RateLimited, ServiceError, ValidationFailed
 from pazpaz.services.mail import send_after_commit
@@ -43,6 +43,8 @@ class LinkRefused(ServiceError):
         "used": "This sign-in link has already been used. Ask for a new one.",
         "invalid": "This sign-in link is not valid. Ask for a new one.",
         "inactive": "This account is not active. Ask the practice owner.",
+        "second_step_expired": "This sign-in took too long: the code must follow the link within 5 minutes. "
+                               "Ask for a new sign-in link.",
     }
 
     def __init__(self, reason: str) -> None:
@@ -60,9 +62,13 @@ class SignedIn:
 
 @dataclass(frozen=True)
 class Redeemed:
+    """A used link: either a session (`session_token`, `identity`), or, when a second step
+    must follow, only `pending_token` (no session exists until the second step passes)."""
+
     session_token: str
     next_path: str
-    identity: SignedIn
+    identity: SignedIn | None
+    pending_token: str = ""
 
 
 def safe_next(path: str | None) -> str:
@@ -322,10 +328,14 @@ def _redeem(session: Session, token: str, context: RequestContext, now: datetime
                      context=context, details={"reason": "inactive"}, now=now)
         session.commit()
         raise LinkRefused("inactive")
-    session_token, identity = _open_session(session, user, now)
-    audit.record(session, "auth.signin_succeeded", workspace_id=user.workspace_id, user_id=user.id,
-                 entity_type="session", entity_id=identity.session_id, context=context, now=now)
-    return Redeemed(session_token=session_token, next_path=safe_next(row.next_path), identity=identity)
+    next_path = safe_next(row.next_path)
+    # Factors are ANDed: with two-step sign-in on (or required), the link opens no session.
+    stage = second_factor.pending_stage(session, user)
+    if stage is not None:
+        pending = second_factor.start_pending(session, user, stage, next_path, context, now)
+        return Redeemed(session_token="", next_path=next_path, identity=None, pending_token=pending)
+    session_token, identity = open_session(session, user, context, now)
+    return Redeemed(session_token=session_token, next_path=next_path, identity=identity)
 
 
 def _refuse_link(session: Session, token_hash: str, context: RequestContext, now: datetime) -> None:
@@ -349,7 +359,9 @@ def _refuse_link(session: Session, token_hash: str, context: RequestContext, now
 
 # ---- sessions -------------------------------------------------------------------------
 
-def _open_session(session: Session, user: User, now: datetime) -> tuple[str, SignedIn]:
+def open_session(session: Session, user: User, context: RequestContext, now: datetime,
+                 details: dict[str, str] | None = None) -> tuple[str, SignedIn]:
+    """The one place a session starts (after every factor has passed); audited."""
     settings = get_settings()
     token = new_token()
     row = AuthSession(
@@ -362,7 +374,21 @@ def _open_session(session: Session, user: User, now: datetime) -> tuple[str, Sig
     )
     session.add(row)
     session.flush()
+    audit.record(session, "auth.signin_succeeded", workspace_id=user.workspace_id, user_id=user.id,
+                 entity_type="session", entity_id=row.id, context=context, details=details, now=now)
     return token, SignedIn(session_id=row.id, user_id=user.id, workspace_id=user.workspace_id, role=user.role)
+
+
+def revoke_user_sessions(session: Session, user_id: uuid.UUID, reason: str, now: datetime,
+                         keep_session_id: uuid.UUID | None = None) -> int:
+    """End every live session of a user except `keep_session_id`; open tabs of those sessions
+    are emptied on their next event (docs/ARCHITECTURE.md "Tab state bound to the session")."""
+    statement = (update(AuthSession)
+                 .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+                 .values(revoked_at=now, revoke_reason=reason[:32]))
+    if keep_session_id is not None:
+        statement = statement.where(AuthSession.id != keep_session_id)
+    return session.execute(statement).rowcount or 0
 
 
 def session_expired(row: AuthSession, now: datetime) -> bool:

@@ -13,11 +13,22 @@ from sqlmodel import SQLModel, select
 
 import pazpaz.models as m
 from pazpaz.db import get_engine
-from pazpaz.services import appointments, attachments, audit_log, catalog, clients, plans, soap_notes, team, timeline
+from pazpaz.services import (
+    appointments,
+    attachments,
+    audit_log,
+    catalog,
+    clients,
+    plans,
+    soap_notes,
+    team,
+    timeline,
+    two_factor,
+)
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
-from tests.support.factories import make_assistant, make_workspace
+from tests.support.factories import CTX, make_assistant, make_workspace
 
 # Every table with a workspace_id column must be listed here, with the model that maps it.
 ISOLATED_TABLES: dict[str, type[SQLModel]] = {
@@ -26,6 +37,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "services": m.Service, "locations": m.Location, "appointments": m.Appointment,
     "soap_notes": m.SoapNote, "soap_note_versions": m.SoapNoteVersion, "plans_of_care": m.PlanOfCare,
     "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment, "soap_note_goals": m.SoapNoteGoal,
+    "backup_codes": m.BackupCode, "pending_signins": m.PendingSignIn,
 }
 
 
@@ -48,7 +60,7 @@ def test_workspace_id_leads_a_composite_or_own_index(app_env):
 
 def seed_everything(actor) -> dict[str, uuid.UUID]:
     """One row in every scoped table, owned by actor's workspace."""
-    from pazpaz.services import auth, crypto
+    from pazpaz.services import auth, crypto, second_factor
 
     ids: dict[str, uuid.UUID] = {}
     client_id = clients.create_client(actor, ClientInput(first_name="Seed", last_name="Client",
@@ -88,7 +100,9 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         session.add_all([milestone, attachment, m.SoapNoteGoal(note_id=note.id, goal_id=goal.id, workspace_id=ws)])
         user = session.exec(select(m.User).where(m.User.id == actor.user_id)).one()
         auth.issue_link(session, user, "signin", "/", actor.context, now)
-        auth._open_session(session, user, now)
+        auth.open_session(session, user, CTX, now)
+        second_factor.replace_backup_codes(session, user, now)
+        second_factor.start_pending(session, user, "enrol", "/", CTX, now)
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
                    attachments=attachment.id)
@@ -208,6 +222,7 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "plans.tag_goals": lambda actor: plans.tag_goals(actor, a_ids["soap_notes"], []),
         "plans.note_goals": lambda actor: plans.note_goals(actor, a_ids["soap_notes"]),
         "timeline.client_timeline": lambda actor: timeline.client_timeline(actor, client_id),
+        "two_factor.reset_for": lambda actor: two_factor.reset_for(actor, a_user),
     }
 
 

@@ -31,7 +31,7 @@ CANARY = "CANARY-soap-7f3a"
 
 def open_session(user_id: uuid.UUID) -> str:
     with system_session() as session:
-        token, _ = auth._open_session(session, session.get(User, user_id), utcnow())
+        token, _ = auth.open_session(session, session.get(User, user_id), CTX, utcnow())
     return token
 
 

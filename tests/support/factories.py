@@ -36,5 +36,5 @@ def session_cookie(actor: Actor) -> dict[str, str]:
     from pazpaz.settings import get_settings
 
     with system_session() as session:
-        token, _ = auth._open_session(session, session.get(User, actor.user_id), utcnow())
+        token, _ = auth.open_session(session, session.get(User, actor.user_id), CTX, utcnow())
     return {get_settings().session_cookie_name: token}

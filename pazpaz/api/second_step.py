@@ -1,0 +1,187 @@
+"""The second step of a sign-in (docs/ARCHITECTURE.md "Two-step sign-in"): plain server pages.
+
+After the link, /auth/redeem sets only a short-lived HttpOnly cookie naming the pending
+sign-in (path /auth, 5 minutes). These pages ask for the code, or walk a user whose practice
+requires two-step sign-in through enrolment, and set the session cookie only when both
+factors have passed. Server-rendered like the Continue page: the session cookie is set by an
+HTTP response, and nothing here needs the Reflex app.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
+from pazpaz.services import auth, two_factor
+from pazpaz.services.errors import ValidationFailed
+from pazpaz.services.second_factor import PENDING_TTL, SecondStepRefused
+from pazpaz.settings import get_settings
+
+PENDING_COOKIE = "pazpaz_second_step"
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="same-origin">
+<title>{title} · PazPaz</title>
+<style>
+body{{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1c2024;margin:0;display:flex;min-height:100vh;
+align-items:center;justify-content:center}}
+main{{background:#fff;border-radius:12px;padding:32px;max-width:420px;width:calc(100% - 48px);margin:24px 0;
+box-shadow:0 1px 3px rgba(0,0,0,.1)}}
+h1{{font-size:1.4rem;margin:0 0 12px}} p,li{{color:#3a3f45;line-height:1.5}}
+label{{display:block;font-weight:600;margin:16px 0 6px}}
+input{{box-sizing:border-box;width:100%;min-height:44px;padding:10px 12px;font-size:1.2rem;letter-spacing:.1em;
+border:1px solid #8b8d98;border-radius:8px}}
+input[aria-invalid=true]{{border-color:#b42318;outline-color:#b42318}}
+.help{{font-size:.9rem;color:#555a61;margin:6px 0 0}}
+.error{{color:#b42318;font-weight:600;margin:8px 0 0}}
+.button,button{{display:block;box-sizing:border-box;width:100%;min-height:44px;margin-top:16px;padding:12px;font-size:1rem;
+border:0;border-radius:8px;background:#1d4ed8;color:#fff;cursor:pointer;text-align:center;text-decoration:none}}
+.secondary{{background:#e8ecf5;color:#1d3b8b}}
+code{{font-size:1rem;background:#f1f3f5;padding:2px 6px;border-radius:4px;word-break:break-all}}
+ul.codes{{columns:2;padding-left:1.2em}} .qr{{display:block;margin:12px auto;width:220px;height:220px}}
+</style></head>
+<body><main>
+{body}
+</main>
+<script src="/auth/second-step.js"></script>
+</body></html>"""
+
+# "Copy" for the backup codes; a file, because the CSP allows scripts from our origin only.
+SCRIPT = """(function () {
+  var button = document.getElementById("copy-codes");
+  if (!button || !navigator.clipboard) { if (button) { button.hidden = true; } return; }
+  button.addEventListener("click", function () {
+    var text = document.getElementById("backup-codes").innerText;
+    navigator.clipboard.writeText(text).then(function () { button.textContent = "Copied"; });
+  });
+})();
+"""
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(PAGE.format(title=html.escape(title), body=body), status_code=status,
+                        headers=SECURITY_HEADERS)
+
+
+def _redirect(location: str) -> RedirectResponse:
+    return RedirectResponse(location, status_code=303, headers=SECURITY_HEADERS)
+
+
+def _code_field(label: str, error: str, enrol: bool) -> str:
+    invalid = "true" if error else "false"
+    error_html = f'<p class="error" id="code-error" role="alert">{html.escape(error)}</p>' if error else ""
+    help_text = ("The app shows a new 6-digit code every 30 seconds." if enrol
+                 else "Lost your phone? Type one of your backup codes instead.")
+    described = "code-help code-error" if error else "code-help"
+    return (f'<label for="code">{html.escape(label)}</label>'
+            f'<input id="code" name="code" autocomplete="one-time-code" inputmode="{"numeric" if enrol else "text"}"'
+            f' maxlength="20" required autofocus aria-invalid="{invalid}" aria-describedby="{described}">'
+            f'<p class="help" id="code-help">{help_text}</p>{error_html}')
+
+
+def pending_cookie(response: Response, token: str) -> None:
+    settings = get_settings()
+    response.set_cookie(PENDING_COOKIE, token, max_age=int(PENDING_TTL.total_seconds()), path="/auth",
+                        httponly=True, secure=settings.secure_cookies, samesite="lax")
+
+
+def _clear_pending(response: Response) -> None:
+    response.delete_cookie(PENDING_COOKIE, path="/auth", secure=get_settings().secure_cookies, httponly=True,
+                           samesite="lax")
+
+
+async def second_step_page(request: Request) -> Response:
+    token = request.cookies.get(PENDING_COOKIE, "")
+    view = await run_in_threadpool(two_factor.pending_view, token) if token else None
+    if view is None:
+        return _redirect("/signin?error=second_step_expired")
+    reason = request.query_params.get("error", "")
+    error = SecondStepRefused.MESSAGES.get(reason, "") if reason != "empty" else two_factor.NEEDS_CODE
+    practice = html.escape(view.practice_name)
+    form_start = '<form method="post" action="/auth/second-step">'
+    if view.stage == "enrol":
+        body = (
+            "<h1>Set up two-step sign-in</h1>"
+            f"<p><strong>{practice}</strong> asks everyone to sign in with a code from their phone as well as "
+            "the emailed link. It takes a minute:</p>"
+            "<ol><li>Open an authenticator app on your phone (for example Google Authenticator, Microsoft "
+            "Authenticator, 1Password or Aegis) and add an account by scanning this QR code.</li>"
+            "<li>Type the 6-digit code the app shows.</li></ol>"
+            f'<img class="qr" src="{html.escape(view.qr, quote=True)}" alt="QR code to scan with your '
+            'authenticator app">'
+            "<p>Can't scan it? Enter this key in the app instead: "
+            f'<code id="totp-key">{html.escape(view.key)}</code></p>'
+            f"{form_start}{_code_field('Code from the app', error, enrol=True)}"
+            '<button type="submit">Turn on and sign in</button></form>'
+        )
+        return _page("Set up two-step sign-in", body)
+    body = (
+        "<h1>Enter your code</h1>"
+        f"<p>Signing in to <strong>{practice}</strong>. Open your authenticator app for the 6-digit code.</p>"
+        f"{form_start}{_code_field('6-digit code', error, enrol=False)}"
+        '<button type="submit">Sign in</button></form>'
+    )
+    return _page("Enter your code", body)
+
+
+def second_step_script(request: Request) -> Response:
+    return Response(SCRIPT, media_type="text/javascript", headers=SECURITY_HEADERS)
+
+
+async def second_step_submit(request: Request) -> Response:
+    settings = get_settings()
+    if not same_origin(request, settings.public_url):
+        return PlainTextResponse("Cross-site request refused.", status_code=403)
+    token = request.cookies.get(PENDING_COOKIE, "")
+    form = await request.form()
+    code = str(form.get("code", ""))[:64]
+    try:
+        completed = await run_in_threadpool(two_factor.complete_sign_in, token, code, request_context(request))
+    except SecondStepRefused as refused:
+        if refused.reason == "expired":
+            return _redirect("/signin?error=second_step_expired")
+        return _redirect(f"/auth/second-step?error={refused.reason}")
+    except ValidationFailed:
+        return _redirect("/auth/second-step?error=empty")
+    except auth.LinkRefused as refused:
+        return _redirect(f"/signin?error={refused.reason}")
+    response = _after_sign_in(completed)
+    _clear_pending(response)
+    response.set_cookie(settings.session_cookie_name, completed.session_token,
+                        max_age=settings.session_absolute_hours * 3600, path="/", httponly=True,
+                        secure=settings.secure_cookies, samesite="lax")
+    return response
+
+
+def _after_sign_in(completed: two_factor.Completed) -> Response:
+    next_href = html.escape(completed.next_path, quote=True)
+    if completed.backup_codes:
+        return _page("Save your backup codes", _backup_codes_body(completed.backup_codes, next_href))
+    if completed.backup_codes_left is not None:
+        left = completed.backup_codes_left
+        advice = (" Make new ones soon in Settings \u2192 Security." if left <= 3 else "")
+        body = ("<h1>Signed in with a backup code</h1>"
+                f'<p id="codes-left">That code is now used up. You have {left} backup '
+                f'code{"" if left == 1 else "s"} left.{advice}</p>'
+                f'<a class="button" href="{next_href}">Continue to PazPaz</a>')
+        return _page("Signed in", body)
+    return _redirect(completed.next_path)
+
+
+def _backup_codes_body(codes: list[str], next_href: str) -> str:
+    items = "".join(f"<li><code>{html.escape(code)}</code></li>" for code in codes)
+    text = "PazPaz backup codes (each works once)\n\n" + "\n".join(codes) + "\n"
+    return ("<h1>Save your backup codes</h1>"
+            "<p>Two-step sign-in is on. If you lose your phone, each of these codes signs you in once. "
+            "Keep them somewhere safe, apart from your phone: this is the only time they are shown.</p>"
+            f'<ul class="codes" id="backup-codes">{items}</ul>'
+            f'<a class="button secondary" download="pazpaz-backup-codes.txt" '
+            f'href="data:text/plain;charset=utf-8,{quote(text)}">Download as a .txt file</a>'
+            '<button type="button" class="secondary" id="copy-codes">Copy the codes</button>'
+            f'<a class="button" href="{next_href}">I saved them: continue to PazPaz</a>')
