@@ -22,6 +22,12 @@ def _member(member: rx.Var) -> rx.Component:
             rx.spacer(),
             rx.badge(member["role"]),
             rx.cond(member["active"] == "yes", rx.fragment(), rx.badge("Deactivated", color_scheme="red")),
+            rx.cond(member["two_step"] == "yes", rx.badge("Two-step on", color_scheme="green")),
+            rx.cond(
+                (member["two_step"] == "yes") & (member["is_me"] != "yes"),
+                rx.button("Reset two-step sign-in", size="1", variant="soft",
+                          on_click=TeamState.reset_two_step(member["id"])),
+            ),
             rx.cond(
                 member["is_me"] == "yes",
                 rx.fragment(),
@@ -68,6 +74,12 @@ def settings_page() -> rx.Component:
             rx.card(
                 rx.heading("Practice", size="3"),
                 rx.text("Name: ", SessionState.workspace_name),
+                width="100%",
+            ),
+            rx.card(
+                rx.heading("Security", size="3"),
+                rx.text("Two-step sign-in and where you are signed in: ",
+                        rx.link("Security settings", href="/settings/security", id="security-link")),
                 width="100%",
             ),
             banner(TeamState.error),

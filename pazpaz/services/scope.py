@@ -43,6 +43,9 @@ class Actor:
     user_id: uuid.UUID
     role: str
     context: RequestContext = RequestContext()  # noqa: RUF009 (frozen, so one shared default is safe)
+    # The session acting (None outside a browser session: the command line, jobs): "sign out
+    # everywhere else" and second-factor changes keep this one.
+    session_id: uuid.UUID | None = None
 
     @property
     def is_owner(self) -> bool:

@@ -23,7 +23,7 @@ class Member:
     email: str
     role: str
     active: bool
-
+    two_step: bool = False
 
 
 def list_members(actor: Actor) -> list[Member]:
@@ -37,6 +37,7 @@ def list_members(actor: Actor) -> list[Member]:
                 email=crypto.unseal(session, u, "email_encrypted") or "",
                 role=u.role,
                 active=u.active,
+                two_step=u.totp_enabled_at is not None,
             )
             for u in users
         ]

@@ -147,7 +147,7 @@ def begin_enrolment(actor: Actor) -> Enrolment:
         return Enrolment(key=second_factor.grouped(secret), qr=second_factor.qr_data_uri(uri))
 
 
-def confirm_enrolment(actor: Actor, code: str, current_session_id: uuid.UUID | None) -> list[str]:
+def confirm_enrolment(actor: Actor, code: str) -> list[str]:
     """Turn two-step sign-in on with a code from the new secret; returns the backup codes (once)."""
     now = clock.now()
     with workspace_session(actor) as session:
@@ -160,7 +160,7 @@ def confirm_enrolment(actor: Actor, code: str, current_session_id: uuid.UUID | N
             raise ValidationFailed({"code": NEEDS_CODE})
         second_factor.check_code(session, user, code, now, actor.context, "enrol",
                                  secret_column="totp_pending_encrypted", allow_backup=False)
-        return _turn_on(session, user, actor.context, now, current_session_id)
+        return _turn_on(session, user, actor.context, now, actor.session_id)
 
 
 def _turn_on(session: Session, user: User, context: RequestContext, now: datetime,
@@ -185,21 +185,21 @@ def _require_current_code(session: Session, user: User, code: str, context: Requ
     second_factor.check_code(session, user, code, now, context, purpose, allow_backup=False)
 
 
-def regenerate_backup_codes(actor: Actor, code: str, current_session_id: uuid.UUID | None) -> list[str]:
+def regenerate_backup_codes(actor: Actor, code: str) -> list[str]:
     """Ten new backup codes (every old one stops working); needs a current code."""
     now = clock.now()
     with workspace_session(actor) as session:
         user = _own_row(session, actor)
         _require_current_code(session, user, code, actor.context, now, "backup_codes")
         codes = second_factor.replace_backup_codes(session, user, now)
-        ended = auth.revoke_user_sessions(session, user.id, "backup_codes_new", now, current_session_id)
+        ended = auth.revoke_user_sessions(session, user.id, "backup_codes_new", now, actor.session_id)
         audit.record(session, "auth.backup_codes_regenerated", workspace_id=user.workspace_id, user_id=user.id,
                      entity_type="user", entity_id=user.id, context=actor.context,
                      details={"sessions_ended": ended}, now=now)
         return codes
 
 
-def turn_off(actor: Actor, code: str, current_session_id: uuid.UUID | None) -> None:
+def turn_off(actor: Actor, code: str) -> None:
     now = clock.now()
     with workspace_session(actor) as session:
         user = _own_row(session, actor)
@@ -207,7 +207,7 @@ def turn_off(actor: Actor, code: str, current_session_id: uuid.UUID | None) -> N
             raise ServiceError("Your practice requires two-step sign-in, so it can't be turned off.")
         _require_current_code(session, user, code, actor.context, now, "turn_off")
         _clear(session, user, now)
-        ended = auth.revoke_user_sessions(session, user.id, "two_step_disabled", now, current_session_id)
+        ended = auth.revoke_user_sessions(session, user.id, "two_step_disabled", now, actor.session_id)
         audit.record(session, "auth.two_step_disabled", workspace_id=user.workspace_id, user_id=user.id,
                      entity_type="user", entity_id=user.id, context=actor.context,
                      details={"sessions_ended": ended}, now=now)

@@ -7,7 +7,7 @@ import uuid
 
 import reflex as rx
 
-from pazpaz.services import team
+from pazpaz.services import team, two_factor
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor
 from pazpaz.state import binding
@@ -31,7 +31,8 @@ class TeamState(SessionState):
         self.can_manage = True
         self.members = [
             {"id": str(m.id), "name": m.name, "email": m.email, "role": m.role,
-             "active": "yes" if m.active else "", "is_me": "yes" if m.id == actor.user_id else ""}
+             "active": "yes" if m.active else "", "is_me": "yes" if m.id == actor.user_id else "",
+             "two_step": "yes" if m.two_step else ""}
             for m in members
         ]
 
@@ -61,6 +62,17 @@ class TeamState(SessionState):
         if not active:
             binding.drop_user_soon(str(_user_id(user_id)))  # their open tabs lose their data now
         await self._refresh(actor)
+
+
+    @rx.event
+    @handler(fields=None, invalid=None, not_found_says="That user was not found.")
+    async def reset_two_step(self, user_id: str):
+        actor = await self._actor()
+        await self._call(two_factor.reset_for, actor, _user_id(user_id))
+        binding.drop_user_soon(str(_user_id(user_id)))  # their sessions ended: open tabs lose their data now
+        await self._refresh(actor)
+        self._notify("Two-step sign-in was reset. They sign in with a link alone now, or set it up again "
+                     "if the practice requires it.")
 
 
 _user_id = functools.partial(page_id, missing="That user was not found.")

@@ -80,3 +80,44 @@ def test_canaries_never_reach_audit_rows_or_logs(app_env, with_s3, smtp_sink, ca
         assert CANARY.lower() not in record.getMessage().lower(), record.name
     # The CSV names users (the owner's own staff) but never clients or their details.
     assert f"{CANARY}First".lower() not in csv_text.lower()
+
+
+def test_the_totp_secret_never_reaches_logs_audit_rows_or_a_dump(app_env, smtp_sink, caplog):
+    """The second factor's secret is the one value worth as much as a mailbox: it must stay
+    encrypted at rest and out of every log line and audit row, through enrolment, sign-in
+    with a code, refusals, a lockout and a reset."""
+    import base64
+    from datetime import timedelta
+
+    import pyotp
+
+    from pazpaz.services import second_factor, two_factor
+    from tests.integration.test_encryption import pg_dump
+    from tests.support.factories import make_workspace
+    from tests.unit.test_second_factor import T0, enrolled, wrong_code
+    from tests.unit.test_two_factor import link_for
+
+    caplog.set_level(logging.DEBUG)
+    actor = make_workspace()
+    secret, codes = enrolled(actor)
+    now = T0 + timedelta(hours=1)
+    redeemed = auth.redeem_link(link_for(actor, smtp_sink, now), CTX, now=now)
+    for i in range(5):
+        with pytest.raises(second_factor.SecondStepRefused):
+            two_factor.complete_sign_in(redeemed.pending_token, wrong_code(secret, now), CTX,
+                                        now=now + timedelta(seconds=i))
+    later = now + timedelta(minutes=16)
+    redeemed = auth.redeem_link(link_for(actor, smtp_sink, later), CTX, now=later)
+    two_factor.complete_sign_in(redeemed.pending_token, pyotp.TOTP(secret).at(later), CTX, now=later)
+    dump = pg_dump(app_env)
+
+    needles = {secret, secret.lower(), base64.b32decode(secret).hex(), *codes}
+    assert "CREATE TABLE public.users" in dump
+    for needle in needles:
+        assert needle not in dump
+    with system_session() as session:
+        rows = [str(e.model_dump()) for e in session.exec(select(m.AuditEvent))]
+    assert any("second_step" in row for row in rows)
+    for needle in needles:
+        assert not any(needle in row for row in rows)
+        assert not any(needle in r.getMessage() for r in caplog.records)

@@ -25,7 +25,7 @@ def enrolled(actor) -> tuple[str, list[str]]:
     with clock.frozen(T0 - timedelta(minutes=5)):
         two_factor.begin_enrolment(actor)
         secret = secret_of(actor, "totp_pending_encrypted")
-        codes = two_factor.confirm_enrolment(actor, pyotp.TOTP(secret).at(T0 - timedelta(minutes=5)), None)
+        codes = two_factor.confirm_enrolment(actor, pyotp.TOTP(secret).at(T0 - timedelta(minutes=5)))
     return secret, codes
 
 
@@ -158,7 +158,7 @@ def test_regenerating_invalidates_every_old_backup_code(app_env):
     secret, old = enrolled(actor)
     now = T0 + timedelta(hours=1)
     with clock.frozen(now):
-        new = two_factor.regenerate_backup_codes(actor, pyotp.TOTP(secret).at(now), None)
+        new = two_factor.regenerate_backup_codes(actor, pyotp.TOTP(secret).at(now))
     assert not set(new) & set(old)
     assert refusal(actor, old[2], now) == "wrong"
     assert check(actor, new[0], now).backup_codes_left == 9
@@ -170,8 +170,8 @@ def test_enrolment_needs_a_valid_code_of_the_new_secret(app_env):
         two_factor.begin_enrolment(actor)
         pending = secret_of(actor, "totp_pending_encrypted")
         with pytest.raises(SecondStepRefused):
-            two_factor.confirm_enrolment(actor, pyotp.TOTP(pyotp.random_base32(32)).at(T0), None)
+            two_factor.confirm_enrolment(actor, pyotp.TOTP(pyotp.random_base32(32)).at(T0))
         assert not two_factor.status(actor).enabled
-        two_factor.confirm_enrolment(actor, pyotp.TOTP(pending).at(T0), None)
+        two_factor.confirm_enrolment(actor, pyotp.TOTP(pending).at(T0))
         assert two_factor.status(actor).enabled
         assert two_factor.status(actor).backup_codes_left == 10

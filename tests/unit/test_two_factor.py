@@ -3,6 +3,7 @@ practice, sessions ended on every change, recovery by the owner and the command 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pyotp
@@ -82,8 +83,8 @@ def test_turning_on_ends_every_other_session_and_is_audited(app_env):
         auth.open_session(session, user, CTX, T0)
     with clock.frozen(T0):
         two_factor.begin_enrolment(actor)
-        two_factor.confirm_enrolment(actor, pyotp.TOTP(secret_of(actor, "totp_pending_encrypted")).at(T0),
-                                     current.session_id)
+        two_factor.confirm_enrolment(replace(actor, session_id=current.session_id),
+                                     pyotp.TOTP(secret_of(actor, "totp_pending_encrypted")).at(T0))
     with system_session() as session:
         live = session.exec(select(AuthSession.id).where(AuthSession.user_id == actor.user_id,
                                                          AuthSession.revoked_at.is_(None))).all()
@@ -99,11 +100,12 @@ def test_turning_off_needs_a_current_code_and_ends_other_sessions(app_env):
         _, current = auth.open_session(session, session.get(User, actor.user_id), CTX, T0)
         auth.open_session(session, session.get(User, actor.user_id), CTX, T0)
     now = T0 + timedelta(hours=1)
+    this_device = replace(actor, session_id=current.session_id)
     with clock.frozen(now):
         with pytest.raises(SecondStepRefused):
-            two_factor.turn_off(actor, wrong_code(secret, now), current.session_id)
+            two_factor.turn_off(this_device, wrong_code(secret, now))
         assert two_factor.status(actor).enabled
-        two_factor.turn_off(actor, pyotp.TOTP(secret).at(now), current.session_id)
+        two_factor.turn_off(this_device, pyotp.TOTP(secret).at(now))
         assert not two_factor.status(actor).enabled
     assert live_sessions(actor) == 1
 
@@ -131,7 +133,7 @@ def test_required_two_step_sends_a_new_user_to_enrolment_after_the_link(app_env,
     with clock.frozen(now):
         assert two_factor.status(assistant).enabled
         with pytest.raises(ServiceError):  # required: nobody turns it off
-            two_factor.turn_off(assistant, pyotp.TOTP(secret).at(now + timedelta(seconds=30)), None)
+            two_factor.turn_off(assistant, pyotp.TOTP(secret).at(now + timedelta(seconds=30)))
 
 
 def test_owner_resets_an_assistants_two_step_and_no_one_else_can(app_env):
