@@ -4,6 +4,7 @@ from pazpaz.models.appointment import ACTIVE_STATUSES, APPOINTMENT_STATUSES, App
 from pazpaz.models.attachment import Attachment
 from pazpaz.models.audit import AuditEvent
 from pazpaz.models.auth import AuthSession, MagicLinkToken
+from pazpaz.models.calendar_feed import CalendarFeedToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
@@ -21,6 +22,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "AuthSession",
+    "CalendarFeedToken",
     "Client",
     "Goal",
     "Location",
