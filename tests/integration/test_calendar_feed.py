@@ -307,3 +307,62 @@ def test_simultaneous_regenerations_leave_exactly_one_live_link(app_env, frozen,
             m.CalendarFeedToken.user_id == owner.user_id, m.CalendarFeedToken.revoked_at.is_(None))).one()
     assert live == 1
     assert sorted(fetch(http, url).status_code for url in urls) == [200] + [404] * 7
+
+
+def _statements_during(fn) -> int:
+    from sqlalchemy import event
+
+    from pazpaz.db import get_engine
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        fn()
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_reading_costs_the_same_statements_for_3_or_60_appointments(app_env, frozen):
+    """No N+1: the window is one query, however many appointments (and clients) it holds."""
+    from pazpaz.services.audit import RequestContext
+
+    owner, client_id, service_id, places = practice()
+    token = calendar_feed.issue(owner).url.rsplit("/", 1)[1].removesuffix(".ics")
+    context = RequestContext(ip="192.0.2.50", user_agent="pytest")
+    for day in range(3):
+        book(owner, client_id, service_id, local(day + 1), places["home"])
+    calendar_feed.read(token, context)  # warm: data keys are cached per process after the first read
+    few = _statements_during(lambda: calendar_feed.read(token, context))
+    for index in range(57):
+        other = clients.create_client(owner, ClientInput(first_name=f"C{index}", last_name="X", address="Y"))
+        book(owner, other, service_id, local(index % 80 + 1, hour=8 + index % 10), places["home"])
+    body = calendar_feed.read(token, context)
+    assert len(parse(body).walk("VEVENT")) == 60
+    assert _statements_during(lambda: calendar_feed.read(token, context)) == few
+
+
+def test_a_change_shows_at_the_next_read_however_the_body_is_kept(app_env, frozen, http):
+    """Unchanged reads are served from the kept body; any change to what an event shows
+    (a client's name, a move, a cancellation, a location's address) is in the next read."""
+    owner, client_id, service_id, places = practice()
+    first, second = (book(owner, client_id, service_id, local(d), places["clinic"])[0] for d in (1, 2))
+    url = calendar_feed.issue(owner).url
+    calendar_feed.set_full_names(owner, True)
+    body = fetch(http, url).content
+    assert fetch(http, url).content == body
+
+    clients.update_client(owner, client_id, ClientInput(first_name="Yael", last_name=LAST, address=ADDRESS))
+    assert f"Yael {LAST}" in fetch(http, url).text
+    appointments.move_appointment(owner, first, local(5, hour=15))
+    moved = events_by_uid(parse(fetch(http, url).content))[uid(first)]
+    assert moved.start == (NOW + timedelta(days=5)).replace(hour=15, minute=0)
+    appointments.set_status(owner, second, "cancelled")
+    assert set(events_by_uid(parse(fetch(http, url).content))) == {uid(first)}
+    catalog.save_location(owner, LocationInput("Clinic", "clinic", address="2 New St"), places["clinic"])
+    assert str(events_by_uid(parse(fetch(http, url).content))[uid(first)]["LOCATION"]) == "Clinic, 2 New St"
+    assert len(audit_rows("calendar_feed.read", workspace_id=owner.workspace_id)) == 6
