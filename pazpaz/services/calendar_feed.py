@@ -10,8 +10,8 @@ the schedule as that user through `workspace_session` (the scoping choke point):
 workspace B can only ever show B's appointments. Every read, refused or not, writes one
 audit row (ids and a count, never content).
 
-What a feed holds (docs/notes/calendar-feed.md): appointments starting from 30 days ago to
-90 days ahead, except cancelled ones (a calendar app drops an event that leaves the feed);
+What a feed holds: appointments starting from 30 days ago to 90 days ahead (whole days in the
+practice's zone), except cancelled ones (a calendar app drops an event that leaves the feed);
 times with the workspace's TZID; the client's initials (full names only when the user
 switched them on) and the service; the location (its address, the client's address for a
 home visit, the video link for an online one); a link back into PazPaz. Never notes.
@@ -26,7 +26,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone
@@ -40,6 +40,7 @@ from pazpaz.services.audit import RequestContext
 from pazpaz.services.conflicts import initials
 from pazpaz.services.errors import NotFound, RateLimited
 from pazpaz.services.ratelimit import get_feed_limiter
+from pazpaz.services.recurrence import place
 from pazpaz.services.scope import Actor, system_session, workspace_session
 from pazpaz.services.tokens import hash_token, new_token
 from pazpaz.settings import get_settings
@@ -234,8 +235,12 @@ def _audit_refusal(session: Session, feed: CalendarFeedToken | None, context: Re
                  context=context, details=details)
 
 
-def window(now: datetime) -> tuple[datetime, datetime]:
-    return now - timedelta(days=PAST_DAYS), now + timedelta(days=FUTURE_DAYS)
+def window(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Whole days in the practice's zone, from the start of the day PAST_DAYS ago to the end
+    of the day FUTURE_DAYS ahead: the feed holds the same set all day long."""
+    today = now.astimezone(zone).date()
+    return (place(datetime.combine(today - timedelta(days=PAST_DAYS), time()), zone),
+            place(datetime.combine(today + timedelta(days=FUTURE_DAYS + 1), time()), zone))
 
 
 def _rows(session: Session, start: datetime, end: datetime) -> list:
@@ -257,10 +262,9 @@ def _rows(session: Session, start: datetime, end: datetime) -> list:
 
 
 def _render(actor: Actor, owner: _Owner) -> bytes:
-    now = clock.now()
-    start, end = window(now)
+    zone = ZoneInfo(owner.time_zone)
+    start, end = window(clock.now(), zone)
     with workspace_session(actor) as session:
-        zone = ZoneInfo(owner.time_zone)
         rows = _rows(session, start, end)
         fingerprint = _fingerprint(owner, start, rows)
         body = _cached(owner.feed_id, fingerprint)

@@ -103,8 +103,12 @@ def test_the_feed_holds_the_window_with_initials_places_and_links(app_env, froze
         "soon": book(owner, client_id, service_id, local(1), places["online"])[0],
         "far": book(owner, client_id, service_id, local(89), places["clinic"])[0],
         "nowhere": book(owner, client_id, service_id, local(2))[0],
+        # The window is whole local days: from 00:00 thirty days ago to the end of day +90.
+        "first_minute": book(owner, client_id, service_id, local(-30, hour=0))[0],
+        "last_hour": book(owner, client_id, service_id, local(90, hour=23))[0],
     }
-    outside = [book(owner, client_id, service_id, local(-31))[0], book(owner, client_id, service_id, local(91))[0]]
+    outside = [book(owner, client_id, service_id, local(-31, hour=23))[0],
+               book(owner, client_id, service_id, local(91, hour=0))[0]]
     cancelled = book(owner, client_id, service_id, local(3))[0]
     appointments.set_status(owner, cancelled, "cancelled")
     no_show = book(owner, client_id, service_id, local(-2))[0]
