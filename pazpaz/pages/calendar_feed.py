@@ -47,8 +47,8 @@ def calendar_feed_section() -> rx.Component:
         rx.vstack(
             rx.heading("Calendar feed", size="4"),
             rx.text("Subscribe to your schedule from your phone's calendar: the last 30 days and the next 90, "
-                    "with times, places and a link back to PazPaz. Titles show clients' initials; notes are "
-                    "never included.", size="2", color="var(--gray-11)"),
+                    "with times, places and a link back to PazPaz. Titles show clients' initials unless you "
+                    "switch full names on below; notes are never included.", size="2", color="var(--gray-11)"),
             rx.text("The link is secret: anyone who has it can read your schedule. If it may have leaked, "
                     "regenerate it; the old one stops working at once.", size="2", color="var(--gray-11)"),
             banner(FeedState.feed_error),
