@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from pazpaz.api import auth, files, health, second_step
+from pazpaz.api import auth, feed, files, health, second_step
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
 from pazpaz.settings import get_settings
 
@@ -29,6 +29,7 @@ def build_api() -> Starlette:
         Route("/auth/second-step", second_step.second_step_submit, methods=["POST"]),
         Route("/auth/second-step.js", second_step.second_step_script, methods=["GET"]),
         Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),
+        Route("/feed/{token}.ics", feed.feed_endpoint, methods=["GET"]),
     ])
 
 

@@ -4,6 +4,7 @@ from pazpaz.models.appointment import ACTIVE_STATUSES, APPOINTMENT_STATUSES, App
 from pazpaz.models.attachment import Attachment
 from pazpaz.models.audit import AuditEvent
 from pazpaz.models.auth import AuthSession, MagicLinkToken
+from pazpaz.models.calendar_feed import CalendarFeedToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
@@ -23,6 +24,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "BackupCode",
+    "CalendarFeedToken",
     "Client",
     "Goal",
     "Location",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from pazpaz.components.forms import banner, labelled_input
 from pazpaz.components.shell import shell
+from pazpaz.pages.calendar_feed import calendar_feed_section
 from pazpaz.pages.catalog import catalog_sections
 from pazpaz.state.session import SessionState
 from pazpaz.state.team import TeamState
@@ -82,6 +83,7 @@ def settings_page() -> rx.Component:
                         rx.link("Security settings", href="/settings/security", id="security-link")),
                 width="100%",
             ),
+            calendar_feed_section(),
             banner(TeamState.error),
             rx.cond(TeamState.can_manage, catalog_sections()),
             rx.cond(

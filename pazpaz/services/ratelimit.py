@@ -54,3 +54,38 @@ class SignInLimiter:
 def get_limiter() -> SignInLimiter:
     settings = get_settings()
     return SignInLimiter(settings.rate_limit_email, settings.rate_limit_ip)
+
+
+# Calendar feed reads (services/calendar_feed.py). Phone calendars poll every 5 minutes at
+# the most (12 an hour); the rest is room for manual refreshes. Per address, several users
+# behind one network (or one calendar provider's fetchers) share the budget.
+FEED_TOKEN_RATE = "30/hour"
+FEED_IP_RATE = "240/hour"
+
+
+class FeedLimiter:
+    """Moving-window limits on reading a calendar feed, per link and per client address;
+    fail closed (a store failure refuses the read)."""
+
+    def __init__(self, token_rate: str, ip_rate: str, storage: Storage | None = None) -> None:
+        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self._rates = {"token": parse(token_rate), "ip": parse(ip_rate)}
+
+    def hit(self, kind: str, key: str) -> None:
+        """Count one read against `kind` ("token": a feed row id, "ip": an address); raise
+        RateLimited when its budget is spent or the store fails."""
+        rate, key = self._rates[kind], key or "unknown"
+        try:
+            allowed = self._limiter.hit(rate, "feed", kind, key)
+            if not allowed:
+                reset_at = self._limiter.get_window_stats(rate, "feed", kind, key).reset_time
+        except Exception as error:
+            log.error("rate limiter unavailable; refusing calendar feed reads (%s)", type(error).__name__)
+            raise RateLimited(60) from None
+        if not allowed:
+            raise RateLimited(int(max(1.0, reset_at - time.time())))
+
+
+@lru_cache(maxsize=1)
+def get_feed_limiter() -> FeedLimiter:
+    return FeedLimiter(FEED_TOKEN_RATE, FEED_IP_RATE)

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from pazpaz.models import AuthSession, User
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, auth, crypto
+from pazpaz.services import audit, auth, calendar_feed, crypto
 from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.services.scope import Actor, system_session, workspace_session
 
@@ -86,6 +86,7 @@ def deactivate(actor: Actor, user_id: uuid.UUID) -> None:
             .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=now, revoke_reason="deactivated")
         )
+        calendar_feed.revoke_for_user(session, user_id, now)
         audit.record(session, "user.deactivated", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="user", entity_id=user_id, context=actor.context, now=now)
 

@@ -100,6 +100,10 @@ class CalendarState(SessionState):
         self.locations = [[str(loc.id), f"{loc.name} ({KIND_LABELS[loc.kind]})"]
                           for loc in await self._call(catalog.list_locations, actor)]
         await self._reload(actor)
+        linked = self.router.url.query_parameters.get("appointment", "")
+        if linked:  # the link back from a calendar feed event (services/calendar_feed.py)
+            view = await self._show_detail(actor, linked)
+            self.jump_date = view.starts_at.date().isoformat()
 
     @rx.event
     @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
@@ -211,7 +215,9 @@ class CalendarState(SessionState):
     @rx.event
     @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
     async def open_event(self, appointment_id: str):
-        actor = await self._actor()
+        await self._show_detail(await self._actor(), appointment_id)
+
+    async def _show_detail(self, actor: Actor, appointment_id: str) -> AppointmentView:
         view = await self._call(appointments.get_appointment, actor, _appointment_id(appointment_id))
         self.selected = {
             "id": str(view.id), "client": view.client_name, "client_id": str(view.client_id),
@@ -222,6 +228,7 @@ class CalendarState(SessionState):
             "service_id": str(view.service_id or ""), "location_id": str(view.location_id or ""),
         }
         self.detail_open, self.error = True, ""
+        return view
 
     @rx.event
     @handler

@@ -38,6 +38,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "soap_notes": m.SoapNote, "soap_note_versions": m.SoapNoteVersion, "plans_of_care": m.PlanOfCare,
     "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment, "soap_note_goals": m.SoapNoteGoal,
     "backup_codes": m.BackupCode, "pending_signins": m.PendingSignIn,
+    "calendar_feed_tokens": m.CalendarFeedToken,
 }
 
 
@@ -60,7 +61,7 @@ def test_workspace_id_leads_a_composite_or_own_index(app_env):
 
 def seed_everything(actor) -> dict[str, uuid.UUID]:
     """One row in every scoped table, owned by actor's workspace."""
-    from pazpaz.services import auth, crypto, second_factor
+    from pazpaz.services import auth, calendar_feed, crypto, second_factor
 
     ids: dict[str, uuid.UUID] = {}
     client_id = clients.create_client(actor, ClientInput(first_name="Seed", last_name="Client",
@@ -106,6 +107,9 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
                    attachments=attachment.id)
+    calendar_feed.issue(actor)
+    with workspace_session(actor) as session:
+        ids["calendar_feed_tokens"] = session.exec(select(m.CalendarFeedToken.id)).one()
     return ids
 
 
@@ -182,6 +186,8 @@ def test_insert_statements_into_another_workspace_are_refused(app_env):
 
 
 def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Callable]:
+    from pazpaz.services import calendar_feed
+
     client_id = a_ids["clients"]
     return {
         "clients.get_client": lambda actor: clients.get_client(actor, client_id),
@@ -223,6 +229,8 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "plans.note_goals": lambda actor: plans.note_goals(actor, a_ids["soap_notes"]),
         "timeline.client_timeline": lambda actor: timeline.client_timeline(actor, client_id),
         "two_factor.reset_for": lambda actor: two_factor.reset_for(actor, a_user),
+        # B has no feed link of its own: changing "the" link finds nothing, A's stays as it was.
+        "calendar_feed.set_full_names": lambda actor: calendar_feed.set_full_names(actor, True),
     }
 
 
@@ -281,3 +289,24 @@ def test_counting_a_scoped_table_without_context_raises(app_env):
 
     with pytest.raises(ScopeViolation), transaction() as session:
         session.exec(select(func.count()).select_from(m.Client)).one()
+
+
+def test_a_feed_link_of_workspace_b_never_shows_workspace_a(app_env):
+    """The link is resolved across workspaces only to find its owner; the schedule is then
+    read through B's scoped session, so A's appointments can't appear."""
+    from icalendar import Calendar
+    from starlette.testclient import TestClient
+
+    from pazpaz.api.app import build_api
+    from pazpaz.services import calendar_feed, clock
+
+    a, b = make_workspace("A"), make_workspace("B")
+    a_ids, b_ids = seed_everything(a), seed_everything(b)
+    with clock.frozen(datetime(2026, 11, 1, 12, tzinfo=UTC)):
+        a_url, b_url = calendar_feed.issue(a).url, calendar_feed.issue(b).url
+        with TestClient(build_api()) as client:
+            b_feed = Calendar.from_ical(client.get(b_url.removeprefix("http://localhost:3100")).content)
+            a_feed = Calendar.from_ical(client.get(a_url.removeprefix("http://localhost:3100")).content)
+    assert [str(e["UID"]) for e in b_feed.walk("VEVENT")] == [f"{b_ids['appointments']}@pazpaz"]
+    assert [str(e["UID"]) for e in a_feed.walk("VEVENT")] == [f"{a_ids['appointments']}@pazpaz"]
+    assert str(b_feed["X-WR-CALNAME"]) == "PazPaz · B"
