@@ -6,6 +6,7 @@ from pazpaz.models.audit import AuditEvent
 from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
+from pazpaz.models.invitation import Invitation
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.soap_note import SoapNote, SoapNoteVersion
@@ -23,6 +24,7 @@ __all__ = [
     "AuthSession",
     "Client",
     "Goal",
+    "Invitation",
     "Location",
     "MagicLinkToken",
     "Milestone",

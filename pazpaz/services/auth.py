@@ -19,7 +19,7 @@ from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.base import utcnow
 from pazpaz.models.user import User
 from pazpaz.models.workspace import Workspace
-from pazpaz.services import audit, crypto
+from pazpaz.services import audit, crypto, devices
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import RateLimited, ServiceError, ValidationFailed
 from pazpaz.services.mail import send_after_commit
@@ -322,10 +322,22 @@ def _redeem(session: Session, token: str, context: RequestContext, now: datetime
                      context=context, details={"reason": "inactive"}, now=now)
         session.commit()
         raise LinkRefused("inactive")
-    session_token, identity = _open_session(session, user, now)
+    session_token, identity = _open_session(session, user, now, context)
     audit.record(session, "auth.signin_succeeded", workspace_id=user.workspace_id, user_id=user.id,
                  entity_type="session", entity_id=identity.session_id, context=context, now=now)
     return Redeemed(session_token=session_token, next_path=safe_next(row.next_path), identity=identity)
+
+
+def link_practice(token: str, now: datetime | None = None) -> str | None:
+    """The name of the practice a still-usable link signs into, without using the link: the
+    Continue page names it, so nobody signs into a practice they did not expect."""
+    now = now or utcnow()
+    with system_session() as session:
+        return session.exec(
+            select(Workspace.name).join(MagicLinkToken, MagicLinkToken.workspace_id == Workspace.id)
+            .where(MagicLinkToken.token_hash == hash_token(token or ""), MagicLinkToken.used_at.is_(None),
+                   MagicLinkToken.expires_at > now)
+        ).first()
 
 
 def _refuse_link(session: Session, token_hash: str, context: RequestContext, now: datetime) -> None:
@@ -349,17 +361,23 @@ def _refuse_link(session: Session, token_hash: str, context: RequestContext, now
 
 # ---- sessions -------------------------------------------------------------------------
 
-def _open_session(session: Session, user: User, now: datetime) -> tuple[str, SignedIn]:
+def _open_session(session: Session, user: User, now: datetime,
+                  context: RequestContext | None = None) -> tuple[str, SignedIn]:
     settings = get_settings()
     token = new_token()
+    context = context or RequestContext()
     row = AuthSession(
+        id=uuid.uuid4(),
         token_hash=hash_token(token),
         workspace_id=user.workspace_id,
         user_id=user.id,
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(hours=settings.session_absolute_hours),
+        # Only the label and the network are kept (docs/ARCHITECTURE.md "Sessions list").
+        device_label=devices.device_label(context.user_agent),
     )
+    crypto.seal(session, row, "ip_encrypted", devices.approximate_ip(context.ip))
     session.add(row)
     session.flush()
     return token, SignedIn(session_id=row.id, user_id=user.id, workspace_id=user.workspace_id, role=user.role)

@@ -43,6 +43,8 @@ class Actor:
     user_id: uuid.UUID
     role: str
     context: RequestContext = RequestContext()  # noqa: RUF009 (frozen, so one shared default is safe)
+    # The sign-in session acting (Settings > Security marks it "This device"); None outside a session.
+    session_id: uuid.UUID | None = None
 
     @property
     def is_owner(self) -> bool:

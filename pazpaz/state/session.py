@@ -94,7 +94,7 @@ class SessionState(rx.State):
         if identity is None:
             raise SignInRequired()
         return Actor(workspace_id=identity.workspace_id, user_id=identity.user_id, role=identity.role,
-                     context=self._request_context())
+                     context=self._request_context(), session_id=identity.session_id)
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a (blocking, database) service call off the event loop."""
