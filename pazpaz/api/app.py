@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from pazpaz.api import auth, files, health
+from pazpaz.api import auth, files, health, invitations
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
 from pazpaz.settings import get_settings
 
@@ -25,6 +25,8 @@ def build_api() -> Starlette:
         Route("/auth/continue.js", auth.continue_script, methods=["GET"]),
         Route("/auth/redeem", auth.redeem, methods=["POST"]),
         Route("/auth/signout", auth.sign_out, methods=["POST"]),
+        Route("/auth/invitation", invitations.invitation_page, methods=["GET"]),
+        Route("/auth/invitation", invitations.accept_invitation, methods=["POST"]),
         Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),
     ])
 

@@ -32,7 +32,7 @@ button{{width:100%;padding:12px;font-size:1rem;border:0;border-radius:8px;backgr
 </style></head>
 <body><main>
 <h1>Sign in to PazPaz</h1>
-<p>Press Continue to finish signing in on this device.</p>
+{practice}<p>Press Continue to finish signing in on this device.</p>
 <form method="post" action="/auth/redeem" id="continue">
 <input type="hidden" name="token" value="{token}">
 <button type="submit">Continue</button>
@@ -48,10 +48,14 @@ CONTINUE_SCRIPT = """document.getElementById("continue").addEventListener("submi
 """
 
 
-def continue_page(request: Request) -> Response:
+async def continue_page(request: Request) -> Response:
     # GET never consumes the token: mail scanners open every link they see.
     token = request.query_params.get("token", "")
-    return HTMLResponse(CONTINUE_PAGE.format(token=html.escape(token, quote=True)), headers=SECURITY_HEADERS)
+    # Name the practice this link signs into (read only; an unusable link names none).
+    practice = await run_in_threadpool(auth.link_practice, token)
+    named = f'<p id="practice">Practice: <strong>{html.escape(practice)}</strong></p>\n' if practice else ""
+    return HTMLResponse(CONTINUE_PAGE.format(token=html.escape(token, quote=True), practice=named),
+                        headers=SECURITY_HEADERS)
 
 
 def continue_script(request: Request) -> Response:
