@@ -161,7 +161,8 @@ def _mail_invitation(session: Session, actor: Actor, row: Invitation, token: str
     days = settings.invite_ttl_days
     link = f"{settings.public_url}/auth/invitation?token={token}"
     send_after_commit(
-        session, address, f"{inviter} invites you to {practice} on PazPaz",
+        # The subject is logged by services/mail.py: no names in it.
+        session, address, "Your invitation to PazPaz",
         f"Hello {invitee},\n\n"
         f"{inviter} invites you to join {practice} on PazPaz as an assistant.\n\n"
         "As an assistant you will see the practice's schedule and its clients' contact details. "

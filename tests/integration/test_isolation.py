@@ -13,7 +13,18 @@ from sqlmodel import SQLModel, select
 
 import pazpaz.models as m
 from pazpaz.db import get_engine
-from pazpaz.services import appointments, attachments, audit_log, catalog, clients, plans, soap_notes, team, timeline
+from pazpaz.services import (
+    appointments,
+    attachments,
+    audit_log,
+    catalog,
+    clients,
+    plans,
+    sessions,
+    soap_notes,
+    team,
+    timeline,
+)
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
@@ -26,6 +37,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "services": m.Service, "locations": m.Location, "appointments": m.Appointment,
     "soap_notes": m.SoapNote, "soap_note_versions": m.SoapNoteVersion, "plans_of_care": m.PlanOfCare,
     "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment, "soap_note_goals": m.SoapNoteGoal,
+    "invitations": m.Invitation,
 }
 
 
@@ -88,10 +100,12 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         session.add_all([milestone, attachment, m.SoapNoteGoal(note_id=note.id, goal_id=goal.id, workspace_id=ws)])
         user = session.exec(select(m.User).where(m.User.id == actor.user_id)).one()
         auth.issue_link(session, user, "signin", "/", actor.context, now)
-        auth._open_session(session, user, now)
+        _, signed_in = auth._open_session(session, user, now, actor.context)
+        ids["auth_sessions"] = signed_in.session_id
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
                    attachments=attachment.id)
+    ids["invitations"] = team.invite_assistant(actor, f"invitee-{uuid.uuid4().hex[:8]}@example.com", "Invitee")
     return ids
 
 
@@ -208,6 +222,9 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "plans.tag_goals": lambda actor: plans.tag_goals(actor, a_ids["soap_notes"], []),
         "plans.note_goals": lambda actor: plans.note_goals(actor, a_ids["soap_notes"]),
         "timeline.client_timeline": lambda actor: timeline.client_timeline(actor, client_id),
+        "team.resend_invitation": lambda actor: team.resend_invitation(actor, a_ids["invitations"]),
+        "team.revoke_invitation": lambda actor: team.revoke_invitation(actor, a_ids["invitations"]),
+        "sessions.revoke_session": lambda actor: sessions.revoke_session(actor, a_ids["auth_sessions"]),
     }
 
 
@@ -233,6 +250,8 @@ def test_lists_never_include_another_workspace(app_env):
     seed_everything(a)
     assert clients.list_clients(b, ListQuery()).total == 0
     assert all(member.id != a.user_id for member in team.list_members(b))
+    assert team.list_invitations(b) == [] and len(team.list_invitations(a)) == 1
+    assert sessions.list_sessions(b) == []
     with system_session() as session:
         b_events = session.exec(select(func.count()).select_from(m.AuditEvent).where(
             m.AuditEvent.workspace_id == b.workspace_id)).one()
