@@ -115,7 +115,9 @@ def accept(token: str, name: str, context: RequestContext, now: datetime | None 
 
 
 def _accept(session: Session, token: str, name: str, context: RequestContext, now: datetime) -> auth.Redeemed:
-    found = _by_token(session, token)
+    # Locked: a second accept of the same link waits here for the first to finish, then sees
+    # it accepted ("used") instead of the account the first one just created.
+    found = _by_token(session, token, lock=True)
     if found is not None and _reason(found, now) is None:
         email = crypto.unseal(session, found, "email_encrypted") or ""
         if session.exec(select(User.id).where(User.email_index == crypto.email_index(email))).first():

@@ -105,6 +105,9 @@ def invite_assistant(actor: Actor, email: str, name: str, now: datetime | None =
 
 def _invite(session: Session, actor: Actor, email: str, name: str, now: datetime) -> uuid.UUID:
     index = crypto.email_index(email)
+    # Scoped to this practice: the owner already sees their own team, nothing else is consulted.
+    if session.exec(select(User.id).where(User.email_index == index)).first() is not None:
+        raise ValidationFailed({"email": "This person is already on your team."})
     row = session.exec(select(Invitation).where(Invitation.email_index == index, Invitation.accepted_at.is_(None),
                                                 Invitation.revoked_at.is_(None)).with_for_update()).first()
     renewed = row is not None

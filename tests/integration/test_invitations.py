@@ -234,6 +234,25 @@ def test_no_oracle_an_address_of_another_practice_gets_the_same_answer(app_env, 
     assert {p.email for p in team.list_invitations(owner)} == {taken, fresh}
 
 
+def test_inviting_a_member_of_ones_own_team_says_so(app_env, smtp_sink):
+    from tests.support.factories import make_assistant
+
+    owner = make_workspace()
+    assistant = make_assistant(owner)
+    with system_session() as session:
+        address = crypto_email(session, assistant.user_id)
+    with pytest.raises(ValidationFailed) as refused:
+        team.invite_assistant(owner, address, "Again", now=T0)
+    assert refused.value.errors == {"email": "This person is already on your team."}
+    assert invitation_rows(owner.workspace_id) == []
+
+
+def crypto_email(session, user_id) -> str:
+    from pazpaz.services import crypto
+
+    return crypto.unseal(session, session.get(User, user_id), "email_encrypted")
+
+
 def test_invitations_are_rate_limited_per_owner(app_env, smtp_sink, monkeypatch):
     monkeypatch.setenv("PAZPAZ_RATE_LIMIT_INVITE", "3/hour")
     reset_caches()
