@@ -31,6 +31,7 @@ from pazpaz.settings import get_settings, valid_time_zone
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Only same-site paths are ever redirected to after sign-in (no open redirects).
 SAFE_NEXT_RE = re.compile(r"^/[A-Za-z0-9/_\-]{0,190}$")
+TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]{43}")  # tokens.new_token(): 32 bytes, url-safe base64
 log = logging.getLogger("pazpaz.auth")
 SIGNUP_CLOSED = "Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation."
 
@@ -331,6 +332,8 @@ def _redeem(session: Session, token: str, context: RequestContext, now: datetime
 def link_practice(token: str, now: datetime | None = None) -> str | None:
     """The name of the practice a still-usable link signs into, without using the link: the
     Continue page names it, so nobody signs into a practice they did not expect."""
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None  # not one of ours: no database round trip for junk
     now = now or utcnow()
     with system_session() as session:
         return session.exec(
