@@ -75,6 +75,10 @@ class Settings:
     # The owner role's URL, for migrations only (external PostgreSQL); DATABASE_URL is then
     # the app's own role. None: migrations use DATABASE_URL (see docs/ARCHITECTURE.md, roles).
     database_migration_url: str | None = field(default=None, repr=False)
+    # Invitations: how long a mailed invitation works, and how many invitation mails one
+    # owner may send (docs/ARCHITECTURE.md "Invitations").
+    invite_ttl_days: int = 7
+    rate_limit_invite: str = "20/hour"
 
     @property
     def outbox_dir(self) -> Path:
@@ -296,6 +300,8 @@ def build_settings(environ: dict[str, str]) -> Settings:
         kek=_key(secrets_source, "PAZPAZ_KEK"),
         blind_index_key=_key(secrets_source, "PAZPAZ_BLIND_INDEX_KEY"),
         database_migration_url=_migration_url(environ),
+        invite_ttl_days=_int(environ, "PAZPAZ_INVITE_TTL_DAYS", 7, 1, 30),
+        rate_limit_invite=_rate(environ, "PAZPAZ_RATE_LIMIT_INVITE", "20/hour"),
     )
 
 

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from pazpaz.api import auth, feed, files, health, second_step
+from pazpaz.api import auth, feed, files, health, invitations, second_step
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
 from pazpaz.settings import get_settings
 
@@ -28,6 +28,8 @@ def build_api() -> Starlette:
         Route("/auth/second-step", second_step.second_step_page, methods=["GET"]),
         Route("/auth/second-step", second_step.second_step_submit, methods=["POST"]),
         Route("/auth/second-step.js", second_step.second_step_script, methods=["GET"]),
+        Route("/auth/invitation", invitations.invitation_page, methods=["GET"]),
+        Route("/auth/invitation", invitations.accept_invitation, methods=["POST"]),
         Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),
         Route("/feed/{token}.ics", feed.feed_endpoint, methods=["GET"]),
     ])

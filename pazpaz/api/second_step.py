@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
+from pazpaz.api import pages
 from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
 from pazpaz.services import auth, two_factor
 from pazpaz.services.errors import ValidationFailed
@@ -23,35 +24,6 @@ from pazpaz.services.second_factor import PENDING_TTL, SecondStepRefused
 from pazpaz.settings import get_settings
 
 PENDING_COOKIE = "pazpaz_second_step"
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
-<title>{title} · PazPaz</title>
-<style>
-body{{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1c2024;margin:0;display:flex;min-height:100vh;
-align-items:center;justify-content:center}}
-main{{background:#fff;border-radius:12px;padding:32px;max-width:420px;width:calc(100% - 48px);margin:24px 0;
-box-shadow:0 1px 3px rgba(0,0,0,.1)}}
-h1{{font-size:1.4rem;margin:0 0 12px}} p,li{{color:#3a3f45;line-height:1.5}}
-label{{display:block;font-weight:600;margin:16px 0 6px}}
-input{{box-sizing:border-box;width:100%;min-height:44px;padding:10px 12px;font-size:1.2rem;letter-spacing:.1em;
-border:1px solid #8b8d98;border-radius:8px}}
-input[aria-invalid=true]{{border-color:#b42318;outline-color:#b42318}}
-.help{{font-size:.9rem;color:#555a61;margin:6px 0 0}}
-.error{{color:#b42318;font-weight:600;margin:8px 0 0}}
-.button,button{{display:block;box-sizing:border-box;width:100%;min-height:44px;margin-top:16px;padding:12px;font-size:1rem;
-border:0;border-radius:8px;background:#1d4ed8;color:#fff;cursor:pointer;text-align:center;text-decoration:none}}
-.secondary{{background:#e8ecf5;color:#1d3b8b}}
-code{{font-size:1rem;background:#f1f3f5;padding:2px 6px;border-radius:4px;word-break:break-all}}
-ul.codes{{columns:2;padding-left:1.2em}} .qr{{display:block;margin:12px auto;width:220px;height:220px}}
-</style></head>
-<body><main>
-{body}
-</main>
-<script src="/auth/second-step.js"></script>
-</body></html>"""
-
 # "Copy" for the backup codes; a file, because the CSP allows scripts from our origin only.
 SCRIPT = """(function () {
   var button = document.getElementById("copy-codes");
@@ -64,13 +36,8 @@ SCRIPT = """(function () {
 """
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(PAGE.format(title=html.escape(title), body=body), status_code=status,
-                        headers=SECURITY_HEADERS)
-
-
-def _redirect(location: str) -> RedirectResponse:
-    return RedirectResponse(location, status_code=303, headers=SECURITY_HEADERS)
+def _page(title: str, body: str) -> HTMLResponse:
+    return pages.page(title, body, script="/auth/second-step.js")
 
 
 def _code_field(label: str, error: str, enrol: bool) -> str:
@@ -83,6 +50,17 @@ def _code_field(label: str, error: str, enrol: bool) -> str:
             f'<input id="code" name="code" autocomplete="one-time-code" inputmode="{"numeric" if enrol else "text"}"'
             f' maxlength="20" required autofocus aria-invalid="{invalid}" aria-describedby="{described}">'
             f'<p class="help" id="code-help">{help_text}</p>{error_html}')
+
+
+def after_first_factor(redeemed: auth.Redeemed) -> Response:
+    """Where a used link (sign-in or invitation) leads: the second step, or signed in."""
+    if redeemed.pending_token:  # no session until the code (or enrolment) passes
+        response = pages.redirect("/auth/second-step")
+        pending_cookie(response, redeemed.pending_token)
+        return response
+    response = pages.redirect(redeemed.next_path)
+    pages.set_session_cookie(response, redeemed.session_token)
+    return response
 
 
 def pending_cookie(response: Response, token: str) -> None:
@@ -100,7 +78,7 @@ async def second_step_page(request: Request) -> Response:
     token = request.cookies.get(PENDING_COOKIE, "")
     view = await run_in_threadpool(two_factor.pending_view, token) if token else None
     if view is None:
-        return _redirect("/signin?error=second_step_expired")
+        return pages.redirect("/signin?error=second_step_expired")
     reason = request.query_params.get("error", "")
     error = SecondStepRefused.MESSAGES.get(reason, "") if reason != "empty" else two_factor.NEEDS_CODE
     practice = html.escape(view.practice_name)
@@ -145,17 +123,15 @@ async def second_step_submit(request: Request) -> Response:
         completed = await run_in_threadpool(two_factor.complete_sign_in, token, code, request_context(request))
     except SecondStepRefused as refused:
         if refused.reason == "expired":
-            return _redirect("/signin?error=second_step_expired")
-        return _redirect(f"/auth/second-step?error={refused.reason}")
+            return pages.redirect("/signin?error=second_step_expired")
+        return pages.redirect(f"/auth/second-step?error={refused.reason}")
     except ValidationFailed:
-        return _redirect("/auth/second-step?error=empty")
+        return pages.redirect("/auth/second-step?error=empty")
     except auth.LinkRefused as refused:
-        return _redirect(f"/signin?error={refused.reason}")
+        return pages.redirect(f"/signin?error={refused.reason}")
     response = _after_sign_in(completed)
     _clear_pending(response)
-    response.set_cookie(settings.session_cookie_name, completed.session_token,
-                        max_age=settings.session_absolute_hours * 3600, path="/", httponly=True,
-                        secure=settings.secure_cookies, samesite="lax")
+    pages.set_session_cookie(response, completed.session_token)
     return response
 
 
@@ -171,7 +147,7 @@ def _after_sign_in(completed: two_factor.Completed) -> Response:
                 f'code{"" if left == 1 else "s"} left.{advice}</p>'
                 f'<a class="button" href="{next_href}">Continue to PazPaz</a>')
         return _page("Signed in", body)
-    return _redirect(completed.next_path)
+    return pages.redirect(completed.next_path)
 
 
 def _backup_codes_body(codes: list[str], next_href: str) -> str:

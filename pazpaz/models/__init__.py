@@ -7,6 +7,7 @@ from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.calendar_feed import CalendarFeedToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
+from pazpaz.models.invitation import Invitation
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.soap_note import SoapNote, SoapNoteVersion
@@ -27,6 +28,7 @@ __all__ = [
     "CalendarFeedToken",
     "Client",
     "Goal",
+    "Invitation",
     "Location",
     "MagicLinkToken",
     "Milestone",

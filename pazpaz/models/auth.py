@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from pazpaz.models.base import timestamp, uuid_pk
@@ -15,6 +15,7 @@ from pazpaz.models.scoping import WorkspaceScoped
 class MagicLinkToken(SQLModel, WorkspaceScoped, table=True):
     __tablename__ = "magic_link_tokens"
     __table_args__ = (
+        # 'invite' is no longer issued (invitations have their own table); kept for old rows.
         CheckConstraint("purpose IN ('signin', 'signup', 'invite')", name="ck_magic_link_purpose"),
         Index("ix_magic_link_tokens_workspace_user", "workspace_id", "user_id"),
     )
@@ -43,3 +44,7 @@ class AuthSession(SQLModel, WorkspaceScoped, table=True):
     expires_at: datetime = timestamp()
     revoked_at: datetime | None = timestamp(nullable=True)
     revoke_reason: str | None = Field(default=None, max_length=32)
+    # What Settings > Security shows: a short device label parsed at sign-in (never the raw
+    # user agent) and the sign-in address cut to its network (/24, /48), encrypted.
+    device_label: str | None = Field(default=None, max_length=64)
+    ip_encrypted: bytes | None = Field(default=None, sa_type=LargeBinary, nullable=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner, labelled_input
+from pazpaz.components.sessions import sessions_section
 from pazpaz.components.shell import shell
 from pazpaz.state.security import SecurityState
 
@@ -150,6 +151,7 @@ def security_page() -> rx.Component:
             rx.link("\u2190 Back to settings", href="/settings"),
             banner(SecurityState.error),
             _two_step_card(),
+            rx.card(sessions_section(), width="100%"),
             rx.cond(SecurityState.is_owner, _practice_card()),
             spacing="4", width="100%",
         ),

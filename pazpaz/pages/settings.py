@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner, labelled_input
+from pazpaz.components.invitations import pending_invitations
 from pazpaz.components.shell import shell
 from pazpaz.pages.calendar_feed import calendar_feed_section
 from pazpaz.pages.catalog import catalog_sections
@@ -50,8 +51,8 @@ def _invite_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.heading("Invite an assistant", size="3"),
-            rx.text("Assistants see clients' contact details and (later) the schedule, never clinical notes.",
-                    size="2", color="var(--gray-11)"),
+            rx.text("Assistants see clients' contact details and the schedule, never clinical notes. "
+                    "Each invitation link works once and expires on the date shown.", size="2", color="var(--gray-11)"),
             rx.flex(
                 rx.box(labelled_input("Assistant's name", "invite_name",
                                       error=TeamState.field_errors.get("name", "")), flex="1 1 200px"),
@@ -79,7 +80,7 @@ def settings_page() -> rx.Component:
             ),
             rx.card(
                 rx.heading("Security", size="3"),
-                rx.text("Two-step sign-in and where you are signed in: ",
+                rx.text("Two-step sign-in, and the devices where you are signed in: ",
                         rx.link("Security settings", href="/settings/security", id="security-link")),
                 width="100%",
             ),
@@ -91,6 +92,7 @@ def settings_page() -> rx.Component:
                 rx.vstack(
                     rx.heading("Team", size="4"),
                     rx.foreach(TeamState.members, _member),
+                    pending_invitations(),
                     rx.card(_invite_form(), width="100%"),
                     spacing="3", width="100%",
                 ),

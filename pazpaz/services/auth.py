@@ -19,7 +19,7 @@ from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.base import utcnow
 from pazpaz.models.user import User
 from pazpaz.models.workspace import Workspace
-from pazpaz.services import audit, crypto, second_factor
+from pazpaz.services import audit, crypto, devices, second_factor
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import RateLimited, ServiceError, ValidationFailed
 from pazpaz.services.mail import send_after_commit
@@ -31,6 +31,7 @@ from pazpaz.settings import get_settings, valid_time_zone
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Only same-site paths are ever redirected to after sign-in (no open redirects).
 SAFE_NEXT_RE = re.compile(r"^/[A-Za-z0-9/_\-]{0,190}$")
+TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]{43}")  # tokens.new_token(): 32 bytes, url-safe base64
 log = logging.getLogger("pazpaz.auth")
 SIGNUP_CLOSED = "Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation."
 
@@ -328,14 +329,33 @@ def _redeem(session: Session, token: str, context: RequestContext, now: datetime
                      context=context, details={"reason": "inactive"}, now=now)
         session.commit()
         raise LinkRefused("inactive")
-    next_path = safe_next(row.next_path)
-    # Factors are ANDed: with two-step sign-in on (or required), the link opens no session.
+    return finish_first_factor(session, user, safe_next(row.next_path), context, now)
+
+
+def finish_first_factor(session: Session, user: User, next_path: str, context: RequestContext, now: datetime,
+                        details: dict[str, str] | None = None) -> Redeemed:
+    """A link (sign-in or invitation) has passed. Factors are ANDed: with two-step sign-in on,
+    or required by the practice, no session opens yet, only a pending sign-in for the second step."""
     stage = second_factor.pending_stage(session, user)
     if stage is not None:
         pending = second_factor.start_pending(session, user, stage, next_path, context, now)
         return Redeemed(session_token="", next_path=next_path, identity=None, pending_token=pending)
-    session_token, identity = open_session(session, user, context, now)
+    session_token, identity = open_session(session, user, context, now, details=details)
     return Redeemed(session_token=session_token, next_path=next_path, identity=identity)
+
+
+def link_practice(token: str, now: datetime | None = None) -> str | None:
+    """The name of the practice a still-usable link signs into, without using the link: the
+    Continue page names it, so nobody signs into a practice they did not expect."""
+    if not TOKEN_RE.fullmatch(token or ""):
+        return None  # not one of ours: no database round trip for junk
+    now = now or utcnow()
+    with system_session() as session:
+        return session.exec(
+            select(Workspace.name).join(MagicLinkToken, MagicLinkToken.workspace_id == Workspace.id)
+            .where(MagicLinkToken.token_hash == hash_token(token or ""), MagicLinkToken.used_at.is_(None),
+                   MagicLinkToken.expires_at > now)
+        ).first()
 
 
 def _refuse_link(session: Session, token_hash: str, context: RequestContext, now: datetime) -> None:
@@ -364,14 +384,19 @@ def open_session(session: Session, user: User, context: RequestContext, now: dat
     """The one place a session starts (after every factor has passed); audited."""
     settings = get_settings()
     token = new_token()
+    context = context or RequestContext()
     row = AuthSession(
+        id=uuid.uuid4(),
         token_hash=hash_token(token),
         workspace_id=user.workspace_id,
         user_id=user.id,
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(hours=settings.session_absolute_hours),
+        # Only the label and the network are kept (docs/ARCHITECTURE.md "Sessions list").
+        device_label=devices.device_label(context.user_agent),
     )
+    crypto.seal(session, row, "ip_encrypted", devices.approximate_ip(context.ip))
     session.add(row)
     session.flush()
     audit.record(session, "auth.signin_succeeded", workspace_id=user.workspace_id, user_id=user.id,
@@ -381,14 +406,18 @@ def open_session(session: Session, user: User, context: RequestContext, now: dat
 
 def revoke_user_sessions(session: Session, user_id: uuid.UUID, reason: str, now: datetime,
                          keep_session_id: uuid.UUID | None = None) -> int:
-    """End every live session of a user except `keep_session_id`; open tabs of those sessions
-    are emptied on their next event (docs/ARCHITECTURE.md "Tab state bound to the session")."""
+    """End every session of a user except `keep_session_id`, in the caller's transaction;
+    returns how many of them were still working. Open tabs of those sessions are emptied on
+    their next event (docs/ARCHITECTURE.md "Tab state bound to the session")."""
     statement = (update(AuthSession)
                  .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-                 .values(revoked_at=now, revoke_reason=reason[:32]))
+                 .values(revoked_at=now, revoke_reason=reason[:32])
+                 .returning(AuthSession.expires_at, AuthSession.last_seen_at))
     if keep_session_id is not None:
         statement = statement.where(AuthSession.id != keep_session_id)
-    return session.execute(statement).rowcount or 0
+    idle = timedelta(minutes=get_settings().session_idle_minutes)
+    return sum(1 for row in session.execute(statement).all()
+               if row.expires_at > now and row.last_seen_at > now - idle)
 
 
 def session_expired(row: AuthSession, now: datetime) -> bool:

@@ -22,10 +22,12 @@ log = logging.getLogger("pazpaz.ratelimit")
 
 
 class SignInLimiter:
-    def __init__(self, email_rate: str, ip_rate: str, storage: Storage | None = None) -> None:
+    def __init__(self, email_rate: str, ip_rate: str, storage: Storage | None = None,
+                 invite_rate: str = "20/hour") -> None:
         self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
         self._email_rate = parse(email_rate)
         self._ip_rate = parse(ip_rate)
+        self._invite_rate = parse(invite_rate)
 
     def hit_ip(self, ip: str) -> None:
         """Count one request from `ip`; raise RateLimited when its limit is spent or the store fails."""
@@ -49,11 +51,25 @@ class SignInLimiter:
             log.error("rate limiter unavailable; no sign-in mail sent (%s)", type(error).__name__)
             return False
 
+    def hit_invite(self, owner_key: str) -> None:
+        """Count one invitation mail sent by this owner (user id); raise RateLimited when the
+        owner's limit is spent or the store fails: each invitation mails an address of the
+        owner's choosing, so a flood must stop here."""
+        try:
+            allowed = self._limiter.hit(self._invite_rate, "invite", "owner", owner_key)
+            if not allowed:
+                reset_at = self._limiter.get_window_stats(self._invite_rate, "invite", "owner", owner_key).reset_time
+        except Exception as error:
+            log.error("rate limiter unavailable; refusing invitations (%s)", type(error).__name__)
+            raise RateLimited(60) from None
+        if not allowed:
+            raise RateLimited(int(max(1.0, reset_at - time.time())))
+
 
 @lru_cache(maxsize=1)
 def get_limiter() -> SignInLimiter:
     settings = get_settings()
-    return SignInLimiter(settings.rate_limit_email, settings.rate_limit_ip)
+    return SignInLimiter(settings.rate_limit_email, settings.rate_limit_ip, invite_rate=settings.rate_limit_invite)
 
 
 # Calendar feed reads (services/calendar_feed.py). Phone calendars poll every 5 minutes at

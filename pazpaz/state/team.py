@@ -21,12 +21,14 @@ class TeamState(SessionState):
     field_errors: dict[str, str] = {}
     error: str = ""
     invite_key: str = "0"
+    invitations: list[dict[str, str]] = []
 
     async def _refresh(self, actor: Actor) -> None:
         try:
             members = await self._call(team.list_members, actor)
         except NotFound:
             self.can_manage, self.members = False, []  # not the owner: the team section stays hidden
+            self.invitations = []
             return
         self.can_manage = True
         self.members = [
@@ -34,6 +36,12 @@ class TeamState(SessionState):
              "active": "yes" if m.active else "", "is_me": "yes" if m.id == actor.user_id else "",
              "two_step": "yes" if m.two_step else ""}
             for m in members
+        ]
+        pending = await self._call(team.list_invitations, actor)
+        self.invitations = [
+            {"id": str(p.id), "name": p.name, "email": p.email, "expires": p.expires_at.strftime("%d %b %Y, %H:%M"),
+             "expired": "yes" if p.expired else ""}
+            for p in pending
         ]
 
     @rx.event
@@ -52,6 +60,24 @@ class TeamState(SessionState):
         self.invite_key = str(uuid.uuid4())  # remounts the form: fields clear
         await self._refresh(actor)
         self._notify("Invitation sent.")
+
+    @rx.event
+    @handler(fields=None, invalid=None, not_found_says=team.INVITATION_MISSING)
+    async def resend_invitation(self, invitation_id: str):
+        actor = await self._actor()
+        self.error = ""
+        await self._call(team.resend_invitation, actor, _invitation_id(invitation_id))
+        await self._refresh(actor)
+        self._notify("Invitation sent again. The earlier link no longer works.")
+
+    @rx.event
+    @handler(fields=None, invalid=None, not_found_says=team.INVITATION_MISSING)
+    async def revoke_invitation(self, invitation_id: str):
+        actor = await self._actor()
+        self.error = ""
+        await self._call(team.revoke_invitation, actor, _invitation_id(invitation_id))
+        await self._refresh(actor)
+        self._notify("Invitation revoked.")
 
     @rx.event
     @handler(fields=None, invalid=None, not_found_says="That user was not found.")
@@ -76,3 +102,4 @@ class TeamState(SessionState):
 
 
 _user_id = functools.partial(page_id, missing="That user was not found.")
+_invitation_id = functools.partial(page_id, missing=team.INVITATION_MISSING)

@@ -41,6 +41,16 @@ def open_link_and_continue(page: Page, link: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def accept_invitation(page: Page, link: str, practice: str, name: str = "") -> None:
+    """Open a mailed invitation, check it names the practice, join (with `name` if given)."""
+    page.goto(link)
+    expect(page.get_by_role("heading", name=f"Join {practice}")).to_be_visible()
+    if name:
+        page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name=f"Join {practice}").click()
+    page.wait_for_load_state("networkidle")
+
+
 def no_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 

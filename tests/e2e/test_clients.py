@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import BASE_URL
-from tests.e2e.flows import create_client, open_link_and_continue, signed_in_owner, unique_email
+from tests.e2e.flows import accept_invitation, create_client, signed_in_owner, unique_email
 
 
 def client_names(page) -> list[str]:
@@ -89,13 +89,14 @@ def test_assistant_is_invited_and_cannot_open_the_audit_log(page, browser, smtp_
     expect(page.get_by_text("Noa Helper")).to_be_visible()
 
     assistant = browser.new_context(base_url=BASE_URL).new_page()
-    open_link_and_continue(assistant, smtp_sink.wait_for_link(assistant_email))
+    accept_invitation(assistant, smtp_sink.wait_for_invitation(assistant_email), "Team Practice")
     expect(assistant.get_by_text("Welcome, Noa Helper.")).to_be_visible()
     expect(assistant.get_by_role("link", name="Audit log")).to_have_count(0)
     assistant.goto("/audit")
     expect(assistant.locator("#not-found")).to_be_visible()
 
     # Deactivating the assistant ends their session at once.
+    page.goto("/settings")
     page.get_by_role("button", name="Deactivate").click()
     expect(page.get_by_text("Deactivated")).to_be_visible()
     assistant.goto("/clients")

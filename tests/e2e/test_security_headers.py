@@ -139,7 +139,7 @@ def test_the_app_works_under_its_csp(browser, app_server, smtp_sink):
     page.goto("/settings")
     expect(page.get_by_label("Service name")).to_be_visible()
     # Sign-out runs a compiled function and a form post: both must pass the policy.
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
 
     violations = [m for m in messages if "Content Security Policy" in m or "Refused to" in m]

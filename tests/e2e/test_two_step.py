@@ -13,7 +13,7 @@ import pyotp
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import BASE_URL
-from tests.e2e.flows import open_link_and_continue, request_link, signed_in_owner, unique_email
+from tests.e2e.flows import accept_invitation, open_link_and_continue, request_link, signed_in_owner, unique_email
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 
@@ -115,8 +115,10 @@ def test_required_two_step_sends_a_new_assistant_to_enrolment(page, browser, smt
     expect(page.get_by_text("Noa Helper")).to_be_visible()
 
     assistant = browser.new_context(base_url=BASE_URL).new_page()
-    open_link_and_continue(assistant, smtp_sink.wait_for_link(assistant_email))
+    # The invitation is the first factor: no session yet, enrolment comes first.
+    accept_invitation(assistant, smtp_sink.wait_for_invitation(assistant_email), "Strict Practice")
     expect(assistant.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    assert "pazpaz_session" not in {c["name"] for c in assistant.context.cookies()}
     expect(assistant.get_by_text("Strict Practice")).to_be_visible()
     assistant.goto("/clients")  # nothing else is reachable until enrolled
     expect(assistant).to_have_url(re.compile(r"/signin\?next=/clients"))

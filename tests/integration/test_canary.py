@@ -9,7 +9,18 @@ import pytest
 from sqlmodel import select
 
 import pazpaz.models as m
-from pazpaz.services import appointments, attachments, audit_log, auth, clients, plans, soap_notes, team, timeline
+from pazpaz.services import (
+    appointments,
+    attachments,
+    audit_log,
+    auth,
+    clients,
+    invitations,
+    plans,
+    soap_notes,
+    team,
+    timeline,
+)
 from pazpaz.services.appointments import AppointmentInput
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.scope import Actor, system_session
@@ -51,6 +62,9 @@ def test_canaries_never_reach_audit_rows_or_logs(app_env, with_s3, smtp_sink, ca
     assert clients.list_clients(owner, ListQuery(search=CANARY.lower())).total == 1
     clients.set_archived(owner, client_id, True)
     team.invite_assistant(owner, f"{CANARY.lower()}.assistant@example.com", f"{CANARY} Assistant")
+    invite_link = smtp_sink.wait_for_invitation(f"{CANARY.lower()}.assistant@example.com")
+    team.list_invitations(owner)
+    invitations.accept(invite_link.split("token=")[1], f"{CANARY} Accepted", CTX)
     clients.set_archived(owner, client_id, False)
     [appointment] = appointments.create_appointment(owner, AppointmentInput(
         str(client_id), "2026-12-01T10:00", "2026-12-01T11:00", notes=f"{CANARY} door code"))

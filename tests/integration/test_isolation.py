@@ -20,6 +20,7 @@ from pazpaz.services import (
     catalog,
     clients,
     plans,
+    sessions,
     soap_notes,
     team,
     timeline,
@@ -39,6 +40,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment, "soap_note_goals": m.SoapNoteGoal,
     "backup_codes": m.BackupCode, "pending_signins": m.PendingSignIn,
     "calendar_feed_tokens": m.CalendarFeedToken,
+    "invitations": m.Invitation,
 }
 
 
@@ -101,7 +103,8 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         session.add_all([milestone, attachment, m.SoapNoteGoal(note_id=note.id, goal_id=goal.id, workspace_id=ws)])
         user = session.exec(select(m.User).where(m.User.id == actor.user_id)).one()
         auth.issue_link(session, user, "signin", "/", actor.context, now)
-        auth.open_session(session, user, CTX, now)
+        _, signed_in = auth.open_session(session, user, actor.context, now)
+        ids["auth_sessions"] = signed_in.session_id
         second_factor.replace_backup_codes(session, user, now)
         second_factor.start_pending(session, user, "enrol", "/", CTX, now)
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
@@ -110,6 +113,7 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
     calendar_feed.issue(actor)
     with workspace_session(actor) as session:
         ids["calendar_feed_tokens"] = session.exec(select(m.CalendarFeedToken.id)).one()
+    ids["invitations"] = team.invite_assistant(actor, f"invitee-{uuid.uuid4().hex[:8]}@example.com", "Invitee")
     return ids
 
 
@@ -231,6 +235,9 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "two_factor.reset_for": lambda actor: two_factor.reset_for(actor, a_user),
         # B has no feed link of its own: changing "the" link finds nothing, A's stays as it was.
         "calendar_feed.set_full_names": lambda actor: calendar_feed.set_full_names(actor, True),
+        "team.resend_invitation": lambda actor: team.resend_invitation(actor, a_ids["invitations"]),
+        "team.revoke_invitation": lambda actor: team.revoke_invitation(actor, a_ids["invitations"]),
+        "sessions.revoke_session": lambda actor: sessions.revoke_session(actor, a_ids["auth_sessions"]),
     }
 
 
@@ -256,6 +263,8 @@ def test_lists_never_include_another_workspace(app_env):
     seed_everything(a)
     assert clients.list_clients(b, ListQuery()).total == 0
     assert all(member.id != a.user_id for member in team.list_members(b))
+    assert team.list_invitations(b) == [] and len(team.list_invitations(a)) == 1
+    assert sessions.list_sessions(b) == []
     with system_session() as session:
         b_events = session.exec(select(func.count()).select_from(m.AuditEvent).where(
             m.AuditEvent.workspace_id == b.workspace_id)).one()

@@ -38,3 +38,7 @@ def session_cookie(actor: Actor) -> dict[str, str]:
     with system_session() as session:
         token, _ = auth.open_session(session, session.get(User, actor.user_id), CTX, utcnow())
     return {get_settings().session_cookie_name: token}
+
+
+def unique_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"

@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 from tests.support.ports import free_port
 
 LINK_RE = re.compile(r"(https?://\S+/auth/continue\?token=[A-Za-z0-9_\-]+)")
+INVITATION_RE = re.compile(r"(https?://\S+/auth/invitation\?token=[A-Za-z0-9_\-]+)")
 
 
 class _Handler:
@@ -40,19 +41,23 @@ class SmtpSink:
     def stop(self) -> None:
         self.controller.stop()
 
+    def wait_for_invitation(self, address: str, after: int = 0, timeout: float = 20.0) -> str:
+        return self.wait_for_link(address, after, timeout, INVITATION_RE)
+
     def messages_to(self, address: str) -> list[Message]:
         with self.handler.lock:
             return [m for m in self.handler.messages if m["To"].strip().lower() == address.lower()]
 
-    def wait_for_link(self, address: str, after: int = 0, timeout: float = 20.0) -> str:
-        """The sign-in link of the (after+1)-th message to an address."""
+    def wait_for_link(self, address: str, after: int = 0, timeout: float = 20.0,
+                      pattern: re.Pattern[str] = LINK_RE) -> str:
+        """The sign-in link (or another `pattern`'s link) of the (after+1)-th message to an address."""
         assert after >= 0, "count the messages before the action that sends one"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.messages_to(address)
             if len(found) > after:
                 body = found[after].get_payload(decode=True).decode()
-                match = LINK_RE.search(body)
+                match = pattern.search(body)
                 assert match, "the email carries no sign-in link"
                 return match.group(1)
             time.sleep(0.1)

@@ -81,3 +81,14 @@ def test_mail_keeps_the_link_on_one_plain_line():
     raw = bytes(build_message("a@example.com", "Sign in", f"Open this:\n\n{link}\n", "PazPaz <x@example.com>"))
     assert link.encode() in raw
     assert b"quoted-printable" not in raw
+
+
+def test_invitation_settings(tmp_path):
+    settings = settings_from(tmp_path)
+    assert settings.invite_ttl_days == 7 and settings.rate_limit_invite == "20/hour"
+    custom = settings_from(tmp_path, PAZPAZ_INVITE_TTL_DAYS="14", PAZPAZ_RATE_LIMIT_INVITE="5/hour")
+    assert custom.invite_ttl_days == 14 and custom.rate_limit_invite == "5/hour"
+    for name, value in (("PAZPAZ_INVITE_TTL_DAYS", "0"), ("PAZPAZ_INVITE_TTL_DAYS", "31"),
+                        ("PAZPAZ_RATE_LIMIT_INVITE", "many")):
+        with pytest.raises(SettingsError, match=name):
+            settings_from(tmp_path, **{name: value})

@@ -1,0 +1,65 @@
+"""Settings > Security: the user's own sessions, "Sign out" per device and "everywhere else"."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from pazpaz.services import sessions
+from pazpaz.services.scope import Actor
+from pazpaz.state.handler import Failures, handler, page_id
+from pazpaz.state.session import SessionState
+
+
+class SessionsState(SessionState):
+    FAILURES: ClassVar[Failures] = Failures(fields=None)
+
+    sessions: list[dict[str, str]] = []
+    error: str = ""
+
+    def _when(self, moment: datetime) -> str:
+        return moment.astimezone(ZoneInfo(self.time_zone)).strftime("%d %b %Y, %H:%M")
+
+    async def _refresh(self, actor: Actor) -> None:
+        found = await self._call(sessions.list_sessions, actor)
+        self.sessions = [
+            {"id": str(s.id), "device": s.device, "ip": s.approximate_ip or "unknown",
+             "signed_in": self._when(s.signed_in_at), "last_active": self._when(s.last_active_at),
+             "current": "yes" if s.is_current else ""}
+            for s in found
+        ]
+
+    @rx.var
+    def others(self) -> int:
+        return sum(1 for s in self.sessions if not s.get("current"))
+
+    @rx.event
+    @handler
+    async def load(self):
+        self.error = ""
+        await self._refresh(await self._actor())
+
+    @rx.event
+    @handler(not_found_says="That session has already ended.")
+    async def sign_out_session(self, session_id: str):
+        actor = await self._actor()
+        self.error = ""
+        await self._call(sessions.revoke_session, actor, _session_id(session_id))
+        await self._refresh(actor)
+        self._notify("That device is signed out.")
+
+    @rx.event
+    @handler
+    async def sign_out_others(self):
+        actor = await self._actor()
+        self.error = ""
+        count = await self._call(sessions.revoke_other_sessions, actor)
+        await self._refresh(actor)
+        self._notify("Signed out everywhere else." if count else "No other device was signed in.")
+
+
+_session_id = functools.partial(page_id, missing="That session has already ended.")
