@@ -93,7 +93,7 @@ def test_reload_after_sign_out_in_another_tab_receives_no_phi(page, smtp_sink):
     token_before = tab_token(second)
 
     received.clear()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     # The open second tab is sent to sign-in too, with its data gone.
     expect(second.get_by_text("You are signed out.")).to_be_visible()
@@ -187,7 +187,7 @@ def test_sign_in_and_sign_out_start_a_new_tab_token(page, smtp_sink):
 
     email = signed_in_owner(page, smtp_sink, practice="Token Turnover")
     signed_in_token = tab_token(page)
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     signed_out_token = tab_token(page)
     assert signed_out_token and signed_out_token != signed_in_token
@@ -221,7 +221,7 @@ def test_upload_needs_the_requests_own_session_cookie(page, smtp_sink):
     # With its own valid cookie the request gets past the guard (to Reflex, which refuses the
     # made-up handler name).
     assert _post_upload(token, f"pazpaz_session={cookie}") == 400
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     assert _post_upload(token, f"pazpaz_session={cookie}") == 403
     with urllib.request.urlopen(f"{BASE_URL}/api/v1/health", timeout=15):

@@ -36,7 +36,7 @@ def test_sign_up_sign_in_reload_sign_out(page, smtp_sink):
         "JSON.stringify(Object.assign({}, localStorage, sessionStorage))"
     )
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     page.goto("/clients")
     expect(page).to_have_url(f"{BASE_URL}/signin?next=/clients")
@@ -130,4 +130,4 @@ def test_home_fits_a_phone(phone, smtp_sink):
     expect(phone.get_by_text("Welcome,")).to_be_visible()
     assert no_horizontal_scroll(phone)
     expect(phone.get_by_role("link", name="Calendar")).to_be_visible()
-    expect(phone.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(phone.get_by_role("button", name="Sign out", exact=True)).to_be_visible()

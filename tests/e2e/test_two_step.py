@@ -38,7 +38,7 @@ def enrol(page: Page) -> tuple[pyotp.TOTP, list[str]]:
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
 
 
