@@ -6,6 +6,7 @@ from pazpaz.models.audit import AuditEvent
 from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
+from pazpaz.models.jobs import AgendaDelivery, ClientResponse, JobRun, ReminderDelivery
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.soap_note import SoapNote, SoapNoteVersion
@@ -17,16 +18,20 @@ __all__ = [
     "APPOINTMENT_STATUSES",
     "LOCATION_KINDS",
     "USER_ROLES",
+    "AgendaDelivery",
     "Appointment",
     "Attachment",
     "AuditEvent",
     "AuthSession",
     "Client",
+    "ClientResponse",
     "Goal",
+    "JobRun",
     "Location",
     "MagicLinkToken",
     "Milestone",
     "PlanOfCare",
+    "ReminderDelivery",
     "Service",
     "SoapNote",
     "SoapNoteGoal",

@@ -98,3 +98,39 @@ def send_mail(to: str, subject: str, text: str) -> None:
     path = _write_outbox(settings.outbox_dir, message)
     # Only the file path: the recipient and the link stay out of the log.
     log.warning("No SMTP configured: mail written to %s", path)
+
+
+def rich_message(to: str, subject: str, text: str, html: str, sender: str, *,
+                 attachments: list[tuple[str, str, bytes]] = (), message_id: str | None = None) -> EmailMessage:
+    """Plain text + HTML alternative (+ attachments: file name, MIME type, bytes). A stable
+    message_id lets mail stores drop a copy that a crashed sender sent twice."""
+    message = build_message(to, subject, text, sender)
+    if message_id:
+        del message["Message-ID"]
+        message["Message-ID"] = message_id
+    message.add_alternative(html, subtype="html")
+    for name, mime, data in attachments:
+        maintype, subtype = mime.split("/", 1)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return message
+
+
+def sender_address(display_name: str = "") -> str:
+    """The configured From address, with a practice's own display name when given."""
+    from email.utils import formataddr, parseaddr
+
+    settings = get_settings()
+    configured = settings.smtp.sender if settings.smtp else DEFAULT_SENDER
+    if not display_name.strip():
+        return configured
+    return formataddr((display_name.strip(), parseaddr(configured)[1]))
+
+
+def deliver_now(message: EmailMessage) -> None:
+    """Send synchronously (jobs: the caller commits its claim only after the server accepted)."""
+    settings = get_settings()
+    if settings.smtp is not None:
+        _send_smtp(settings, message)
+        return
+    path = _write_outbox(settings.outbox_dir, message)
+    log.warning("No SMTP configured: mail written to %s", path)
