@@ -194,7 +194,7 @@ def _enabled_workspaces(session: Session) -> list[tuple[Workspace, ReminderSetti
     return [(w, ReminderSettings.from_json(w.settings.get("reminders"))) for w in rows]
 
 
-def claim_due(now: datetime | None = None) -> list[uuid.UUID]:
+def claim_due(now: datetime | None = None, stale_after: timedelta = STALE_CLAIM) -> list[uuid.UUID]:
     """Create the claim rows of every reminder due now (insert-or-nothing), and return the
     ids of all pending claims to queue: the new ones and those left by a worker that died."""
     now = now or clock.now()
@@ -223,7 +223,7 @@ def claim_due(now: datetime | None = None) -> list[uuid.UUID]:
                 if new_id is not None:
                     claimed.append(new_id[0])
         stale = session.exec(select(ReminderDelivery.id).where(
-            ReminderDelivery.status == "pending", ReminderDelivery.created_at < utcnow() - STALE_CLAIM,
+            ReminderDelivery.status == "pending", ReminderDelivery.created_at <= utcnow() - stale_after,
             ReminderDelivery.starts_at > now)).all()
     return claimed + [i for i in stale if i not in set(claimed)]
 
@@ -262,13 +262,16 @@ def deliver(delivery_id: uuid.UUID, now: datetime | None = None) -> str:
         if in_quiet_hours(now, zone, settings.quiet):
             return "wait"  # stays pending; the next scan after quiet hours queues it again
         message = _compose(session, row, workspace, settings, zone)
-        mail.deliver_now(mail.rich_message(message.to, message.subject, message.text, message.html,
-                                           message.sender, message_id=message.message_id,
-                                           attachments=[("appointment.ics", "text/calendar", message.ics)]))
         row.status, row.sent_at = "sent", utcnow()
         audit.record(session, "reminder.sent", workspace_id=row.workspace_id, entity_type="appointment",
                      entity_id=row.appointment_id, details={"offset_minutes": row.offset_minutes,
                                                            "delivery": str(row.id)})
+        # Written (not committed) before the SMTP exchange: after the server's "250 OK" only
+        # the COMMIT is left, the one moment where a crash means a second copy (same Message-ID).
+        session.flush()
+        mail.deliver_now(mail.rich_message(message.to, message.subject, message.text, message.html,
+                                           message.sender, message_id=message.message_id,
+                                           attachments=[("appointment.ics", "text/calendar", message.ics)]))
     log.info("reminder sent (delivery %s)", delivery_id)
     return "sent"
 
