@@ -186,7 +186,7 @@ def test_cancelled_appointment_is_never_reminded(practice, smtp_sink):
 
 
 def test_opted_out_or_emailless_clients_get_nothing(practice, smtp_sink):
-    owner, client_id, address, service_id, clinic_id = practice
+    owner, client_id, _address, service_id, clinic_id = practice
     with clock.frozen(NOW):
         reminders.set_client_opt_out(owner, client_id, True)
         book(owner, client_id, service_id, clinic_id, "2026-06-11T09:30")
@@ -238,7 +238,7 @@ def _status(owner, appointment_id) -> str:
 
 
 def test_confirm_link_confirms_and_is_audited_with_the_client_as_actor(practice):
-    owner, client_id, address, service_id, clinic_id = practice
+    owner, client_id, _address, service_id, clinic_id = practice
     with clock.frozen(NOW):
         appointment_id = book(owner, client_id, service_id, clinic_id, "2026-06-12T09:30")
         token = _token(owner, appointment_id, "confirm")
@@ -256,7 +256,7 @@ def test_confirm_link_confirms_and_is_audited_with_the_client_as_actor(practice)
 
 
 def test_cancel_inside_the_window_frees_the_slot_and_tells_the_therapist(practice, smtp_sink):
-    owner, client_id, address, service_id, clinic_id = practice
+    owner, client_id, _address, service_id, clinic_id = practice
     with clock.frozen(NOW):
         appointment_id = book(owner, client_id, service_id, clinic_id, "2026-06-12T09:30")
         assert reminders.unseen_cancellations(owner) == 0
@@ -272,12 +272,12 @@ def test_cancel_inside_the_window_frees_the_slot_and_tells_the_therapist(practic
 
 
 def test_cancel_outside_the_window_says_please_call_and_changes_nothing(practice):
-    owner, client_id, address, service_id, clinic_id = practice
+    owner, client_id, _address, service_id, clinic_id = practice
     with clock.frozen(NOW):
         appointment_id = book(owner, client_id, service_id, clinic_id, "2026-06-11T09:30")  # 23.5 h ahead
         token = _token(owner, appointment_id, "cancel")
         assert reminders.view_link(token, "cancel").can_cancel is False
-        with pytest.raises(LinkRefused, match="too late.*call"):
+        with pytest.raises(LinkRefused, match=r"too late.*call"):
             reminders.respond(token, "cancel", CLIENT_CTX)
     assert _status(owner, appointment_id) == "scheduled"
 
@@ -291,7 +291,7 @@ def test_cancel_outside_the_window_says_please_call_and_changes_nothing(practice
     lambda t: t + "." + t,
 ])
 def test_tampered_tokens_are_refused(practice, mangle):
-    owner, client_id, address, service_id, clinic_id = practice
+    owner, client_id, _address, service_id, clinic_id = practice
     with clock.frozen(NOW):
         appointment_id = book(owner, client_id, service_id, clinic_id, "2026-06-12T09:30")
         with pytest.raises(LinkRefused):
@@ -300,7 +300,7 @@ def test_tampered_tokens_are_refused(practice, mangle):
 
 
 def test_other_purpose_expired_and_outdated_tokens_are_refused(practice):
-    owner, client_id, address, service_id, clinic_id = practice
+    owner, client_id, _address, service_id, clinic_id = practice
     with clock.frozen(NOW):
         appointment_id = book(owner, client_id, service_id, clinic_id, "2026-06-12T09:30")
         confirm = _token(owner, appointment_id, "confirm")
@@ -316,7 +316,7 @@ def test_other_purpose_expired_and_outdated_tokens_are_refused(practice):
 
 
 def test_a_token_of_another_workspace_finds_nothing(practice):
-    owner, client_id, address, service_id, clinic_id = practice
+    owner, client_id, _address, service_id, clinic_id = practice
     with clock.frozen(NOW):
         appointment_id = book(owner, client_id, service_id, clinic_id, "2026-06-12T09:30")
         other = make_workspace("Other")
