@@ -13,7 +13,18 @@ from sqlmodel import SQLModel, select
 
 import pazpaz.models as m
 from pazpaz.db import get_engine
-from pazpaz.services import appointments, attachments, audit_log, catalog, clients, plans, soap_notes, team, timeline
+from pazpaz.services import (
+    appointments,
+    attachments,
+    audit_log,
+    catalog,
+    clients,
+    plans,
+    reminders,
+    soap_notes,
+    team,
+    timeline,
+)
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
@@ -26,6 +37,8 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "services": m.Service, "locations": m.Location, "appointments": m.Appointment,
     "soap_notes": m.SoapNote, "soap_note_versions": m.SoapNoteVersion, "plans_of_care": m.PlanOfCare,
     "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment, "soap_note_goals": m.SoapNoteGoal,
+    "reminder_deliveries": m.ReminderDelivery, "client_responses": m.ClientResponse,
+    "agenda_deliveries": m.AgendaDelivery,
 }
 
 
@@ -89,10 +102,22 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         user = session.exec(select(m.User).where(m.User.id == actor.user_id)).one()
         auth.issue_link(session, user, "signin", "/", actor.context, now)
         auth._open_session(session, user, now)
+        ids.update(seed_reminders(session, ws, appointment.id, actor.user_id, now))
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
                    attachments=attachment.id)
     return ids
+
+
+def seed_reminders(session, ws: uuid.UUID, appointment_id: uuid.UUID, user_id: uuid.UUID,
+                   now: datetime) -> dict[str, uuid.UUID]:
+    delivery = m.ReminderDelivery(workspace_id=ws, appointment_id=appointment_id, offset_minutes=1440,
+                                  starts_at=now, status="sent")
+    response = m.ClientResponse(workspace_id=ws, appointment_id=appointment_id, action="cancelled")
+    agenda = m.AgendaDelivery(workspace_id=ws, user_id=user_id, day=now.date())
+    session.add_all([delivery, response, agenda])
+    session.flush()
+    return {"reminder_deliveries": delivery.id, "client_responses": response.id, "agenda_deliveries": agenda.id}
 
 
 def row_counts() -> dict[str, int]:
@@ -208,6 +233,8 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "plans.tag_goals": lambda actor: plans.tag_goals(actor, a_ids["soap_notes"], []),
         "plans.note_goals": lambda actor: plans.note_goals(actor, a_ids["soap_notes"]),
         "timeline.client_timeline": lambda actor: timeline.client_timeline(actor, client_id),
+        "reminders.set_client_opt_out": lambda actor: reminders.set_client_opt_out(actor, client_id, True),
+        "reminders.client_status": lambda actor: reminders.client_status(actor, client_id),
     }
 
 
@@ -266,3 +293,14 @@ def test_counting_a_scoped_table_without_context_raises(app_env):
 
     with pytest.raises(ScopeViolation), transaction() as session:
         session.exec(select(func.count()).select_from(m.Client)).one()
+
+
+def test_client_answers_and_reminder_settings_stay_in_their_workspace(app_env):
+    a, b = make_workspace("A"), make_workspace("B")
+    seed_everything(a)
+    assert reminders.unseen_cancellations(a) == 1
+    assert reminders.unseen_cancellations(b) == 0
+    assert reminders.mark_cancellations_seen(b) == 0
+    assert reminders.unseen_cancellations(a) == 1
+    reminders.save_settings(a, reminders.ReminderSettings(enabled=True))
+    assert reminders.get_settings_for(b).enabled is False
