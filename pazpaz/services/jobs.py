@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from pazpaz.models import AuthSession, JobRun, MagicLinkToken
 from pazpaz.models.base import utcnow
+from pazpaz.services import workspaces
 from pazpaz.services.scope import Actor, system_session, workspace_session
 
 log = logging.getLogger("pazpaz.jobs")
@@ -86,13 +87,18 @@ def status(actor: Actor) -> list[JobStatus]:
     # job_runs is instance-wide (no workspace column, no practice data): see models/jobs.py.
     with workspace_session(actor) as session:
         rows = {row.kind: row for row in session.exec(select(JobRun)).all()}
+        zone = workspaces.time_zone(session, actor.workspace_id)
+
+    def local(moment: datetime | None) -> datetime | None:
+        return moment.astimezone(zone) if moment else None
+
     out = []
     for kind, label in JOB_KINDS.items():
         row = rows.get(kind)
-        out.append(JobStatus(kind=kind, label=label, last_run=row.last_started_at if row else None,
-                             last_success=row.last_success_at if row else None,
+        out.append(JobStatus(kind=kind, label=label, last_run=local(row.last_started_at) if row else None,
+                             last_success=local(row.last_success_at) if row else None,
                              last_error=row.last_error if row else None,
-                             last_error_at=row.last_error_at if row else None,
+                             last_error_at=local(row.last_error_at) if row else None,
                              result=(row.last_result or "") if row else "", runs=row.runs if row else 0,
                              failures=row.failures if row else 0))
     return out
