@@ -7,6 +7,7 @@ periodic_defers table makes each tick run once however many workers there are).
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from functools import lru_cache
@@ -22,6 +23,22 @@ log = logging.getLogger("pazpaz.jobs")
 # Back-off: 10 s, 20 s, 40 s, ... up to 10 minutes between attempts; a reminder that still
 # fails is picked up again by the next scan (its claim row stays pending).
 RETRY = RetryStrategy(max_attempts=5, exponential_wait=10)
+
+
+class JobFailed(Exception):
+    """What procrastinate sees (and logs with its traceback) when a task fails: the original
+    exception's type name only, since SMTP and database errors can quote addresses or values."""
+
+
+def _clean_failure(fn):
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:
+            raise JobFailed(type(error).__name__) from None
+
+    return run
 
 
 def conninfo(database_url: str) -> str:
@@ -78,6 +95,7 @@ def _register(app: App) -> None:
 
     @app.periodic(cron="* * * * *", periodic_id="reminders")
     @app.task(name="reminders_scan", queueing_lock="reminders_scan", retry=RETRY)
+    @_clean_failure
     def reminders_scan(timestamp: int) -> int:
         """Every minute: claim due reminders and queue one send job each."""
         from pazpaz.services import reminders
@@ -88,8 +106,8 @@ def _register(app: App) -> None:
             outcome["result"] = f"{len(pending)} due, {queued} queued"
         return queued
 
-
     @app.task(name="send_reminder", retry=RETRY)
+    @_clean_failure
     def send_reminder(delivery_id: str) -> str:
         from pazpaz.services import reminders
 
@@ -100,11 +118,11 @@ def _register(app: App) -> None:
             log.warning("reminder %s failed (%s)", delivery_id, type(error).__name__)
             raise
 
-
     # --- the therapist's daily agenda ------------------------------------------------------
 
     @app.periodic(cron="*/5 * * * *", periodic_id="agenda")
     @app.task(name="agenda_scan", queueing_lock="agenda_scan", retry=RETRY)
+    @_clean_failure
     def agenda_scan(timestamp: int) -> int:
         from pazpaz.services import agenda
 
@@ -113,11 +131,11 @@ def _register(app: App) -> None:
             outcome["result"] = f"{sent} sent"
         return sent
 
-
     # --- housekeeping ----------------------------------------------------------------------
 
     @app.periodic(cron="17 3 * * *", periodic_id="attachment_sweep")
     @app.task(name="attachment_sweep", queueing_lock="attachment_sweep", retry=RETRY)
+    @_clean_failure
     def attachment_sweep(timestamp: int) -> str:
         from pazpaz.services import attachments
 
@@ -126,15 +144,14 @@ def _register(app: App) -> None:
             outcome["result"] = f"{rows} stale uploads, {objects} orphan objects removed"
         return outcome["result"]
 
-
     @app.periodic(cron="37 3 * * *", periodic_id="auth_cleanup")
     @app.task(name="auth_cleanup", queueing_lock="auth_cleanup", retry=RETRY)
+    @_clean_failure
     def auth_cleanup(timestamp: int) -> str:
         with jobs.tracked("auth_cleanup") as outcome:
             links, sessions = jobs.cleanup_auth()
             outcome["result"] = f"{links} links, {sessions} sessions removed"
         return outcome["result"]
-
 
     @app.periodic(cron="*/2 * * * *", periodic_id="retry_stalled")
     @app.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
@@ -146,7 +163,6 @@ def _register(app: App) -> None:
         for job in stalled:
             await manager.retry_job(job)
         return len(stalled)
-
 
     @app.periodic(cron="53 4 * * *", periodic_id="remove_old_jobs")
     @app.task(name="remove_finished_jobs", queueing_lock="remove_finished_jobs", pass_context=True)

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from pazpaz.models import Appointment, AuditEvent, ReminderDelivery
-from pazpaz.services import appointments, catalog, clients, clock, reminders
+from pazpaz.services import appointments, catalog, clients, clock, crypto, reminders
 from pazpaz.services.appointments import AppointmentInput
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.catalog import LocationInput, ServiceInput
@@ -269,6 +269,31 @@ def test_cancel_inside_the_window_frees_the_slot_and_tells_the_therapist(practic
         assert book_again == []
         assert reminders.mark_cancellations_seen(owner) == 1
         assert reminders.unseen_cancellations(owner) == 0
+    # The therapist hears of it by mail: when, never who.
+    therapist = _owner_address(owner)
+    _wait(lambda: smtp_sink.messages_to(therapist))
+    [told] = smtp_sink.messages_to(therapist)
+    body = told.get_payload(decode=True).decode()
+    assert "Friday 12 June 2026 at 09:30" in body and "Maya" not in body and "Cohen" not in body
+
+
+def _owner_address(owner) -> str:
+    from pazpaz.models import User
+
+    with system_session() as session:
+        user = session.get(User, owner.user_id)
+        return crypto.decrypt_field(session, user.workspace_id, "users", "email_encrypted", user.id,
+                                    user.email_encrypted)
+
+
+def _wait(condition, timeout: float = 20.0) -> None:
+    """Mail queued after commit goes out on a background thread: wait for it to arrive."""
+    import time as _time
+
+    deadline = _time.monotonic() + timeout
+    while _time.monotonic() < deadline and not condition():
+        _time.sleep(0.05)
+    assert condition(), "the mail did not arrive"
 
 
 def test_cancel_outside_the_window_says_please_call_and_changes_nothing(practice):
