@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
+from pazpaz.state.clients import ClientState
 from pazpaz.state.reminders import CancellationBadgeState, ClientReminderState, ReminderSettingsState
 
 S = ReminderSettingsState
@@ -143,8 +144,10 @@ def reminder_settings_sections() -> rx.Component:
 
 
 def client_reminder_card() -> rx.Component:
+    """Shown once the client page knows its client; re-mounted (and re-loaded) per client."""
     C = ClientReminderState
-    return rx.card(
+    client_id = ClientState.client.get("id", "")
+    return rx.cond(client_id != "", rx.box(rx.card(
         rx.flex(
             rx.vstack(
                 rx.heading("Reminders", size="3"),
@@ -162,8 +165,8 @@ def client_reminder_card() -> rx.Component:
             spacing="3", align="center", wrap="wrap", width="100%",
         ),
         banner(C.error),
-        width="100%", on_mount=C.load,
-    )
+        width="100%",
+    ), key=client_id, on_mount=C.load(client_id), width="100%"))
 
 
 def cancellation_badge() -> rx.Component:

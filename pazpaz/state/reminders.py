@@ -3,6 +3,7 @@ the calendar's badge of cancellations by clients. Thin: each handler calls a ser
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 
@@ -12,8 +13,7 @@ from pazpaz.services import agenda, jobs, reminders
 from pazpaz.services.errors import NotFound
 from pazpaz.services.reminders import OFFSET_CHOICES, ReminderSettings
 from pazpaz.services.scope import Actor
-from pazpaz.state.clients import client_id_from_path
-from pazpaz.state.handler import handler
+from pazpaz.state.handler import handler, page_id
 from pazpaz.state.session import SessionState
 
 OFFSET_LABELS = {48 * 60: "48 hours", 24 * 60: "24 hours", 4 * 60: "4 hours", 2 * 60: "2 hours", 60: "1 hour"}
@@ -110,6 +110,7 @@ class ClientReminderState(SessionState):
     opted_out: bool = False
     has_email: bool = False
     error: str = ""
+    _client: str = ""  # the client the card was loaded for (server-side only)
 
     async def _refresh(self, actor: Actor, client_id: uuid.UUID) -> None:
         status = await self._call(reminders.client_status, actor, client_id)
@@ -117,15 +118,16 @@ class ClientReminderState(SessionState):
 
     @rx.event
     @handler(fields=None, invalid=None, not_found_says="Client not found.")
-    async def load(self):
+    async def load(self, client_id: str):
         self.error = ""
-        await self._refresh(await self._actor(), _client_id(self.router.url.path))
+        self._client = str(_client_id(client_id))
+        await self._refresh(await self._actor(), _client_id(self._client))
 
     @rx.event
     @handler(fields=None, invalid=None, not_found_says="Client not found.")
     async def set_opt_out(self, opt_out: bool):
         actor = await self._actor()
-        client_id = _client_id(self.router.url.path)
+        client_id = _client_id(self._client)
         await self._call(reminders.set_client_opt_out, actor, client_id, bool(opt_out))
         await self._refresh(actor, client_id)
         self._notify("Reminders turned off for this client." if opt_out else "Reminders turned on for this client.")
@@ -150,8 +152,4 @@ class CancellationBadgeState(SessionState):
         self.unseen = 0
 
 
-def _client_id(path: str) -> uuid.UUID:
-    client_id = client_id_from_path(path)
-    if client_id is None:
-        raise NotFound("Client not found.")
-    return client_id
+_client_id = functools.partial(page_id, missing="Client not found.")
