@@ -51,7 +51,7 @@ def enable_reminders(page) -> None:
 
 
 def book(page, client: str, start: datetime) -> None:
-    page.goto("/calendar")
+    """Book from the calendar page (already loaded) and wait until the dialog is gone."""
     fill_booking(page, client, start.strftime("%Y-%m-%dT%H:%M"), end=(start + timedelta(minutes=45)).strftime(
         "%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Save appointment").click()
@@ -74,6 +74,8 @@ def test_reminder_confirm_and_cancel_through_the_links(page, smtp_sink):
 
     now = datetime.now(ZoneInfo(BROWSER_TZ)).replace(second=0, microsecond=0)
     first, second = now + timedelta(hours=3), now + timedelta(hours=5)
+    page.goto("/calendar")
+    expect(page.locator("#calendar")).to_have_attribute("data-range-start", re.compile(r"^\d{4}-\d{2}-\d{2}$"))
     book(page, "Rina Tal", first)
     book(page, "Yoav Ben", second)
 
