@@ -20,9 +20,9 @@ from pazpaz.services import jobs
 from pazpaz.settings import SettingsError, get_settings
 
 log = logging.getLogger("pazpaz.jobs")
-# Back-off: 10 s, 20 s, 40 s, ... up to 10 minutes between attempts; a reminder that still
-# fails is picked up again by the next scan (its claim row stays pending).
-RETRY = RetryStrategy(max_attempts=5, exponential_wait=10)
+# Back-off: 3 s, 9 s, 27 s, 81 s, 243 s between attempts; a reminder that still fails is
+# picked up again by a later scan (its claim row stays pending).
+RETRY = RetryStrategy(max_attempts=5, exponential_wait=3)
 
 
 class JobFailed(Exception):
