@@ -73,7 +73,7 @@ async def show(request: Request) -> Response:
         return PlainTextResponse("Not found.", status_code=404)
     token = request.query_params.get("t", "")[:200]
     try:
-        view = await run_in_threadpool(reminders.view_link, token, purpose)
+        view = await run_in_threadpool(reminders.view_link, token, purpose, request_context(request))
     except reminders.LinkRefused as refused:
         return _message(purpose, "This link does not work", str(refused), status=400)
     return _form(purpose, token, view)

@@ -460,11 +460,16 @@ def _open(session: Session, token: str, purpose: str, now: datetime) -> tuple[Pa
     return parsed, appointment, workspace, settings
 
 
-def view_link(token: str, purpose: str, now: datetime | None = None) -> LinkView:
+def view_link(token: str, purpose: str, context: RequestContext | None = None,
+              now: datetime | None = None) -> LinkView:
     now = now or clock.now()
     with system_session() as session:
         _, appointment, workspace, settings = _open(session, token, purpose, now)
         zone = ZoneInfo(workspace.time_zone)
+        # A read of practice data (the time), by the client or by a mail scanner.
+        audit.record(session, "reminder_link.viewed", workspace_id=appointment.workspace_id,
+                     entity_type="appointment", entity_id=appointment.id, context=context,
+                     details={"purpose": purpose, "actor": "client"})
         return LinkView(purpose=purpose, practice=settings.sender_name.strip() or workspace.name,
                         when=when_text(appointment.starts_at, appointment.ends_at, zone), status=appointment.status,
                         can_cancel=now <= cancel_deadline(appointment.starts_at, settings))
