@@ -60,7 +60,7 @@ def tracked(kind: str) -> Iterator[dict[str, str]]:
         log.warning("job %s failed (%s)", kind, type(error).__name__)
         raise
     _upsert(kind, last_finished_at=utcnow(), last_success_at=utcnow(), last_result=outcome.get("result", "")[:200])
-    log.info("job %s done in %.2f s (%s)", kind, (utcnow() - started).total_seconds(), outcome.get("result", ""))
+    log.debug("job %s done in %.2f s (%s)", kind, (utcnow() - started).total_seconds(), outcome.get("result", ""))
 
 
 def record_failure(kind: str, error: BaseException) -> None:
