@@ -114,6 +114,13 @@ def send_due(now: datetime | None = None) -> int:
 
 
 def _send_one(workspace_id: uuid.UUID, user_id: uuid.UUID, settings: AgendaSettings, now: datetime) -> int:
+    # The claim commits right after the server accepted the mail, before the QUIT (mail.Sender).
+    with mail.Sender() as sender:
+        return _claim_and_send(sender, workspace_id, user_id, settings, now)
+
+
+def _claim_and_send(sender: mail.Sender, workspace_id: uuid.UUID, user_id: uuid.UUID, settings: AgendaSettings,
+                    now: datetime) -> int:
     with system_session() as session:
         workspace = session.get(Workspace, workspace_id)
         zone = ZoneInfo(workspace.time_zone)
@@ -134,9 +141,10 @@ def _send_one(workspace_id: uuid.UUID, user_id: uuid.UUID, settings: AgendaSetti
         address = crypto.decrypt_field(session, workspace_id, "users", "email_encrypted", user.id, user.email_encrypted)
         message = mail.build_message(address, f"Tomorrow: {sum(v.status != 'cancelled' for v in views)} "
                                               f"appointment(s)", text, mail.sender_address(workspace.name))
-        mail.deliver_now(message)
         audit.record(session, "agenda.sent", workspace_id=workspace_id, user_id=user_id, entity_type="appointment",
                      details={"count": len(views), "full_names": settings.full_names})
+        session.flush()
+        sender.send(message)
     return 1
 
 

@@ -134,3 +134,42 @@ def deliver_now(message: EmailMessage) -> None:
         return
     path = _write_outbox(settings.outbox_dir, message)
     log.warning("No SMTP configured: mail written to %s", path)
+
+
+class Sender:
+    """One SMTP connection for a job's mails, opened at the first send and closed (QUIT) on
+    exit. A job marks its mail sent in a transaction that commits between `send` and the
+    QUIT, so the moment where a crash would leave a delivered mail unmarked is as short as
+    the server's reply (docs/notes/jobs-reminders.md)."""
+
+    def __init__(self) -> None:
+        self.settings = get_settings()
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        smtp = self.settings.smtp
+        if smtp is None:
+            path = _write_outbox(self.settings.outbox_dir, message)
+            log.warning("No SMTP configured: mail written to %s", path)
+            return
+        if self.client is None:
+            if smtp.tls == "ssl":
+                self.client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=15,
+                                               context=ssl.create_default_context())
+            else:
+                self.client = smtplib.SMTP(smtp.host, smtp.port, timeout=15)
+            if smtp.tls == "starttls":
+                self.client.starttls(context=ssl.create_default_context())
+            if smtp.user:
+                self.client.login(smtp.user, smtp.password)
+        self.client.send_message(message)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()

@@ -36,7 +36,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
-from sqlalchemy import and_, func
+from sqlalchemy import and_, func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
@@ -246,6 +246,16 @@ def deliver(delivery_id: uuid.UUID, now: datetime | None = None) -> str:
     busy (another worker holds it), done (already sent or skipped), wait (quiet hours),
     or skipped:<reason>."""
     now = now or clock.now()
+    # The SMTP connection outlives the transaction: it commits right after the server's
+    # "250 OK", before the QUIT (see mail.Sender).
+    with mail.Sender() as sender:
+        outcome = _deliver(sender, delivery_id, now)
+    if outcome == "sent":
+        log.info("reminder sent (delivery %s)", delivery_id)
+    return outcome
+
+
+def _deliver(sender: mail.Sender, delivery_id: uuid.UUID, now: datetime) -> str:
     with system_session() as session:
         row = session.exec(select(ReminderDelivery).where(ReminderDelivery.id == delivery_id)
                            .with_for_update(skip_locked=True)).first()
@@ -266,13 +276,15 @@ def deliver(delivery_id: uuid.UUID, now: datetime | None = None) -> str:
         audit.record(session, "reminder.sent", workspace_id=row.workspace_id, entity_type="appointment",
                      entity_id=row.appointment_id, details={"offset_minutes": row.offset_minutes,
                                                            "delivery": str(row.id)})
-        # Written (not committed) before the SMTP exchange: after the server's "250 OK" only
-        # the COMMIT is left, the one moment where a crash means a second copy (same Message-ID).
+        # Written (not committed) before the SMTP exchange, and committed without waiting for
+        # the disk: after the server's "250 OK" only a short COMMIT is left, the one moment where
+        # a crash means a second copy (with the same Message-ID). A database crash can lose the
+        # last "sent" marks too: those reminders go out again after the restart.
         session.flush()
-        mail.deliver_now(mail.rich_message(message.to, message.subject, message.text, message.html,
-                                           message.sender, message_id=message.message_id,
-                                           attachments=[("appointment.ics", "text/calendar", message.ics)]))
-    log.info("reminder sent (delivery %s)", delivery_id)
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        sender.send(mail.rich_message(message.to, message.subject, message.text, message.html, message.sender,
+                                      message_id=message.message_id,
+                                      attachments=[("appointment.ics", "text/calendar", message.ics)]))
     return "sent"
 
 
