@@ -113,7 +113,8 @@ def _job_row(row: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.flex(rx.text(row["label"], weight="bold"), rx.spacer(),
                 rx.cond(row["error"] != "", rx.badge("Last error", color_scheme="red"),
-                        rx.badge("OK", color_scheme="green")), width="100%", align="center"),
+                        rx.cond(row["last_run"] == "never", rx.badge("Not run yet", color_scheme="gray"),
+                                rx.badge("OK", color_scheme="green"))), width="100%", align="center"),
         rx.text("Last run: ", row["last_run"], " · last success: ", row["last_success"], **HINT),
         rx.cond(row["result"] != "", rx.text(row["result"], **HINT)),
         rx.cond(row["error"] != "", rx.text("Last error: ", row["error"], size="2", color="var(--red-11)")),

@@ -48,6 +48,11 @@ def enable_reminders(page) -> None:
     form.get_by_label("Quiet hours until").fill("00:00")
     form.get_by_role("button", name="Save reminder settings").click()
     expect(page.get_by_text("Reminder settings saved.")).to_be_visible()
+    # The agenda's full-names switch carries its warning; the owner sees the jobs' status.
+    expect(form.get_by_label("Write clients' full names (otherwise initials)")).to_be_visible()
+    expect(page.locator("#agenda-names-warning")).to_contain_text("not end-to-end encrypted")
+    expect(form.get_by_role("heading", name="Scheduled jobs")).to_be_visible()
+    expect(form.get_by_text("Client reminders", exact=True).last).to_be_visible()
 
 
 def book(page, client: str, start: datetime) -> None:

@@ -129,3 +129,12 @@ def test_auth_cleanup_removes_only_long_ended_links_and_sessions(app_env):
     with system_session() as session:
         assert len(session.exec(select(AuthSession)).all()) == 1
         assert [t.token_hash for t in session.exec(select(MagicLinkToken)).all()] == ["b" * 64]
+
+
+def test_worker_connection_string_from_the_app_url():
+    from pazpaz.jobs.app import conninfo
+
+    socket = conninfo("postgresql+psycopg2://pazpaz_app@/pazpaz?host=/data/pg run")
+    assert socket == "dbname='pazpaz' user='pazpaz_app' host='/data/pg run'"
+    tcp = conninfo("postgresql+psycopg2://app:p'w\\x@db.example:6543/pp?sslmode=require")
+    assert tcp == "dbname='pp' user='app' password='p\\'w\\\\x' host='db.example' port='6543' sslmode='require'"
