@@ -170,7 +170,8 @@ def client_reminder_card() -> rx.Component:
     ), key=client_id, on_mount=C.load(client_id), width="100%"))
 
 
-def cancellation_badge() -> rx.Component:
+def cancellation_badge(link: bool = False) -> rx.Component:
+    """The count of unseen client cancellations (calendar; home with a link to the calendar)."""
     B = CancellationBadgeState
     return rx.box(
         rx.cond(
@@ -179,6 +180,7 @@ def cancellation_badge() -> rx.Component:
                 rx.flex(
                     rx.text(B.unseen, " appointment(s) cancelled by clients through a reminder link.",
                             id="client-cancellations"),
+                    rx.link("Open the calendar", href="/calendar", size="2") if link else rx.fragment(),
                     rx.button("Mark as seen", size="1", variant="soft", on_click=B.mark_seen),
                     spacing="3", align="center", wrap="wrap",
                 ),
