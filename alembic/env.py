@@ -12,9 +12,15 @@ from pazpaz.settings import get_settings
 target_metadata = SQLModel.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """procrastinate's tables are created from its own schema.sql (revision 0009), not models."""
+    table = obj.table.name if type_ in ("index", "column", "unique_constraint", "foreign_key_constraint") else name
+    return not str(table or "").startswith("procrastinate_")
+
+
 def _configure(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,
-                      compare_server_default=True)
+                      compare_server_default=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -126,6 +126,19 @@ def wait_for_health(base_url: str, process: subprocess.Popen, timeout: float) ->
     return False
 
 
+def stop_worker(worker: subprocess.Popen | None) -> None:
+    """SIGTERM lets the worker finish the jobs in hand; SIGKILL after 20 s (its jobs are
+    retried by another worker: every task is idempotent)."""
+    if worker is None or worker.poll() is not None:
+        return
+    try:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     # SIGTERM (docker stop) takes the same clean path as Ctrl+C.
     raise KeyboardInterrupt
@@ -136,6 +149,9 @@ class Launcher:
     settings: Settings
     stoppers: list = field(default_factory=list)
     reflex: subprocess.Popen | None = None
+    worker: subprocess.Popen | None = None  # the job worker (pazpaz/worker.py)
+    worker_env: dict[str, str] = field(default_factory=dict)
+    worker_started: float = 0.0
     guard: subprocess.Popen | None = None
     lock: int | None = None  # the data dir's lock, held until this process exits
     stopping: bool = False
@@ -197,14 +213,37 @@ class Launcher:
         self.reflex = subprocess.Popen(command, cwd=PROJECT_ROOT, env=reflex_env(app_env),
                                        start_new_session=True, preexec_fn=children.die_with_parent())
 
+    def start_worker(self, env: dict[str, str]) -> None:
+        self.worker_env, self.worker_started = env, time.monotonic()
+        command = [sys.executable, "-m", "pazpaz.worker"]
+        app_env = {k: v for k, v in {**os.environ, **env}.items() if k != "DATABASE_MIGRATION_URL"}
+        self.worker = subprocess.Popen(command, cwd=PROJECT_ROOT, env=app_env, start_new_session=True,
+                                       preexec_fn=children.die_with_parent())
+
     def wait_until_serving(self, timeout: float = 600.0) -> bool:
         assert self.reflex is not None
         return wait_for_health(f"http://127.0.0.1:{self.settings.port}", self.reflex, timeout)
+
+    def supervise(self) -> int:
+        """Wait for Reflex to exit; a job worker that dies meanwhile is started again (its
+        unfinished jobs are retried: every task is idempotent)."""
+        assert self.reflex is not None
+        while True:
+            try:
+                return self.reflex.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+            # At most one restart a minute: a worker that can't start at all must not spin.
+            if (self.worker is not None and self.worker.poll() is not None and not self.stopping
+                    and time.monotonic() - self.worker_started > 60):
+                log.warning("The job worker exited (code %s); starting it again", self.worker.returncode)
+                self.start_worker(self.worker_env)
 
     def stop(self, *_: object) -> None:
         if self.stopping:
             return
         self.stopping = True
+        stop_worker(self.worker)
         if self.reflex and self.reflex.poll() is None:
             try:
                 os.killpg(self.reflex.pid, signal.SIGTERM)
@@ -239,10 +278,10 @@ class Launcher:
             verify_keys(env["DATABASE_URL"])
             log.info("Building and starting PazPaz (the first build takes a minute)")
             self.start_reflex(env)
+            self.start_worker(env)
             if self.wait_until_serving():
                 print(f"\n  PazPaz is running: {self.settings.public_url}\n  Press Ctrl+C to stop.\n", flush=True)
-            assert self.reflex is not None
-            return self.reflex.wait()
+            return self.supervise()
         except KeyboardInterrupt:
             return 0
         except DecryptionError as error:

@@ -49,6 +49,9 @@ def apply_grants(connection: Connection, role: str, schema: str = "public") -> N
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}",
         f"REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA {s} FROM {r}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+        # The job runner's (procrastinate) functions; PUBLIC has EXECUTE by default, but a
+        # hardened server may have revoked it.
+        f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} TO {r}",
     ]
     existing = set(connection.execute(
         text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": schema}).scalars())

@@ -8,6 +8,7 @@ from pazpaz.models.calendar_feed import CalendarFeedToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
 from pazpaz.models.invitation import Invitation
+from pazpaz.models.jobs import AgendaDelivery, ClientResponse, JobRun, ReminderDelivery
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.models.soap_note import SoapNote, SoapNoteVersion
@@ -20,6 +21,7 @@ __all__ = [
     "APPOINTMENT_STATUSES",
     "LOCATION_KINDS",
     "USER_ROLES",
+    "AgendaDelivery",
     "Appointment",
     "Attachment",
     "AuditEvent",
@@ -27,13 +29,16 @@ __all__ = [
     "BackupCode",
     "CalendarFeedToken",
     "Client",
+    "ClientResponse",
     "Goal",
     "Invitation",
+    "JobRun",
     "Location",
     "MagicLinkToken",
     "Milestone",
     "PendingSignIn",
     "PlanOfCare",
+    "ReminderDelivery",
     "Service",
     "SoapNote",
     "SoapNoteGoal",

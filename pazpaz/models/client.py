@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
@@ -31,6 +32,8 @@ class Client(SQLModel, WorkspaceScoped, table=True):
     address_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     emergency_contact_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     intake_notes_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
+    # The client asked not to get appointment reminders (no email: none are sent anyway).
+    reminders_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True)
     archived_at: datetime | None = timestamp(nullable=True)

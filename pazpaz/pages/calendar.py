@@ -7,6 +7,7 @@ import reflex as rx
 from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
 from pazpaz.components.fullcalendar import full_calendar, practice_now
 from pazpaz.components.shell import shell
+from pazpaz.pages.reminders import cancellation_badge
 from pazpaz.state.calendar import STATUS_COLOURS, CalendarState
 
 SCHEDULING_NOTE = "Scheduling note (visible to assistants)"
@@ -215,6 +216,7 @@ def calendar_page() -> rx.Component:
                 gap="3", wrap="wrap", align="center",
             ),
             rx.cond(~CalendarState.form_open & ~CalendarState.detail_open, banner(CalendarState.error)),
+            cancellation_badge(),
             rx.box(
                 full_calendar(
                     events=CalendarState.events,

@@ -8,6 +8,7 @@ from pazpaz.components.files import files_block
 from pazpaz.components.forms import LABEL_STYLE, banner, field_error
 from pazpaz.components.plan import plan_block, timeline_block
 from pazpaz.components.shell import shell
+from pazpaz.pages.reminders import client_reminder_card
 from pazpaz.state.clients import ClientListState, ClientState
 
 
@@ -206,6 +207,7 @@ def _detail() -> rx.Component:
             ),
             width="100%",
         ),
+        client_reminder_card(),
         rx.cond(
             ClientState.intake_visible,
             rx.card(rx.heading("Intake and medical notes", size="3"),

@@ -9,6 +9,7 @@ from pazpaz.components.invitations import pending_invitations
 from pazpaz.components.shell import shell
 from pazpaz.pages.calendar_feed import calendar_feed_section
 from pazpaz.pages.catalog import catalog_sections
+from pazpaz.pages.reminders import reminder_settings_sections
 from pazpaz.state.session import SessionState
 from pazpaz.state.team import TeamState
 
@@ -98,6 +99,7 @@ def settings_page() -> rx.Component:
                 ),
                 rx.text("Only the practice owner manages the team.", color="var(--gray-11)"),
             ),
+            reminder_settings_sections(),
             spacing="4", width="100%",
         ),
     )

@@ -98,3 +98,78 @@ def send_mail(to: str, subject: str, text: str) -> None:
     path = _write_outbox(settings.outbox_dir, message)
     # Only the file path: the recipient and the link stay out of the log.
     log.warning("No SMTP configured: mail written to %s", path)
+
+
+def rich_message(to: str, subject: str, text: str, html: str, sender: str, *,
+                 attachments: list[tuple[str, str, bytes]] = (), message_id: str | None = None) -> EmailMessage:
+    """Plain text + HTML alternative (+ attachments: file name, MIME type, bytes). A stable
+    message_id lets mail stores drop a copy that a crashed sender sent twice."""
+    message = build_message(to, subject, text, sender)
+    if message_id:
+        del message["Message-ID"]
+        message["Message-ID"] = message_id
+    message.add_alternative(html, subtype="html")
+    for name, mime, data in attachments:
+        maintype, subtype = mime.split("/", 1)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return message
+
+
+def sender_address(display_name: str = "") -> str:
+    """The configured From address, with a practice's own display name when given."""
+    from email.utils import formataddr, parseaddr
+
+    settings = get_settings()
+    configured = settings.smtp.sender if settings.smtp else DEFAULT_SENDER
+    if not display_name.strip():
+        return configured
+    return formataddr((display_name.strip(), parseaddr(configured)[1]))
+
+
+def deliver_now(message: EmailMessage) -> None:
+    """Send synchronously (jobs: the caller commits its claim only after the server accepted)."""
+    settings = get_settings()
+    if settings.smtp is not None:
+        _send_smtp(settings, message)
+        return
+    path = _write_outbox(settings.outbox_dir, message)
+    log.warning("No SMTP configured: mail written to %s", path)
+
+
+class Sender:
+    """One SMTP connection for a job's mails, opened at the first send and closed (QUIT) on
+    exit. A job marks its mail sent in a transaction that commits between `send` and the
+    QUIT, so the moment where a crash would leave a delivered mail unmarked is as short as
+    the server's reply (docs/notes/jobs-reminders.md)."""
+
+    def __init__(self) -> None:
+        self.settings = get_settings()
+        self.client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def send(self, message: EmailMessage) -> None:
+        smtp = self.settings.smtp
+        if smtp is None:
+            path = _write_outbox(self.settings.outbox_dir, message)
+            log.warning("No SMTP configured: mail written to %s", path)
+            return
+        if self.client is None:
+            if smtp.tls == "ssl":
+                self.client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=15,
+                                               context=ssl.create_default_context())
+            else:
+                self.client = smtplib.SMTP(smtp.host, smtp.port, timeout=15)
+            if smtp.tls == "starttls":
+                self.client.starttls(context=ssl.create_default_context())
+            if smtp.user:
+                self.client.login(smtp.user, smtp.password)
+        self.client.send_message(message)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()

@@ -20,6 +20,7 @@ from pazpaz.services import (
     catalog,
     clients,
     plans,
+    reminders,
     sessions,
     soap_notes,
     team,
@@ -41,6 +42,8 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "backup_codes": m.BackupCode, "pending_signins": m.PendingSignIn,
     "calendar_feed_tokens": m.CalendarFeedToken,
     "invitations": m.Invitation,
+    "reminder_deliveries": m.ReminderDelivery, "client_responses": m.ClientResponse,
+    "agenda_deliveries": m.AgendaDelivery,
 }
 
 
@@ -107,6 +110,7 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         ids["auth_sessions"] = signed_in.session_id
         second_factor.replace_backup_codes(session, user, now)
         second_factor.start_pending(session, user, "enrol", "/", CTX, now)
+        ids.update(seed_reminders(session, ws, appointment.id, actor.user_id, now))
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
                    attachments=attachment.id)
@@ -115,6 +119,17 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         ids["calendar_feed_tokens"] = session.exec(select(m.CalendarFeedToken.id)).one()
     ids["invitations"] = team.invite_assistant(actor, f"invitee-{uuid.uuid4().hex[:8]}@example.com", "Invitee")
     return ids
+
+
+def seed_reminders(session, ws: uuid.UUID, appointment_id: uuid.UUID, user_id: uuid.UUID,
+                   now: datetime) -> dict[str, uuid.UUID]:
+    delivery = m.ReminderDelivery(workspace_id=ws, appointment_id=appointment_id, offset_minutes=1440,
+                                  starts_at=now, status="sent")
+    response = m.ClientResponse(workspace_id=ws, appointment_id=appointment_id, action="cancelled")
+    agenda = m.AgendaDelivery(workspace_id=ws, user_id=user_id, day=now.date())
+    session.add_all([delivery, response, agenda])
+    session.flush()
+    return {"reminder_deliveries": delivery.id, "client_responses": response.id, "agenda_deliveries": agenda.id}
 
 
 def row_counts() -> dict[str, int]:
@@ -238,6 +253,8 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "team.resend_invitation": lambda actor: team.resend_invitation(actor, a_ids["invitations"]),
         "team.revoke_invitation": lambda actor: team.revoke_invitation(actor, a_ids["invitations"]),
         "sessions.revoke_session": lambda actor: sessions.revoke_session(actor, a_ids["auth_sessions"]),
+        "reminders.set_client_opt_out": lambda actor: reminders.set_client_opt_out(actor, client_id, True),
+        "reminders.client_status": lambda actor: reminders.client_status(actor, client_id),
     }
 
 
@@ -319,3 +336,14 @@ def test_a_feed_link_of_workspace_b_never_shows_workspace_a(app_env):
     assert [str(e["UID"]) for e in b_feed.walk("VEVENT")] == [f"{b_ids['appointments']}@pazpaz"]
     assert [str(e["UID"]) for e in a_feed.walk("VEVENT")] == [f"{a_ids['appointments']}@pazpaz"]
     assert str(b_feed["X-WR-CALNAME"]) == "PazPaz · B"
+
+
+def test_client_answers_and_reminder_settings_stay_in_their_workspace(app_env):
+    a, b = make_workspace("A"), make_workspace("B")
+    seed_everything(a)
+    assert reminders.unseen_cancellations(a) == 1
+    assert reminders.unseen_cancellations(b) == 0
+    assert reminders.mark_cancellations_seen(b) == 0
+    assert reminders.unseen_cancellations(a) == 1
+    reminders.save_settings(a, reminders.ReminderSettings(enabled=True))
+    assert reminders.get_settings_for(b).enabled is False

@@ -1,0 +1,5 @@
+"""The job runner: procrastinate on the app's PostgreSQL (docs/notes/jobs-reminders.md).
+
+`pazpaz.jobs.app` builds the procrastinate App and its tasks; `python -m pazpaz.worker`
+runs a worker. Tasks are thin: each calls a plain service.
+"""
