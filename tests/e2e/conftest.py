@@ -92,6 +92,10 @@ def app_server(smtp_sink) -> Iterator[AppServer]:
         "SMTP_PORT": str(smtp_sink.port),
         "SMTP_TLS": "none",
         "SMTP_FROM": "PazPaz <no-reply@pazpaz.test>",
+        # Every browser of the suite signs in from 127.0.0.1: one shared per-IP budget would
+        # refuse the suite's own sign-ins part way through. The limits themselves are tested
+        # in tests/unit (test_ratelimit, test_signin_hardening).
+        "PAZPAZ_RATE_LIMIT_IP": "10000/15minutes",
     })
     log = data_dir / "app.log"
     server = AppServer(BASE_URL, data_dir, _launch(env, log), env, log)

@@ -28,6 +28,9 @@ def sign_up(page: Page, sink, email: str, practice: str = "Calm Hands Physio", n
 def request_link(page: Page, sink, email: str, path: str = "/signin") -> str:
     before = len(sink.messages_to(email))
     page.goto(path)
+    # The button stays disabled until the page is live (a native submit would put the address
+    # in the URL); Enter before that does nothing.
+    expect(page.get_by_role("button", name="Email me a sign-in link")).to_be_enabled()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Email").press("Enter")
     expect(page.get_by_text("Check your email")).to_be_visible()
