@@ -75,6 +75,9 @@ class Settings:
     # The owner role's URL, for migrations only (external PostgreSQL); DATABASE_URL is then
     # the app's own role. None: migrations use DATABASE_URL (see docs/ARCHITECTURE.md, roles).
     database_migration_url: str | None = field(default=None, repr=False)
+    # Per personal access token on /api/v1 (limits syntax, e.g. "600/minute").
+    api_rate_read: str = "600/minute"
+    api_rate_write: str = "120/minute"
 
     @property
     def outbox_dir(self) -> Path:
@@ -296,6 +299,8 @@ def build_settings(environ: dict[str, str]) -> Settings:
         kek=_key(secrets_source, "PAZPAZ_KEK"),
         blind_index_key=_key(secrets_source, "PAZPAZ_BLIND_INDEX_KEY"),
         database_migration_url=_migration_url(environ),
+        api_rate_read=_rate(environ, "PAZPAZ_API_RATE_READ", "600/minute"),
+        api_rate_write=_rate(environ, "PAZPAZ_API_RATE_WRITE", "120/minute"),
     )
 
 

@@ -54,3 +54,30 @@ class SignInLimiter:
 def get_limiter() -> SignInLimiter:
     settings = get_settings()
     return SignInLimiter(settings.rate_limit_email, settings.rate_limit_ip)
+
+
+class ApiLimiter:
+    """Per-token limits on /api/v1, one budget for reads and one for writes; fail closed."""
+
+    def __init__(self, read_rate: str, write_rate: str, storage: Storage | None = None) -> None:
+        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self._rates = {"read": parse(read_rate), "write": parse(write_rate)}
+
+    def hit(self, token_id: str, kind: str) -> None:
+        """Count one call of `kind` ("read" or "write"); raise RateLimited when spent or the store fails."""
+        rate = self._rates[kind]
+        try:
+            allowed = self._limiter.hit(rate, "api", kind, token_id)
+            if not allowed:
+                reset_at = self._limiter.get_window_stats(rate, "api", kind, token_id).reset_time
+        except Exception as error:
+            log.error("rate limiter unavailable; refusing API calls (%s)", type(error).__name__)
+            raise RateLimited(60) from None
+        if not allowed:
+            raise RateLimited(int(max(1.0, reset_at - time.time())))
+
+
+@lru_cache(maxsize=1)
+def get_api_limiter() -> ApiLimiter:
+    settings = get_settings()
+    return ApiLimiter(settings.api_rate_read, settings.api_rate_write)

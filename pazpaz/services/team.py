@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from pazpaz.models import AuthSession, User
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, auth, crypto
+from pazpaz.services import api_tokens, audit, auth, crypto
 from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.services.scope import Actor, system_session, workspace_session
 
@@ -70,7 +70,7 @@ def invite_assistant(actor: Actor, email: str, name: str) -> uuid.UUID:
 
 
 def deactivate(actor: Actor, user_id: uuid.UUID) -> None:
-    """Turn a user off; their open sessions end at once."""
+    """Turn a user off; their open sessions and API tokens end at once."""
     actor.require_owner()
     if user_id == actor.user_id:
         raise ValidationFailed({"user": "You can't deactivate your own account."})
@@ -85,6 +85,7 @@ def deactivate(actor: Actor, user_id: uuid.UUID) -> None:
             .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=now, revoke_reason="deactivated")
         )
+        api_tokens.revoke_all_of_user(session, user_id, now)
         audit.record(session, "user.deactivated", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="user", entity_id=user_id, context=actor.context, now=now)
 

@@ -1,0 +1,78 @@
+"""What every /api/v1 route shares: the bearer-token actor (rate-limited, read-only tokens
+refused on writes), the page parameters and the page body."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from pazpaz.api.http import request_context
+from pazpaz.services import api_tokens, ratelimit
+from pazpaz.services.scope import Actor
+
+log = logging.getLogger("pazpaz.api.rest")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_PAGE_SIZE = 200
+DEFAULT_PAGE_SIZE = 50
+
+bearer = HTTPBearer(auto_error=False, description="A personal access token from Settings -> API tokens.")
+
+T = TypeVar("T")
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="pazpaz"'})
+
+
+def current_actor(request: Request,
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
+    """The token's user as an Actor. Cookies are never read here: no CSRF surface.
+
+    A sync dependency: FastAPI runs it in its thread pool, so the database lookup never
+    blocks the event loop."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("Send a personal access token: Authorization: Bearer <token>.")
+    identity = api_tokens.authenticate(credentials.credentials, request_context(request))
+    if identity is None:
+        raise _unauthorized("This token is unknown, expired or revoked, or its user is deactivated.")
+    kind = "read" if request.method in READ_METHODS else "write"
+    # RateLimited is a ServiceError: the problem handler answers 429 with Retry-After.
+    ratelimit.get_api_limiter().hit(str(identity.token_id), kind)
+    if kind == "write" and not identity.can_write:
+        raise HTTPException(403, "This token is read-only.")
+    return identity.actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+class PageParams(BaseModel):
+    page: int
+    page_size: int
+
+
+def page_params(page: Annotated[int, Query(ge=1, le=1_000_000, description="From 1.")] = 1,
+                page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE) -> PageParams:
+    return PageParams(page=page, page_size=page_size)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+class Page(BaseModel, Generic[T]):
+    total: int
+    page: int
+    page_size: int
+    items: list[T]
+
+
+def slice_page(items: list[T], params: PageParams) -> Page[T]:
+    """A page of a list a service returned whole (small lists: services, notes of a client)."""
+    start = (params.page - 1) * params.page_size
+    return Page[T](total=len(items), page=params.page, page_size=params.page_size,
+                   items=items[start:start + params.page_size])
