@@ -287,3 +287,11 @@ def client_choices(actor: Actor) -> list[tuple[uuid.UUID, str]]:
         audit.record(session, "client.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="client", context=actor.context, details={"count": len(names), "picker": True})
     return sorted(names, key=lambda pair: pair[1].lower())
+
+
+def require_client(actor: Actor, client_id: uuid.UUID) -> None:
+    """NotFound unless the client is the workspace's: lists under a client (its notes, its
+    files) answer "not found" for another workspace's id instead of an empty list."""
+    with workspace_session(actor) as session:
+        if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
+            raise NotFound("Client not found.")

@@ -13,7 +13,18 @@ from sqlmodel import SQLModel, select
 
 import pazpaz.models as m
 from pazpaz.db import get_engine
-from pazpaz.services import appointments, attachments, audit_log, catalog, clients, plans, soap_notes, team, timeline
+from pazpaz.services import (
+    api_tokens,
+    appointments,
+    attachments,
+    audit_log,
+    catalog,
+    clients,
+    plans,
+    soap_notes,
+    team,
+    timeline,
+)
 from pazpaz.services.clients import ClientInput, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import ScopeViolation, scoped_models, system_session, workspace_session
@@ -26,6 +37,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "services": m.Service, "locations": m.Location, "appointments": m.Appointment,
     "soap_notes": m.SoapNote, "soap_note_versions": m.SoapNoteVersion, "plans_of_care": m.PlanOfCare,
     "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment, "soap_note_goals": m.SoapNoteGoal,
+    "api_tokens": m.ApiToken,
 }
 
 
@@ -92,6 +104,7 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
                    attachments=attachment.id)
+    ids["api_tokens"] = api_tokens.create(actor, "Seed token", "read", 30).id
     return ids
 
 
@@ -208,6 +221,7 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "plans.tag_goals": lambda actor: plans.tag_goals(actor, a_ids["soap_notes"], []),
         "plans.note_goals": lambda actor: plans.note_goals(actor, a_ids["soap_notes"]),
         "timeline.client_timeline": lambda actor: timeline.client_timeline(actor, client_id),
+        "api_tokens.revoke": lambda actor: api_tokens.revoke(actor, a_ids["api_tokens"]),
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from pazpaz.api.rest import appointments, clients, docs, problems
+from pazpaz.api.rest import appointments, attachments, audit, catalog, clients, docs, notes, plans, problems, tokens
 
 PREFIX = "/api/v1"
 DESCRIPTION = ("PazPaz's practice data over HTTP. Authenticate with a personal access token "
@@ -19,7 +19,8 @@ DESCRIPTION = ("PazPaz's practice data over HTTP. Authenticate with a personal a
                "at most 200) and answer `total`, `page`, `page_size`, `items`. Times are ISO 8601 with "
                "an offset, in and out (the practice's time zone in responses). Rate limits per token: "
                "reads and writes separately; 429 carries Retry-After.")
-ROUTERS = (clients.router, appointments.router)
+ROUTERS = (clients.router, appointments.router, catalog.router, notes.router, plans.router, attachments.router,
+           audit.router, tokens.router)
 
 
 def build_fastapi() -> FastAPI:

@@ -71,8 +71,8 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-def slice_page(items: list[T], params: PageParams) -> Page[T]:
-    """A page of a list a service returned whole (small lists: services, notes of a client)."""
+def slice_page(model: type[BaseModel], items: list, params: PageParams) -> Page:
+    """A page of a list a service returns whole (short lists: the catalog, a client's notes)."""
     start = (params.page - 1) * params.page_size
-    return Page[T](total=len(items), page=params.page, page_size=params.page_size,
-                   items=items[start:start + params.page_size])
+    return Page[model](total=len(items), page=params.page, page_size=params.page_size,  # type: ignore[valid-type]
+                       items=items[start:start + params.page_size])

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pazpaz.services.appointments import ConflictsFound
-from pazpaz.services.attachments import StorageUnavailable
+from pazpaz.services.attachments import LinkExpired, StorageUnavailable
 from pazpaz.services.errors import NotFound, RateLimited, ServiceError, ValidationFailed
 from pazpaz.services.soap_notes import StaleNote
 
@@ -103,6 +103,8 @@ async def _service_error(request: Request, error: ServiceError) -> JSONResponse:
     if isinstance(error, RateLimited):
         return problem(429, "Too many requests for this token. Try again later.", instance,
                        headers={"Retry-After": str(error.retry_after_seconds)})
+    if isinstance(error, LinkExpired):
+        return problem(403, str(error), instance)
     if isinstance(error, StorageUnavailable):
         return problem(503, str(error), instance)
     # A refusal by a business rule (a status change that isn't allowed, a finalized note ...).
