@@ -10,20 +10,19 @@ import reflex as rx
 from reflex.utils import prerequisites
 from reflex_base import constants
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from pazpaz.api import auth, files, health
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
-from pazpaz.api.rest import PREFIX as REST_PREFIX
-from pazpaz.api.rest import build_rest_api
+from pazpaz.api.rest import rest_mount
 from pazpaz.settings import get_settings
 
 
 def build_api() -> Starlette:
     return Starlette(routes=[
         Route("/api/v1/health", health.health_endpoint, methods=["GET"]),
-        Mount(REST_PREFIX, app=build_rest_api()),  # the REST API; health above stays a plain route
+        rest_mount(),  # /api/v1 (REST API); health above stays a plain route
         Route("/auth/continue", auth.continue_page, methods=["GET"]),
         Route("/auth/continue.js", auth.continue_script, methods=["GET"]),
         Route("/auth/redeem", auth.redeem, methods=["POST"]),

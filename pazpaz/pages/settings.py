@@ -6,6 +6,7 @@ import reflex as rx
 
 from pazpaz.components.forms import banner, labelled_input
 from pazpaz.components.shell import shell
+from pazpaz.pages.api_tokens import api_tokens_section
 from pazpaz.pages.catalog import catalog_sections
 from pazpaz.state.session import SessionState
 from pazpaz.state.team import TeamState
@@ -82,6 +83,7 @@ def settings_page() -> rx.Component:
                 ),
                 rx.text("Only the practice owner manages the team.", color="var(--gray-11)"),
             ),
+            api_tokens_section(),
             spacing="4", width="100%",
         ),
     )

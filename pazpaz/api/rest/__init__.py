@@ -7,7 +7,10 @@ application/problem+json (docs/ARCHITECTURE.md "REST API").
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI
+from starlette.routing import Mount
 from starlette.types import ASGIApp
 
 from pazpaz.api.rest import appointments, attachments, audit, catalog, clients, docs, notes, plans, problems, tokens
@@ -63,3 +66,17 @@ def _openapi(app: FastAPI) -> dict:
 
 def build_rest_api() -> ASGIApp:
     return problems.ProblemGuard(build_fastapi())
+
+
+class _PrefixMount(Mount):
+    """Starlette's Mount pattern ends in `.*`, which stops at a newline: a path like
+    /api/v1/clients/%0A would fall through to the front end's 404. DOTALL keeps every
+    path under the prefix in the API (and in problem+json)."""
+
+    def __init__(self, path: str, app: ASGIApp) -> None:
+        super().__init__(path, app=app)
+        self.path_regex = re.compile(self.path_regex.pattern, re.DOTALL)
+
+
+def rest_mount() -> Mount:
+    return _PrefixMount(PREFIX, build_rest_api())

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
 from pazpaz.api.rest.deps import ActorDep, Page, PageDep
-from pazpaz.api.rest.schemas import AuditEventOut
+from pazpaz.api.rest.schemas import AuditEventOut, IsoDate
 from pazpaz.services import audit_log
 
 router = APIRouter(tags=["audit"])
@@ -19,7 +18,7 @@ Filter = Annotated[str, Query(max_length=64)]
 @router.get("/audit-events", response_model=Page[AuditEventOut], summary="The audit log (newest first)",
             responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                              "description": "JSON page, or the whole filtered log as CSV (Accept: text/csv)"}})
-def list_events(actor: ActorDep, paging: PageDep, start: date | None = None, end: date | None = None,
+def list_events(actor: ActorDep, paging: PageDep, start: IsoDate | None = None, end: IsoDate | None = None,
                 user_id: Filter = "", entity_type: Filter = "", action: Filter = "",
                 accept: Annotated[str, Header(include_in_schema=False)] = ""):
     flt = audit_log.AuditFilter(start=start.isoformat() if start else "", end=end.isoformat() if end else "",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def _storable(value: str) -> str:
@@ -31,11 +32,21 @@ def _sane_year(value: datetime) -> datetime:
     return value
 
 
-When = Annotated[AwareDatetime, AfterValidator(_sane_year)]
+def _iso_text(value: object) -> object:
+    # Pydantic's lax mode reads 0 or "0" as a Unix timestamp; the API speaks ISO 8601 only.
+    if isinstance(value, date) or (isinstance(value, str) and ISO_START.match(value)):
+        return value
+    raise ValueError("Give an ISO 8601 date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SS+01:00).")
+
+
+ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+When = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_sane_year)]
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON true is a bool and 5 an int, never "yes" or "5" (what the document says).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Created(BaseModel):
@@ -57,7 +68,7 @@ class ClientIn(Body):
     last_name: Text = Field("", max_length=20_000)
     email: Text = Field("", max_length=20_000)
     phone: Text = Field("", max_length=20_000)
-    date_of_birth: date | None = None
+    date_of_birth: IsoDate | None = None
     address: Text = Field("", max_length=20_000)
     emergency_contact: Text = Field("", max_length=20_000)
     intake_notes: Text | None = Field(None, max_length=50_000,
@@ -93,7 +104,7 @@ Scope = Literal["this", "following", "all"]
 class RecurrenceIn(Body):
     interval_weeks: int = Field(1, ge=1, le=8)
     count: int | None = Field(None, ge=2, le=104)
-    until: date | None = None
+    until: IsoDate | None = None
 
 
 class AppointmentIn(Body):
@@ -194,7 +205,7 @@ class Sections(Body):
 
 class DraftIn(Sections):
     lock_version: int = Field(ge=1, le=2_000_000_000)
-    session_date: date | None = None
+    session_date: IsoDate | None = None
     duration_minutes: int | None = Field(None, ge=1, le=600)
 
 
@@ -218,7 +229,7 @@ class LockVersion(BaseModel):
 class NoteSummaryOut(BaseModel):
     id: uuid.UUID
     status: str
-    session_date: date | None
+    session_date: IsoDate | None
     versions: int
     updated_at: datetime
 
@@ -238,7 +249,7 @@ class NoteOut(BaseModel):
     appointment_id: uuid.UUID | None
     status: str
     sections: dict[str, str]
-    session_date: date | None
+    session_date: IsoDate | None
     duration_minutes: int | None
     lock_version: int
     updated_at: datetime
@@ -257,7 +268,7 @@ class ProgressOut(BaseModel):
 class GoalOut(BaseModel):
     id: uuid.UUID
     text: str
-    target_date: date | None
+    target_date: IsoDate | None
     status: str
     progress: list[ProgressOut]
 
@@ -274,7 +285,7 @@ class SummaryIn(Body):
 
 class GoalIn(Body):
     text: Text = Field(max_length=5000)
-    target_date: date | None = None
+    target_date: IsoDate | None = None
 
 
 class GoalStatusIn(Body):
@@ -283,7 +294,7 @@ class GoalStatusIn(Body):
 
 class MilestoneIn(Body):
     text: Text = Field(max_length=5000)
-    reached_on: date | None = None
+    reached_on: IsoDate | None = None
     progress_note: Text = Field("", max_length=5000)
 
 
