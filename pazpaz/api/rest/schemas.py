@@ -7,7 +7,16 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+)
 
 
 def _storable(value: str) -> str:
@@ -45,8 +54,9 @@ IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 
 
 class Body(BaseModel):
-    # Strict: JSON true is a bool and 5 an int, never "yes" or "5" (what the document says).
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # Unknown fields are refused; booleans and numbers are StrictBool / StrictInt: JSON true
+    # and 5, never "yes" or "5" (what the document says).
+    model_config = ConfigDict(extra="forbid")
 
 
 class Created(BaseModel):
@@ -102,8 +112,8 @@ Scope = Literal["this", "following", "all"]
 
 
 class RecurrenceIn(Body):
-    interval_weeks: int = Field(1, ge=1, le=8)
-    count: int | None = Field(None, ge=2, le=104)
+    interval_weeks: StrictInt = Field(1, ge=1, le=8)
+    count: StrictInt | None = Field(None, ge=2, le=104)
     until: IsoDate | None = None
 
 
@@ -111,11 +121,11 @@ class AppointmentIn(Body):
     client_id: uuid.UUID
     start: When
     end: When | None = Field(None, description="Or give duration_minutes, or a service with a default.")
-    duration_minutes: int | None = Field(None, ge=1, le=720)
+    duration_minutes: StrictInt | None = Field(None, ge=1, le=720)
     service_id: uuid.UUID | None = None
     location_id: uuid.UUID | None = None
     notes: Text = Field("", max_length=20_000)
-    override: bool = Field(False, description="Book even when it overlaps (audited like the UI's 'Book anyway').")
+    override: StrictBool = Field(False, description="Book even when it overlaps (audited like the UI's 'Book anyway').")
 
 
 class AppointmentCreate(AppointmentIn):
@@ -125,13 +135,13 @@ class AppointmentCreate(AppointmentIn):
 class MoveIn(Body):
     start: When
     end: When | None = Field(None, description="Empty keeps the length.")
-    override: bool = False
+    override: StrictBool = False
 
 
 class StatusIn(Body):
     status: AppointmentStatus
     scope: Scope = "this"
-    override: bool = False
+    override: StrictBool = False
 
 
 class AppointmentOut(BaseModel):
@@ -162,7 +172,7 @@ class ConflictOut(BaseModel):
 
 class ServiceIn(Body):
     name: Text = Field(max_length=1000)
-    duration_minutes: int = Field(ge=0, le=100_000)
+    duration_minutes: StrictInt = Field(ge=0, le=100_000)
     price: Text = Field("", max_length=50, description='"80" or "80.50"; empty: no price.')
 
 
@@ -191,7 +201,7 @@ class LocationOut(BaseModel):
 
 
 class ActiveIn(Body):
-    active: bool
+    active: StrictBool
 
 
 # ---- notes -----------------------------------------------------------------------------
@@ -204,17 +214,17 @@ class Sections(Body):
 
 
 class DraftIn(Sections):
-    lock_version: int = Field(ge=1, le=2_000_000_000)
+    lock_version: StrictInt = Field(ge=1, le=2_000_000_000)
     session_date: IsoDate | None = None
-    duration_minutes: int | None = Field(None, ge=1, le=600)
+    duration_minutes: StrictInt | None = Field(None, ge=1, le=600)
 
 
 class FinalizeIn(Sections):
-    lock_version: int = Field(ge=1, le=2_000_000_000)
+    lock_version: StrictInt = Field(ge=1, le=2_000_000_000)
 
 
 class AmendIn(Sections):
-    lock_version: int = Field(ge=1, le=2_000_000_000)
+    lock_version: StrictInt = Field(ge=1, le=2_000_000_000)
     reason: Text = Field(max_length=5000)
 
 
