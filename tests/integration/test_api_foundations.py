@@ -221,3 +221,18 @@ def test_cli_creates_a_token_and_audits_it(app_env, capsys):
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "api_token.created")).one()
     assert event.details["via"] == "cli" and token not in str(event.details)
     assert cli.main(["api-token", "create", "--email", "nobody@example.com", "--name", "x"]) == 1
+
+
+def test_a_revocation_written_elsewhere_is_seen_once_the_short_cache_lapses(app_env, monkeypatch):
+    """Another worker process revokes in the database only; this process re-reads the token
+    after AUTH_CACHE_SECONDS (0 here, so at once)."""
+    from sqlalchemy import update
+
+    owner = make_workspace()
+    http = api_client()
+    made = api_tokens.create(owner, "elsewhere", "read", 30)
+    assert http.get("/api/v1/clients", headers=bearer(made.token)).status_code == 200
+    monkeypatch.setattr(api_tokens, "AUTH_CACHE_SECONDS", 0.0)
+    with system_session() as session:
+        session.execute(update(ApiToken).where(ApiToken.id == made.id).values(revoked_at=utcnow()))
+    assert_problem(http.get("/api/v1/clients", headers=bearer(made.token)), 401)
