@@ -27,7 +27,7 @@ from tests.integration.test_isolation import seed_everything
 from tests.support.api import token_for
 from tests.support.factories import make_workspace
 
-EXAMPLES_PER_OPERATION = 60
+EXAMPLES_PER_OPERATION = 30
 MIN_REQUESTS = 2_000
 SENT: list[int] = []
 
