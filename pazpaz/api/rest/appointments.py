@@ -23,7 +23,7 @@ from pazpaz.api.rest.schemas import (
     StatusIn,
     When,
 )
-from pazpaz.services import appointments
+from pazpaz.services import appointments, workspaces
 from pazpaz.services.appointments import AppointmentInput, AppointmentView
 from pazpaz.services.recurrence import Recurrence
 
@@ -65,8 +65,9 @@ def conflicts(actor: ActorDep, start: When, end: When, exclude_id: uuid.UUID | N
         raise RequestValidationError([{"loc": ("query", "end"), "msg": "The end must be after the start.",
                                        "type": "value_error"}])
     found = appointments.check_times(actor, start.isoformat(), end.isoformat(), exclude_id=exclude_id)
-    return [ConflictOut(id=c.appointment_id, start=c.starts_at, end=c.ends_at, client_initials=c.client_initials)
-            for c in found]
+    zone = workspaces.zone_of(actor)
+    return [ConflictOut(id=c.appointment_id, start=c.starts_at.astimezone(zone), end=c.ends_at.astimezone(zone),
+                        client_initials=c.client_initials) for c in found]
 
 
 @router.post("", response_model=CreatedMany, status_code=201, responses=CONFLICT_RESPONSE,

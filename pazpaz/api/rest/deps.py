@@ -48,6 +48,7 @@ async def current_actor(request: Request,
     ratelimit.get_api_limiter().hit(str(identity.token_id), kind)
     if kind == "write" and not identity.can_write:
         raise HTTPException(403, "This token is read-only.")
+    request.state.actor = identity.actor  # error answers show times in the practice's zone
     return identity.actor
 
 

@@ -9,6 +9,7 @@ before a route reads them.
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 from http import HTTPStatus
 from typing import Any
 
@@ -16,9 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pazpaz.services import workspaces
 from pazpaz.services.appointments import ConflictsFound
 from pazpaz.services.attachments import LinkExpired, StorageUnavailable
 from pazpaz.services.errors import NotFound, RateLimited, ServiceError, ValidationFailed
@@ -94,8 +97,11 @@ async def _service_error(request: Request, error: ServiceError) -> JSONResponse:
     if isinstance(error, ValidationFailed):
         return problem(422, str(error), instance, errors=error.errors)
     if isinstance(error, ConflictsFound):
-        conflicts = [{"id": str(c.appointment_id), "start": c.starts_at.isoformat(), "end": c.ends_at.isoformat(),
-                      "client_initials": c.client_initials} for c in error.conflicts]
+        actor = getattr(request.state, "actor", None)
+        zone = await run_in_threadpool(workspaces.zone_of, actor) if actor is not None else UTC
+        conflicts = [{"id": str(c.appointment_id), "start": c.starts_at.astimezone(zone).isoformat(),
+                      "end": c.ends_at.astimezone(zone).isoformat(), "client_initials": c.client_initials}
+                     for c in error.conflicts]
         return problem(409, f"{error} Send \"override\": true to book anyway.", instance, conflicts=conflicts)
     if isinstance(error, StaleNote):
         return problem(409, "The note was saved elsewhere since you read it: read it again for the current "
