@@ -39,6 +39,7 @@ def list_attachments(actor: ActorDep, client_id: uuid.UUID, paging: PageDep, not
              summary="Upload a file (multipart/form-data, field `file`)")
 async def upload_attachment(actor: ActorDep, client_id: uuid.UUID, file: Annotated[UploadFile, File()],
                             note_id: Annotated[uuid.UUID | None, Form()] = None):
+    actor.require_owner()  # anyone else hears 404 before anything about the file
     # The body was counted while it streamed in (ProblemGuard); this is the file itself.
     data = await file.read(attachments.max_bytes() + 1)
     if len(data) > attachments.max_bytes():
