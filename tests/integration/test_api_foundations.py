@@ -236,3 +236,26 @@ def test_a_revocation_written_elsewhere_is_seen_once_the_short_cache_lapses(app_
     with system_session() as session:
         session.execute(update(ApiToken).where(ApiToken.id == made.id).values(revoked_at=utcnow()))
     assert_problem(http.get("/api/v1/clients", headers=bearer(made.token)), 401)
+
+
+def test_no_pii_reaches_audit_rows_logs_or_problem_bodies(app_env, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    canary = "Zebracanary"
+    owner = make_workspace()
+    http = api_client()
+    auth = bearer(token_for(owner))
+    made = http.post("/api/v1/clients", json={"first_name": canary, "last_name": canary, "phone": "+972 50 123 4567",
+                                              "intake_notes": canary}, headers=auth)
+    client_id = made.json()["id"]
+    http.get("/api/v1/clients", params={"q": canary}, headers=auth)
+    http.put(f"/api/v1/clients/{client_id}", json={"first_name": canary, "email": canary}, headers=auth)
+    refused = http.post("/api/v1/clients", json={"first_name": canary, canary: canary}, headers=auth)
+    assert refused.status_code == 422 and canary.lower() not in refused.text.replace(f'"{canary}"', "").lower()
+    assert "?" not in http.get("/api/v1/clients", params={"q": canary, "page": 0}, headers=auth).json()["instance"]
+    with system_session() as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.workspace_id == owner.workspace_id)).all()
+    assert rows and all(canary.lower() not in str(row.details).lower() for row in rows)
+    server_lines = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]  # httpx: the client
+    assert server_lines and all(canary.lower() not in line.lower() for line in server_lines)
