@@ -36,8 +36,10 @@ rotate-keys: setup
 
 # Calendar read and conflict-check latency on ~2 million seeded appointments (own embedded
 # PostgreSQL under .testdata/bench-pg; seeds once, `--reseed` to start over). Writes
-# bench/results/schedule.json.
+# bench/results/schedule.json. Then the REST API over HTTP against the prod server (100
+# practices x 2,000 appointments; bench/results/api.json).
 bench: setup
 	@$(PY) -m bench.schedule_bench
+	@$(PY) -m bench.api_bench
 	@scripts/setup.sh --browser
 	@$(PY) -m bench.browser_bench

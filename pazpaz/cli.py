@@ -5,6 +5,8 @@
       a workspace and its owner, no mail sent (the owner then asks for a link on the sign-in page)
   `python -m pazpaz.cli reindex-emails`  bring account addresses to the current email normalisation
   `python -m pazpaz.cli reset-2fa EMAIL`  turn off two-step sign-in of an account whose phone is lost
+  `python -m pazpaz.cli api-token create --email EMAIL --name NAME [--read-only] [--days N]`
+      a personal access token for /api/v1, printed once (audited)
 
 Uses the same settings as the app (DATABASE_URL, S3_*, PAZPAZ_KEK or data/secrets.json); safe
 to run while the app is up, and to run again after an interruption.
@@ -42,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("reindex-emails", help="re-normalise account addresses (NFKC + casefold); idempotent")
     reset = commands.add_parser("reset-2fa", help="turn off two-step sign-in of one account (lost phone)")
     reset.add_argument("email", help="the account's email address")
+    _add_api_token_parser(commands)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -120,6 +123,8 @@ def _run(args: argparse.Namespace) -> int:
             return 1
     elif args.command == "create-practice":
         return _create_practice(args)
+    elif args.command == "api-token":
+        return _create_api_token(args)
     elif args.command == "reindex-emails":
         from pazpaz.services.auth import reindex_emails
 
@@ -162,6 +167,37 @@ def _create_practice(args: argparse.Namespace) -> int:
         return 1
     print(f"Created practice {made.workspace_id} with owner {made.owner_id}.")
     print("The owner signs in by asking for a link on the sign-in page.")
+    return 0
+
+
+def _add_api_token_parser(commands) -> None:
+    token = commands.add_parser("api-token", help="personal access tokens for /api/v1")
+    actions = token.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="make a token for a user and print it once")
+    create.add_argument("--email", required=True, help="the user's address (the token acts as this user)")
+    create.add_argument("--name", required=True, help="a label, e.g. the script's name")
+    create.add_argument("--read-only", action="store_true", help="GET only")
+    create.add_argument("--days", type=int, default=None, help="expires after N days (1-365); default never")
+
+
+def _create_api_token(args: argparse.Namespace) -> int:
+    from pazpaz.services.api_tokens import create_for_email
+    from pazpaz.services.audit import RequestContext
+    from pazpaz.services.errors import ServiceError, ValidationFailed
+
+    try:
+        made = create_for_email(args.email, args.name, args.read_only, args.days,
+                                RequestContext(user_agent="pazpaz.cli"))
+    except ValidationFailed as invalid:
+        for message in invalid.errors.values():
+            print(f"Refused: {message}", file=sys.stderr)
+        return 1
+    except ServiceError as refused:
+        print(f"Refused: {refused}", file=sys.stderr)
+        return 1
+    expiry = made.expires_at.isoformat(timespec="minutes") if made.expires_at else "never"
+    print(f"Token {made.id} (expires: {expiry}). It is shown only now; keep it secret:", file=sys.stderr)
+    print(made.token)
     return 0
 
 

@@ -79,6 +79,9 @@ class Settings:
     # owner may send (docs/ARCHITECTURE.md "Invitations").
     invite_ttl_days: int = 7
     rate_limit_invite: str = "20/hour"
+    # Per personal access token on /api/v1 (limits syntax, e.g. "600/minute").
+    api_rate_read: str = "600/minute"
+    api_rate_write: str = "120/minute"
 
     @property
     def outbox_dir(self) -> Path:
@@ -302,6 +305,8 @@ def build_settings(environ: dict[str, str]) -> Settings:
         database_migration_url=_migration_url(environ),
         invite_ttl_days=_int(environ, "PAZPAZ_INVITE_TTL_DAYS", 7, 1, 30),
         rate_limit_invite=_rate(environ, "PAZPAZ_RATE_LIMIT_INVITE", "20/hour"),
+        api_rate_read=_rate(environ, "PAZPAZ_API_RATE_READ", "600/minute"),
+        api_rate_write=_rate(environ, "PAZPAZ_API_RATE_WRITE", "120/minute"),
     )
 
 

@@ -37,6 +37,7 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     ratelimit.get_limiter.cache_clear()
     ratelimit.get_feed_limiter.cache_clear()
+    ratelimit.get_api_limiter.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,14 @@ from starlette.types import ASGIApp
 
 from pazpaz.api import auth, feed, files, health, invitations, reminder_links, second_step
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
+from pazpaz.api.rest import rest_mount
 from pazpaz.settings import get_settings
 
 
 def build_api() -> Starlette:
     return Starlette(routes=[
         Route("/api/v1/health", health.health_endpoint, methods=["GET"]),
+        rest_mount(),  # /api/v1 (REST API); health above stays a plain route
         Route("/auth/continue", auth.continue_page, methods=["GET"]),
         Route("/auth/continue.js", auth.continue_script, methods=["GET"]),
         Route("/auth/redeem", auth.redeem, methods=["POST"]),

@@ -1,5 +1,6 @@
 """Every table, imported here so SQLModel.metadata (and Alembic) sees them all."""
 
+from pazpaz.models.api_token import API_TOKEN_SCOPES, ApiToken
 from pazpaz.models.appointment import ACTIVE_STATUSES, APPOINTMENT_STATUSES, Appointment
 from pazpaz.models.attachment import Attachment
 from pazpaz.models.audit import AuditEvent
@@ -18,10 +19,12 @@ from pazpaz.models.workspace import Workspace, WorkspaceKey
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "API_TOKEN_SCOPES",
     "APPOINTMENT_STATUSES",
     "LOCATION_KINDS",
     "USER_ROLES",
     "AgendaDelivery",
+    "ApiToken",
     "Appointment",
     "Attachment",
     "AuditEvent",

@@ -7,6 +7,7 @@ import reflex as rx
 from pazpaz.components.forms import banner, labelled_input
 from pazpaz.components.invitations import pending_invitations
 from pazpaz.components.shell import shell
+from pazpaz.pages.api_tokens import api_tokens_section
 from pazpaz.pages.calendar_feed import calendar_feed_section
 from pazpaz.pages.catalog import catalog_sections
 from pazpaz.pages.reminders import reminder_settings_sections
@@ -100,6 +101,7 @@ def settings_page() -> rx.Component:
                 rx.text("Only the practice owner manages the team.", color="var(--gray-11)"),
             ),
             reminder_settings_sections(),
+            api_tokens_section(),
             spacing="4", width="100%",
         ),
     )

@@ -19,6 +19,18 @@ class RequestContext:
 
     ip: str | None = None
     user_agent: str | None = None
+    # Set for calls through /api/v1: every audit row then names the channel and the token
+    # (its id, never its value), like the UI's rows name the session's user.
+    source: str | None = None
+    token_id: uuid.UUID | None = None
+
+    def audit_details(self) -> dict[str, str]:
+        if self.source is None:
+            return {}
+        details = {"source": self.source}
+        if self.token_id is not None:
+            details["token_id"] = str(self.token_id)
+        return details
 
 
 def record(
@@ -43,7 +55,7 @@ def record(
         occurred_at=now or utcnow(),
         ip=(context.ip or None) and context.ip[:64],
         user_agent=(context.user_agent or None) and context.user_agent[:300],
-        details=details or {},
+        details={**(details or {}), **context.audit_details()},
     )
     session.add(event)
     return event

@@ -27,6 +27,7 @@ LIMITS = {"first_name": 100, "last_name": 100, "email": 254, "phone": 40, "addre
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-]{6,40}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SORTS = ("name", "last_visit")
+MAX_PAGE_SIZE = 200  # the REST API allows up to 200 a page; the UI asks for 25
 REQUIRED_NAMES = ("first_name", "last_name")
 
 
@@ -250,7 +251,7 @@ def _matches(view: ClientView, needle: str, digits: str) -> bool:
 def list_clients(actor: Actor, query: ListQuery) -> ClientPage:
     if query.sort not in SORTS:
         raise ValidationFailed({"sort": "Sort by name or last visit."})
-    page_size = min(max(query.page_size, 1), 100)
+    page_size = min(max(query.page_size, 1), MAX_PAGE_SIZE)
     with workspace_session(actor) as session:
         archived = Client.archived_at.is_not(None) if query.archived else Client.archived_at.is_(None)
         rows = session.exec(select(Client).where(archived)).all()
@@ -286,3 +287,11 @@ def client_choices(actor: Actor) -> list[tuple[uuid.UUID, str]]:
         audit.record(session, "client.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="client", context=actor.context, details={"count": len(names), "picker": True})
     return sorted(names, key=lambda pair: pair[1].lower())
+
+
+def require_client(actor: Actor, client_id: uuid.UUID) -> None:
+    """NotFound unless the client is the workspace's: lists under a client (its notes, its
+    files) answer "not found" for another workspace's id instead of an empty list."""
+    with workspace_session(actor) as session:
+        if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
+            raise NotFound("Client not found.")

@@ -11,7 +11,7 @@ import logging
 import time
 from functools import lru_cache
 
-from limits import parse
+from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
@@ -19,6 +19,33 @@ from pazpaz.services.errors import RateLimited
 from pazpaz.settings import get_settings
 
 log = logging.getLogger("pazpaz.ratelimit")
+
+
+def _hit_or_refuse(limiter: MovingWindowRateLimiter, rate: RateLimitItem, refusing: str, *keys: str) -> None:
+    """Count one hit; raise RateLimited (with the seconds until a slot frees) when the budget
+    is spent, or when the store fails: refuse rather than let a flood through (fail closed)."""
+    try:
+        allowed = limiter.hit(rate, *keys)
+        if not allowed:
+            reset_at = limiter.get_window_stats(rate, *keys).reset_time
+    except Exception as error:
+        log.error("rate limiter unavailable; refusing %s (%s)", refusing, type(error).__name__)
+        raise RateLimited(60) from None
+    if not allowed:
+        raise RateLimited(int(max(1.0, reset_at - time.time())))
+
+
+class Budgets:
+    """Moving-window budgets by kind (e.g. per link and per address), each counted per key."""
+
+    def __init__(self, namespace: str, rates: dict[str, str], refusing: str, storage: Storage | None = None) -> None:
+        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self._namespace, self._refusing = namespace, refusing
+        self._rates = {kind: parse(rate) for kind, rate in rates.items()}
+
+    def hit(self, kind: str, key: str) -> None:
+        """Count one use of `kind` by `key`; raise RateLimited when spent or the store fails."""
+        _hit_or_refuse(self._limiter, self._rates[kind], self._refusing, self._namespace, kind, key or "unknown")
 
 
 class SignInLimiter:
@@ -31,16 +58,7 @@ class SignInLimiter:
 
     def hit_ip(self, ip: str) -> None:
         """Count one request from `ip`; raise RateLimited when its limit is spent or the store fails."""
-        key = ip or "unknown"
-        try:
-            allowed = self._limiter.hit(self._ip_rate, "signin", "ip", key)
-            if not allowed:
-                reset_at = self._limiter.get_window_stats(self._ip_rate, "signin", "ip", key).reset_time
-        except Exception as error:  # the limiter's store is down: refuse rather than let floods through
-            log.error("rate limiter unavailable; refusing sign-in link requests (%s)", type(error).__name__)
-            raise RateLimited(60) from None
-        if not allowed:
-            raise RateLimited(int(max(1.0, reset_at - time.time())))
+        _hit_or_refuse(self._limiter, self._ip_rate, "sign-in link requests", "signin", "ip", ip or "unknown")
 
     def mail_allowed(self, email_key: str) -> bool:
         """Count one mail to the address with this blind index; False once its limit is spent
@@ -55,15 +73,7 @@ class SignInLimiter:
         """Count one invitation mail sent by this owner (user id); raise RateLimited when the
         owner's limit is spent or the store fails: each invitation mails an address of the
         owner's choosing, so a flood must stop here."""
-        try:
-            allowed = self._limiter.hit(self._invite_rate, "invite", "owner", owner_key)
-            if not allowed:
-                reset_at = self._limiter.get_window_stats(self._invite_rate, "invite", "owner", owner_key).reset_time
-        except Exception as error:
-            log.error("rate limiter unavailable; refusing invitations (%s)", type(error).__name__)
-            raise RateLimited(60) from None
-        if not allowed:
-            raise RateLimited(int(max(1.0, reset_at - time.time())))
+        _hit_or_refuse(self._limiter, self._invite_rate, "invitations", "invite", "owner", owner_key)
 
 
 @lru_cache(maxsize=1)
@@ -79,29 +89,26 @@ FEED_TOKEN_RATE = "30/hour"
 FEED_IP_RATE = "240/hour"
 
 
-class FeedLimiter:
-    """Moving-window limits on reading a calendar feed, per link and per client address;
-    fail closed (a store failure refuses the read)."""
+class FeedLimiter(Budgets):
+    """Calendar feed reads, per link ("token": a feed row id) and per client address ("ip")."""
 
     def __init__(self, token_rate: str, ip_rate: str, storage: Storage | None = None) -> None:
-        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
-        self._rates = {"token": parse(token_rate), "ip": parse(ip_rate)}
-
-    def hit(self, kind: str, key: str) -> None:
-        """Count one read against `kind` ("token": a feed row id, "ip": an address); raise
-        RateLimited when its budget is spent or the store fails."""
-        rate, key = self._rates[kind], key or "unknown"
-        try:
-            allowed = self._limiter.hit(rate, "feed", kind, key)
-            if not allowed:
-                reset_at = self._limiter.get_window_stats(rate, "feed", kind, key).reset_time
-        except Exception as error:
-            log.error("rate limiter unavailable; refusing calendar feed reads (%s)", type(error).__name__)
-            raise RateLimited(60) from None
-        if not allowed:
-            raise RateLimited(int(max(1.0, reset_at - time.time())))
+        super().__init__("feed", {"token": token_rate, "ip": ip_rate}, "calendar feed reads", storage)
 
 
 @lru_cache(maxsize=1)
 def get_feed_limiter() -> FeedLimiter:
     return FeedLimiter(FEED_TOKEN_RATE, FEED_IP_RATE)
+
+
+class ApiLimiter(Budgets):
+    """Per-token limits on /api/v1, one budget for reads and one for writes."""
+
+    def __init__(self, read_rate: str, write_rate: str, storage: Storage | None = None) -> None:
+        super().__init__("api", {"read": read_rate, "write": write_rate}, "API calls", storage)
+
+
+@lru_cache(maxsize=1)
+def get_api_limiter() -> ApiLimiter:
+    settings = get_settings()
+    return ApiLimiter(settings.api_rate_read, settings.api_rate_write)

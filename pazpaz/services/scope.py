@@ -112,14 +112,20 @@ def _scope_statement(state: ORMExecuteState) -> None:
         # Every ORM query needs a context: counting a scoped table through select_from()
         # names no mapper, so "does it touch a scoped table" can't be the test.
         raise ScopeViolation("A query ran without a workspace context (use workspace_session or system_session).")
-    # One criterion per scoped table; SQLAlchemy applies those whose table the statement
-    # reads (selected or joined) and ignores the rest.
-    state.statement = state.statement.options(*(
+    state.statement = state.statement.options(*_workspace_criteria(workspace_id))
+
+
+@lru_cache(maxsize=4096)
+def _workspace_criteria(workspace_id: uuid.UUID) -> tuple:
+    """One criterion per scoped table; SQLAlchemy applies those whose table the statement
+    reads (selected or joined) and ignores the rest. Built once per workspace: building 17
+    of them for every statement cost more than a short query takes."""
+    return tuple(
         # A plain expression (not a lambda): its bound value is extracted like any other
         # parameter, so SQLAlchemy's compiled-statement cache still hits.
         with_loader_criteria(model, model.workspace_id == workspace_id, include_aliases=True)
         for model in scoped_models()
-    ))
+    )
 
 
 @event.listens_for(Session, "before_flush")

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from pazpaz.models import Invitation, User, Workspace
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, auth, calendar_feed, crypto, workspaces
+from pazpaz.services import api_tokens, audit, auth, calendar_feed, crypto, workspaces
 from pazpaz.services.errors import NotFound, RateLimited, ValidationFailed
 from pazpaz.services.mail import send_after_commit
 from pazpaz.services.ratelimit import get_limiter
@@ -231,7 +231,7 @@ def revoke_invitation(actor: Actor, invitation_id: uuid.UUID, now: datetime | No
 
 
 def deactivate(actor: Actor, user_id: uuid.UUID) -> None:
-    """Turn a user off; their open sessions end at once."""
+    """Turn a user off; their open sessions and API tokens end at once."""
     actor.require_owner()
     if user_id == actor.user_id:
         raise ValidationFailed({"user": "You can't deactivate your own account."})
@@ -243,6 +243,7 @@ def deactivate(actor: Actor, user_id: uuid.UUID) -> None:
         now = utcnow()
         auth.revoke_user_sessions(session, user_id, "deactivated", now)
         calendar_feed.revoke_for_user(session, user_id, now)
+        api_tokens.revoke_all_of_user(session, user_id, now)
         audit.record(session, "user.deactivated", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="user", entity_id=user_id, context=actor.context, now=now)
 

@@ -22,3 +22,14 @@ def time_zone(session: Session, workspace_id: uuid.UUID) -> ZoneInfo:
             _ZONES.clear()
         _ZONES[workspace_id] = zone
     return zone
+
+
+def zone_of(actor) -> ZoneInfo:
+    """The actor's practice zone (for times shown outside a service's own session)."""
+    zone = _ZONES.get(actor.workspace_id)
+    if zone is not None:
+        return zone
+    from pazpaz.services.scope import workspace_session  # scope imports the models this module serves
+
+    with workspace_session(actor) as session:
+        return time_zone(session, actor.workspace_id)

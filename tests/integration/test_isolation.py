@@ -14,6 +14,7 @@ from sqlmodel import SQLModel, select
 import pazpaz.models as m
 from pazpaz.db import get_engine
 from pazpaz.services import (
+    api_tokens,
     appointments,
     attachments,
     audit_log,
@@ -44,6 +45,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "invitations": m.Invitation,
     "reminder_deliveries": m.ReminderDelivery, "client_responses": m.ClientResponse,
     "agenda_deliveries": m.AgendaDelivery,
+    "api_tokens": m.ApiToken,
 }
 
 
@@ -118,6 +120,7 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
     with workspace_session(actor) as session:
         ids["calendar_feed_tokens"] = session.exec(select(m.CalendarFeedToken.id)).one()
     ids["invitations"] = team.invite_assistant(actor, f"invitee-{uuid.uuid4().hex[:8]}@example.com", "Invitee")
+    ids["api_tokens"] = api_tokens.create(actor, "Seed token", "read", 30).id
     return ids
 
 
@@ -255,6 +258,7 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "sessions.revoke_session": lambda actor: sessions.revoke_session(actor, a_ids["auth_sessions"]),
         "reminders.set_client_opt_out": lambda actor: reminders.set_client_opt_out(actor, client_id, True),
         "reminders.client_status": lambda actor: reminders.client_status(actor, client_id),
+        "api_tokens.revoke": lambda actor: api_tokens.revoke(actor, a_ids["api_tokens"]),
     }
 
 

@@ -1,0 +1,92 @@
+"""Settings > API tokens (included by pages/settings.py)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error, labelled_input
+from pazpaz.state.api_tokens import ApiTokenState
+
+
+def _token(token: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.text(token["name"], weight="bold", overflow_wrap="anywhere"),
+                rx.text("Created ", token["created"], " · expires ", token["expires"], " · last used ",
+                        token["last_used"], size="2", color="var(--gray-11)"),
+                spacing="0", min_width="0",
+            ),
+            rx.spacer(),
+            rx.badge(token["scope"]),
+            rx.cond(token["state"] == "active",
+                    rx.button("Revoke", size="1", variant="soft", color_scheme="red",
+                              on_click=ApiTokenState.revoke(token["id"])),
+                    rx.badge(token["state"], color_scheme="gray")),
+            gap="2", align="center", wrap="wrap",
+        ),
+        width="100%",
+    )
+
+
+def _select(label: str, field_id: str, options: list[tuple[str, str]], default: str) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
+        rx.el.select(*(rx.el.option(text, value=value) for value, text in options), id=field_id, name=field_id,
+                     default_value=default, style=CONTROL_STYLE),
+        field_error(ApiTokenState.field_errors.get(field_id.removeprefix("token_"), ""), field_id),
+        spacing="1", flex="1 1 160px",
+    )
+
+
+def _form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.heading("New token", size="3"),
+            rx.flex(
+                rx.box(labelled_input("Token name", "token_name", error=ApiTokenState.field_errors.get("name", "")),
+                       flex="1 1 200px"),
+                _select("Access", "token_scope", [("read", "Read only"), ("read-write", "Read and write")], "read"),
+                _select("Expires after", "token_expiry",
+                        [("30", "30 days"), ("90", "90 days"), ("365", "365 days"), ("never", "Never")], "90"),
+                gap="12px", wrap="wrap", width="100%",
+            ),
+            rx.button("Create token", type="submit", disabled=~ApiTokenState.is_hydrated),
+            spacing="3", width="100%",
+        ),
+        on_submit=ApiTokenState.create,
+        key=ApiTokenState.form_key,
+        width="100%",
+    )
+
+
+def _new_token() -> rx.Component:
+    return rx.cond(
+        ApiTokenState.new_token != "",
+        rx.callout(
+            rx.vstack(
+                rx.text("Copy this token now: it is shown only once. Send it as "
+                        "'Authorization: Bearer <token>' to /api/v1."),
+                rx.el.label("Your new token", html_for="new_token", style=LABEL_STYLE),
+                rx.input(id="new_token", value=ApiTokenState.new_token, read_only=True, width="100%"),
+                rx.button("I have copied it", size="1", variant="soft", on_click=ApiTokenState.dismiss),
+                spacing="2", width="100%",
+            ),
+            color_scheme="green", width="100%", role="status",
+        ),
+    )
+
+
+def api_tokens_section() -> rx.Component:
+    return rx.vstack(
+        rx.heading("API tokens", size="4"),
+        rx.text("Personal access tokens let another program use PazPaz as you, through /api/v1 "
+                "(documentation at /api/v1/docs). Revoke a token you no longer use.",
+                size="2", color="var(--gray-11)"),
+        banner(ApiTokenState.error),
+        _new_token(),
+        rx.foreach(ApiTokenState.tokens, _token),
+        rx.card(_form(), width="100%"),
+        spacing="3", width="100%",
+        on_mount=ApiTokenState.load,
+    )

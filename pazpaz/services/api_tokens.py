@@ -1,0 +1,230 @@
+"""Personal access tokens for /api/v1: create (the token is shown once), list, revoke, and
+authenticate a bearer token into the same Actor the UI builds from a session cookie.
+
+Only the SHA-256 of a token is stored (services/tokens.py). A token acts as its user with
+that user's role, so an assistant's token gets what an assistant gets in the UI. Revoked,
+expired and deactivated users' tokens answer nothing (the API says 401).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from pazpaz.models import API_TOKEN_SCOPES, ApiToken, User
+from pazpaz.models.base import utcnow
+from pazpaz.services import audit, crypto
+from pazpaz.services.audit import RequestContext
+from pazpaz.services.errors import NotFound, ValidationFailed
+from pazpaz.services.scope import Actor, system_session, workspace_session
+from pazpaz.services.tokens import hash_token, new_token
+
+log = logging.getLogger("pazpaz.api_tokens")
+
+EXPIRY_CHOICES = (30, 90, 365)  # days offered in Settings; None is "never expires"
+MAX_DAYS = 365
+NAME_LIMIT = 100
+# last_used_at is written at most this often: a busy script doesn't turn every read into a write.
+LAST_USED_PRECISION = timedelta(seconds=60)
+PREFIX = "pzp_"  # lets secret scanners and people recognise a PazPaz token
+# A verified token is trusted for this long without asking the database again (each lookup is
+# a transaction of its own, a third of an API read's round trips). Revoking or deactivating
+# in this process drops the entry at once; another worker process notices within this time.
+AUTH_CACHE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    id: uuid.UUID
+    token: str  # shown once, never stored
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: uuid.UUID
+    name: str
+    scope: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    user_id: uuid.UUID
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+@dataclass(frozen=True)
+class TokenIdentity:
+    actor: Actor
+    token_id: uuid.UUID
+    scope: str
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == "read-write"
+
+
+def _validate(name: str, scope: str, days: int | None) -> str:
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = "Give the token a name, like the program that will use it."
+    elif len(name) > NAME_LIMIT:
+        errors["name"] = f"Keep the name under {NAME_LIMIT} characters."
+    if scope not in API_TOKEN_SCOPES:
+        errors["scope"] = "Choose read or read-write."
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        errors["days"] = f"Choose an expiry between 1 and {MAX_DAYS} days, or none."
+    if errors:
+        raise ValidationFailed(errors)
+    return name
+
+
+def _insert(session: Session, actor: Actor, name: str, scope: str, days: int | None, now: datetime,
+            via: str) -> CreatedToken:
+    token = PREFIX + new_token()
+    row = ApiToken(id=uuid.uuid4(), workspace_id=actor.workspace_id, user_id=actor.user_id, name=name,
+                   token_hash=hash_token(token), scope=scope, created_at=now,
+                   expires_at=now + timedelta(days=days) if days else None)
+    session.add(row)
+    audit.record(session, "api_token.created", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                 entity_type="api_token", entity_id=row.id, context=actor.context, now=now,
+                 details={"scope": scope, "days": days, "via": via})
+    return CreatedToken(id=row.id, token=token, expires_at=row.expires_at)
+
+
+def create(actor: Actor, name: str, scope: str = "read", days: int | None = 90,
+           now: datetime | None = None) -> CreatedToken:
+    """A new token for the actor's own user; the returned value is the only copy."""
+    name = _validate(name, scope, days)
+    with workspace_session(actor) as session:
+        return _insert(session, actor, name, scope, days, now or utcnow(), "settings")
+
+
+def create_for_email(email: str, name: str, read_only: bool, days: int | None,
+                     context: RequestContext) -> CreatedToken:
+    """The command line's way in: a token for the (active) user with this address."""
+    scope = "read" if read_only else "read-write"
+    name = _validate(name, scope, days)
+    with system_session() as session:
+        user = session.exec(select(User).where(User.email_index == crypto.email_index(email))).first()
+        if user is None or not user.active:
+            raise NotFound("No active user has this address.")
+        actor = Actor(workspace_id=user.workspace_id, user_id=user.id, role=user.role, context=context)
+        return _insert(session, actor, name, scope, days, utcnow(), "cli")
+
+
+def _view(row: ApiToken) -> TokenView:
+    return TokenView(id=row.id, name=row.name, scope=row.scope, created_at=row.created_at,
+                     expires_at=row.expires_at, last_used_at=row.last_used_at, revoked_at=row.revoked_at,
+                     user_id=row.user_id)
+
+
+def list_tokens(actor: Actor) -> list[TokenView]:
+    """The actor's own tokens, newest first (revoked ones too, so the list explains itself)."""
+    with workspace_session(actor) as session:
+        rows = session.exec(select(ApiToken).where(ApiToken.user_id == actor.user_id)
+                            .order_by(ApiToken.created_at.desc())).all()
+        audit.record(session, "api_token.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="api_token", context=actor.context, details={"count": len(rows)})
+        return [_view(row) for row in rows]
+
+
+def revoke(actor: Actor, token_id: uuid.UUID, now: datetime | None = None) -> None:
+    """Revoke one of the actor's own tokens; the owner may revoke any token of the practice."""
+    with workspace_session(actor) as session:
+        statement = select(ApiToken).where(ApiToken.id == token_id)
+        if not actor.is_owner:
+            statement = statement.where(ApiToken.user_id == actor.user_id)
+        row = session.exec(statement).first()
+        if row is None:
+            raise NotFound("Token not found.")
+        if row.revoked_at is None:
+            row.revoked_at = now or utcnow()
+        _forget(lambda entry: entry.identity.token_id == token_id)
+        audit.record(session, "api_token.revoked", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                     entity_type="api_token", entity_id=row.id, context=actor.context)
+
+
+def revoke_all_of_user(session: Session, user_id: uuid.UUID, now: datetime) -> None:
+    """Deactivating a user kills their tokens (called inside team.deactivate's transaction)."""
+    session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    _forget(lambda entry: entry.identity.actor.user_id == user_id)
+
+
+@dataclass(frozen=True)
+class _Verified:
+    identity: TokenIdentity
+    expires_at: datetime | None
+    checked_at: float  # time.monotonic()
+
+
+_verified: dict[str, _Verified] = {}
+_verified_lock = threading.Lock()
+
+
+def _forget(matches) -> None:
+    with _verified_lock:
+        for key in [key for key, entry in _verified.items() if matches(entry)]:
+            del _verified[key]
+
+
+def _remember(token_hash: str, identity: TokenIdentity, expires_at: datetime | None) -> None:
+    with _verified_lock:
+        if len(_verified) > 10_000:
+            _verified.clear()
+        _verified[token_hash] = _Verified(identity, expires_at, time.monotonic())
+
+
+def recently_verified(token: str, context: RequestContext) -> TokenIdentity | None:
+    """The identity of a token verified less than AUTH_CACHE_SECONDS ago (no database), else None."""
+    token_hash = hash_token(token)
+    entry = _verified.get(token_hash)
+    if entry is None:
+        return None
+    if (time.monotonic() - entry.checked_at > AUTH_CACHE_SECONDS
+            or (entry.expires_at is not None and entry.expires_at <= utcnow())):
+        _forget(lambda candidate: candidate is entry)
+        return None
+    return _with_context(entry.identity, context)
+
+
+def _with_context(identity: TokenIdentity, context: RequestContext) -> TokenIdentity:
+    actor = identity.actor
+    api_context = RequestContext(ip=context.ip, user_agent=context.user_agent, source="api",
+                                 token_id=identity.token_id)
+    return TokenIdentity(actor=Actor(workspace_id=actor.workspace_id, user_id=actor.user_id, role=actor.role,
+                                     context=api_context), token_id=identity.token_id, scope=identity.scope)
+
+
+def authenticate(token: str, context: RequestContext, now: datetime | None = None) -> TokenIdentity | None:
+    """The identity behind a bearer token, or None (unknown, revoked, expired, user off)."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    with system_session() as session:
+        found = session.exec(select(ApiToken, User.role, User.active, User.workspace_id)
+                             .join(User, User.id == ApiToken.user_id)
+                             .where(ApiToken.token_hash == hash_token(token))).first()
+        if found is None:
+            return None
+        row, role, active, user_workspace = found
+        if (row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now)
+                or not active or user_workspace != row.workspace_id):
+            return None
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
+            row.last_used_at = now
+        identity = _with_context(TokenIdentity(actor=Actor(workspace_id=row.workspace_id, user_id=row.user_id,
+                                                           role=role), token_id=row.id, scope=row.scope), context)
+        _remember(row.token_hash, identity, row.expires_at)
+        return identity
