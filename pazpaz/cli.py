@@ -4,6 +4,8 @@
   `python -m pazpaz.cli create-practice --name NAME --owner-name NAME --email EMAIL --time-zone ZONE`
       a workspace and its owner, no mail sent (the owner then asks for a link on the sign-in page)
   `python -m pazpaz.cli reindex-emails`  bring account addresses to the current email normalisation
+  `python -m pazpaz.cli backup [--to DIR]`  one encrypted backup file (pazpaz/backup_commands.py)
+  `python -m pazpaz.cli restore FILE [--force]`  restore it into an empty data folder / database
 
 Uses the same settings as the app (DATABASE_URL, S3_*, PAZPAZ_KEK or data/secrets.json); safe
 to run while the app is up, and to run again after an interruption.
@@ -18,10 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
+from pazpaz import backup_commands
 from pazpaz.services.key_rotation import rotate_all
 from pazpaz.settings import SettingsError, get_settings
 
-FILE_COMMANDS = ("rotate-keys", "encrypt-files")  # the others touch only the database
+FILE_COMMANDS = ("rotate-keys", "encrypt-files", "backup", "restore")  # the others touch only the database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     practice.add_argument("--email", required=True, help="the owner's email address (signs in with it)")
     practice.add_argument("--time-zone", required=True, help="IANA time zone, e.g. Europe/Berlin")
     commands.add_parser("reindex-emails", help="re-normalise account addresses (NFKC + casefold); idempotent")
+    backup_commands.add_parsers(commands)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -101,6 +105,8 @@ def _print(line: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     progress = _print
+    if args.command in ("backup", "restore"):
+        return backup_commands.run(args)
     if args.command == "rotate-keys":
         report = rotate_all(args.batch_size, progress=progress, grace=timedelta(minutes=args.grace_minutes))
         print(f"Rotated {report.workspaces} workspace(s): {report.values} values and files re-encrypted, "

@@ -75,6 +75,12 @@ class Settings:
     # The owner role's URL, for migrations only (external PostgreSQL); DATABASE_URL is then
     # the app's own role. None: migrations use DATABASE_URL (see docs/ARCHITECTURE.md, roles).
     database_migration_url: str | None = field(default=None, repr=False)
+    # Scheduled backups (docs/notes/data-safety.md): folder (None: data/backups), local hour,
+    # how many daily and weekly files to keep.
+    backup_dir: Path | None = None
+    backup_hour: int = 2
+    backup_keep_daily: int = 7
+    backup_keep_weekly: int = 4
 
     @property
     def outbox_dir(self) -> Path:
@@ -296,7 +302,19 @@ def build_settings(environ: dict[str, str]) -> Settings:
         kek=_key(secrets_source, "PAZPAZ_KEK"),
         blind_index_key=_key(secrets_source, "PAZPAZ_BLIND_INDEX_KEY"),
         database_migration_url=_migration_url(environ),
+        backup_dir=_path(environ, "PAZPAZ_BACKUP_DIR"),
+        backup_hour=_int(environ, "PAZPAZ_BACKUP_HOUR", 2, 0, 23),
+        backup_keep_daily=_int(environ, "PAZPAZ_BACKUP_KEEP_DAILY", 7, 1, 365),
+        backup_keep_weekly=_int(environ, "PAZPAZ_BACKUP_KEEP_WEEKLY", 4, 0, 520),
     )
+
+
+def _path(source: dict[str, str], name: str) -> Path | None:
+    value = _env(source, name)
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
 
 
 def read_environment() -> dict[str, str]:
