@@ -9,6 +9,7 @@ the backups (README "Backups").
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -95,12 +96,10 @@ def _restore(args: argparse.Namespace) -> int:
                           erase_again=erasure.erase_again, progress=_say)
     except (backup_file.BackupFileError, RestoreError) as error:
         print(f"Restore refused: {error}", file=sys.stderr)
-        print("Nothing was changed." if not isinstance(error, RestoreError) or "Refusing" in str(error)
-              or "backup file" in str(error) else "", file=sys.stderr)
+        if not getattr(error, "changed", False):
+            print("Nothing was changed.", file=sys.stderr)
         return 1
     finally:
-        import os
-
         os.close(lock)
     for line in summary.lines():
         print(line)

@@ -168,7 +168,7 @@ def create(dest_dir: Path, database_url: str, s3: S3Settings, kek: bytes, data_d
     behind but a removed temp file) on any failure."""
     say = progress or (lambda line: None)
     moment = now or datetime.now(UTC)
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = dest_dir / file_name(moment)
     temp = dest_dir / f".{final.name}.{uuid.uuid4().hex[:8]}.partial"
     try:

@@ -15,7 +15,6 @@ import json
 import shutil
 import subprocess
 import tempfile
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,12 @@ Progress = Callable[[str], None]
 
 
 class RestoreError(Exception):
-    """Restore refused or failed; the message is for the person running it."""
+    """Restore refused or failed; the message is for the person running it. `changed` says
+    whether the target was already written to when it failed."""
+
+    def __init__(self, message: str, changed: bool = False) -> None:
+        super().__init__(message)
+        self.changed = changed
 
 
 class TargetNotEmpty(RestoreError):
@@ -231,6 +235,25 @@ def _summary(url: str) -> Summary:
         connection.close()
 
 
+def _apply(target: Target, manifest: dict, present: list[str], migrate, erase_again, say: Progress) -> int:
+    if present:
+        say("--force: removing what the target holds")
+        _wipe(target)
+    _pg_restore(target, Path(manifest["_staged"][DUMP_ENTRY]), _server_major(target.owner_url))
+    counts = _counts(target.owner_url, list(manifest["row_counts"]))
+    wrong = {table: (n, manifest["row_counts"][table]) for table, n in counts.items()
+             if n != manifest["row_counts"][table]}
+    if wrong:
+        raise RestoreError(f"Row counts differ from the backup's manifest after pg_restore: {wrong}")
+    say(f"Database restored: {sum(counts.values())} rows in {len(counts)} tables, counts match the manifest")
+    if migrate is not None:
+        migrate(target.owner_url, target.app_role)
+    _mark_missing_deleted(target.owner_url, manifest)
+    _upload(target, manifest, say)
+    erased = erasure_list.parse(manifest.get("erased_clients", [])) + erasure_list.read(target.data_dir)
+    return erase_again(erased) if erase_again and erased else 0
+
+
 def restore(path: Path, target: Target, kek: bytes, *, force: bool = False,
             migrate: Callable[[str, str | None], None] | None = None,
             erase_again: Callable[[list[erasure_list.Erasure]], int] | None = None,
@@ -241,36 +264,23 @@ def restore(path: Path, target: Target, kek: bytes, *, force: bool = False,
     target.data_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=target.data_dir))  # 0700
     try:
-        say("Decrypting and checking the backup")
-        manifest = stage(path, kek, staging)
-        say(f"Backup checked: {len(manifest['objects'])} objects and the database match their SHA-256")
         present = what_is_there(target)
         if present and not force:
             raise TargetNotEmpty("Refusing to restore over existing data: " + "; ".join(present)
                                  + ". Restore into an empty data folder / database, or pass --force to replace it.")
-        if present:
-            say("--force: removing what the target holds")
-            _wipe(target)
-        _pg_restore(target, Path(manifest["_staged"][DUMP_ENTRY]), _server_major(target.owner_url))
-        counts = _counts(target.owner_url, list(manifest["row_counts"]))
-        wrong = {table: (n, manifest["row_counts"][table]) for table, n in counts.items()
-                 if n != manifest["row_counts"][table]}
-        if wrong:
-            raise RestoreError(f"Row counts differ from the backup's manifest after pg_restore: {wrong}")
-        say(f"Database restored: {sum(counts.values())} rows in {len(counts)} tables, counts match the manifest")
-        if migrate is not None:
-            migrate(target.owner_url, target.app_role)
-        _mark_missing_deleted(target.owner_url, manifest)
-        _upload(target, manifest, say)
-        erased = erasure_list.parse(manifest.get("erased_clients", [])) + erasure_list.read(target.data_dir)
-        again = erase_again(erased) if erase_again and erased else 0
+        say("Decrypting and checking the backup")
+        manifest = stage(path, kek, staging)
+        say(f"Backup checked: {len(manifest['objects'])} objects and the database match their SHA-256")
+        try:
+            again = _apply(target, manifest, present, migrate, erase_again, say)
+        except RestoreError as error:
+            raise RestoreError(str(error), changed=True) from None
+        except Exception as error:
+            raise RestoreError(f"Restore failed while writing ({type(error).__name__}); the target is incomplete: "
+                               "fix the cause and run restore again with --force.", changed=True) from error
         summary = _summary(target.owner_url)
         summary.erased_again = again
         summary.manifest = {k: v for k, v in manifest.items() if not k.startswith("_")}
         return summary
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def new_id() -> uuid.UUID:
-    return uuid.uuid4()
