@@ -61,18 +61,20 @@ def _say(line: str) -> None:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from pazpaz.services import backup
+    from pazpaz.services import backup, backup_schedule
 
     settings = get_settings()
     owner_url, _, external = database_urls(settings)
     try:
-        result = backup.create(args.to or backup_dir(settings), owner_url, settings.s3, settings.kek,
-                               settings.data_dir, external_database=external, progress=_say)
+        # Tracked and audited like the scheduled one, so Settings shows it as the last backup;
+        # a folder given with --to is left out of the retention pass of the default folder.
+        backup_schedule.run_now(settings, database_url=owner_url, external=external, progress=_say,
+                                folder=args.to or backup_dir(settings))
     except backup.BackupError as error:
         print(f"Backup failed: {error}", file=sys.stderr)
         return 1
-    print(f"Keep data/secrets.json (or your PAZPAZ_* secrets) and data/erasures.json apart from this file: "
-          f"without them it can't be opened. ({result.size_bytes} bytes)")
+    print("Keep data/secrets.json (or your PAZPAZ_* secrets) and data/erasures.json apart from the backups: "
+          "without the secrets a backup can't be opened.")
     return 0
 
 

@@ -153,6 +153,15 @@ def _register(app: App) -> None:
             outcome["result"] = f"{links} links, {sessions} sessions removed"
         return outcome["result"]
 
+    @app.periodic(cron="*/15 * * * *", periodic_id="backup")
+    @app.task(name="backup_if_due", queueing_lock="backup_if_due", retry=RETRY)
+    @_clean_failure
+    def backup_if_due(timestamp: int) -> str:
+        """The daily backup (services/backup_schedule.py): a no-op until its hour has come."""
+        from pazpaz.services import backup_schedule
+
+        return backup_schedule.run_if_due()
+
     @app.periodic(cron="*/2 * * * *", periodic_id="retry_stalled")
     @app.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
     async def retry_stalled_jobs(context, timestamp: int) -> int:

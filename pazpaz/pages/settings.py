@@ -6,6 +6,7 @@ import reflex as rx
 
 from pazpaz.components.forms import banner, labelled_input
 from pazpaz.components.shell import shell
+from pazpaz.pages.backups import backup_settings_section
 from pazpaz.pages.catalog import catalog_sections
 from pazpaz.pages.reminders import reminder_settings_sections
 from pazpaz.state.session import SessionState
@@ -84,6 +85,7 @@ def settings_page() -> rx.Component:
                 rx.text("Only the practice owner manages the team.", color="var(--gray-11)"),
             ),
             reminder_settings_sections(),
+            backup_settings_section(),
             spacing="4", width="100%",
         ),
     )
