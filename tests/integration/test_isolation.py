@@ -19,6 +19,7 @@ from pazpaz.services import (
     audit_log,
     catalog,
     clients,
+    erasure,
     plans,
     reminders,
     soap_notes,
@@ -235,6 +236,9 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "timeline.client_timeline": lambda actor: timeline.client_timeline(actor, client_id),
         "reminders.set_client_opt_out": lambda actor: reminders.set_client_opt_out(actor, client_id, True),
         "reminders.client_status": lambda actor: reminders.client_status(actor, client_id),
+        "erasure.erase_client": lambda actor: erasure.erase_client(actor, client_id, "Seed Client", "client_request"),
+        "erasure.set_legal_hold": lambda actor: erasure.set_legal_hold(actor, client_id, "hold"),
+        "erasure.legal_hold": lambda actor: erasure.legal_hold(actor, client_id),
     }
 
 
