@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from pazpaz.api import auth, files, health, reminder_links
+from pazpaz.api import auth, exports, files, health, reminder_links
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
 from pazpaz.settings import get_settings
 
@@ -26,6 +26,7 @@ def build_api() -> Starlette:
         Route("/auth/redeem", auth.redeem, methods=["POST"]),
         Route("/auth/signout", auth.sign_out, methods=["POST"]),
         Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),
+        Route("/exports/{export_id}", exports.export_endpoint, methods=["GET"]),
         Route("/appointment/{purpose}", reminder_links.show, methods=["GET"]),
         Route("/appointment/{purpose}", reminder_links.act, methods=["POST"]),
     ])

@@ -6,6 +6,7 @@ from pazpaz.models.audit import AuditEvent
 from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
+from pazpaz.models.exports import DataExport
 from pazpaz.models.jobs import AgendaDelivery, ClientResponse, JobRun, ReminderDelivery
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
 from pazpaz.models.scoping import WorkspaceScoped
@@ -25,6 +26,7 @@ __all__ = [
     "AuthSession",
     "Client",
     "ClientResponse",
+    "DataExport",
     "Goal",
     "JobRun",
     "Location",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner
+from pazpaz.pages.exports import practice_export_card
 from pazpaz.state.backups import BackupStatusState as B
 
 HINT = {"size": "2", "color": "var(--gray-11)"}
@@ -30,6 +31,7 @@ def backup_settings_section() -> rx.Component:
                 width="100%",
             ),
         ),
+        rx.cond(B.visible, rx.box(practice_export_card(), margin_top="16px")),
         banner(B.error),
         on_mount=B.load, width="100%",
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error, labelled_input
+from pazpaz.pages.exports import client_export_card
 from pazpaz.services.erasure import REASONS, RETENTION_NOTICE
 from pazpaz.state.erasure import ErasureState as E
 
@@ -52,6 +53,7 @@ def _erase_form() -> rx.Component:
 
 def erasure_card() -> rx.Component:
     return rx.box(
+        rx.cond(E.visible, client_export_card()),
         rx.cond(
             E.visible,
             rx.card(

@@ -49,8 +49,8 @@ class Damaged(BackupFileError):
     pass
 
 
-def _keys(kek: bytes, salt: bytes) -> tuple[bytes, bytes]:
-    material = HKDF(algorithm=hashes.SHA256(), length=48, salt=salt, info=_INFO).derive(kek)
+def _keys(kek: bytes, salt: bytes, info: bytes) -> tuple[bytes, bytes]:
+    material = HKDF(algorithm=hashes.SHA256(), length=48, salt=salt, info=info).derive(kek)
     return material[:32], material[32:]
 
 
@@ -61,9 +61,10 @@ def _nonce(index: int, last: bool) -> bytes:
 class EncryptedWriter:
     """Seals everything written to it into `out`; close() writes the final segment."""
 
-    def __init__(self, out: BinaryIO, kek: bytes) -> None:
+    def __init__(self, out: BinaryIO, kek: bytes, info: bytes = _INFO) -> None:
+        """info separates uses of the same secret (a backup, an export of one workspace)."""
         salt = os.urandom(16)
-        key, check = _keys(kek, salt)
+        key, check = _keys(kek, salt, info)
         self._header = MAGIC + bytes([VERSION]) + salt + check
         self._aead = AESGCM(key)
         self._out = out
@@ -88,14 +89,14 @@ class EncryptedWriter:
         self._buffer.clear()
 
 
-def decrypt_stream(source: BinaryIO, kek: bytes) -> Iterator[bytes]:
+def decrypt_stream(source: BinaryIO, kek: bytes, info: bytes = _INFO) -> Iterator[bytes]:
     """Plaintext segments of a backup file; raises WrongSecrets or Damaged."""
     header = source.read(HEADER_SIZE)
     if len(header) < HEADER_SIZE or header[:4] != MAGIC:
         raise Damaged("This is not a PazPaz backup file (or its beginning is missing).")
     if header[4] != VERSION:
         raise Damaged(f"This backup uses format {header[4]}, which this version of PazPaz can't read.")
-    key, check = _keys(kek, header[5:21])
+    key, check = _keys(kek, header[5:21], info)
     if not hmac.compare_digest(check[:16], header[21:37]):
         raise WrongSecrets("This backup was made with other secrets: PAZPAZ_KEK (env or data/secrets.json) "
                            "is not the one in use when it was written, so it can't be opened.")

@@ -100,9 +100,12 @@ def _delete_rows(session: Session, client_id: uuid.UUID) -> tuple[list[str], dic
         ("reminder_deliveries", delete(ReminderDelivery).where(ReminderDelivery.appointment_id.in_(appointments))),
         ("client_responses", delete(ClientResponse).where(ClientResponse.appointment_id.in_(appointments))),
         ("appointments", delete(Appointment).where(Appointment.client_id == client_id)),
-        ("clients", delete(Client).where(Client.id == client_id)),
     ):
         counts[name] = session.exec(statement).rowcount or 0  # type: ignore[call-overload]
+    from pazpaz.services.exports import remove_for_client
+
+    counts["data_exports"] = remove_for_client(session, client_id)
+    counts["clients"] = session.exec(delete(Client).where(Client.id == client_id)).rowcount or 0  # type: ignore[call-overload]
     return keys, counts
 
 

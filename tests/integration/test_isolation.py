@@ -20,6 +20,7 @@ from pazpaz.services import (
     catalog,
     clients,
     erasure,
+    exports,
     plans,
     reminders,
     soap_notes,
@@ -40,6 +41,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "goals": m.Goal, "milestones": m.Milestone, "attachments": m.Attachment, "soap_note_goals": m.SoapNoteGoal,
     "reminder_deliveries": m.ReminderDelivery, "client_responses": m.ClientResponse,
     "agenda_deliveries": m.AgendaDelivery,
+    "data_exports": m.DataExport,
 }
 
 
@@ -104,6 +106,10 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         auth.issue_link(session, user, "signin", "/", actor.context, now)
         auth._open_session(session, user, now)
         ids.update(seed_reminders(session, ws, appointment.id, actor.user_id, now))
+        export = m.DataExport(workspace_id=ws, user_id=actor.user_id, client_id=client_id, status="done")
+        session.add(export)
+        session.flush()
+        ids["data_exports"] = export.id
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
                    attachments=attachment.id)
@@ -239,6 +245,9 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "erasure.erase_client": lambda actor: erasure.erase_client(actor, client_id, "Seed Client", "client_request"),
         "erasure.set_legal_hold": lambda actor: erasure.set_legal_hold(actor, client_id, "hold"),
         "erasure.legal_hold": lambda actor: erasure.legal_hold(actor, client_id),
+        "exports.request_export": lambda actor: exports.request_export(actor, client_id, defer=False),
+        "exports.export_status": lambda actor: exports.export_status(actor, a_ids["data_exports"]),
+        "exports.download_url": lambda actor: exports.download_url(actor, a_ids["data_exports"]),
     }
 
 
