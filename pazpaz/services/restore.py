@@ -235,7 +235,8 @@ def _summary(url: str) -> Summary:
         connection.close()
 
 
-def _apply(target: Target, manifest: dict, present: list[str], migrate, erase_again, say: Progress) -> int:
+def _apply(target: Target, manifest: dict, present: list[str], migrate, erase_again, say: Progress,
+           path_size: int) -> int:
     if present:
         say("--force: removing what the target holds")
         _wipe(target)
@@ -251,7 +252,24 @@ def _apply(target: Target, manifest: dict, present: list[str], migrate, erase_ag
     _mark_missing_deleted(target.owner_url, manifest)
     _upload(target, manifest, say)
     erased = erasure_list.parse(manifest.get("erased_clients", [])) + erasure_list.read(target.data_dir)
-    return erase_again(erased) if erase_again and erased else 0
+    again = erase_again(erased) if erase_again and erased else 0
+    _remember_backup(target.owner_url, manifest, path_size)
+    return again
+
+
+def _remember_backup(url: str, manifest: dict, size: int) -> None:
+    """The restored database predates its own backup's success row: record that backup as the
+    last successful one, so Settings does not claim there is none."""
+    connection = _connect(url)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO job_runs (kind, last_success_at, last_result, runs, failures) "
+                "VALUES ('backup', %s, %s, 0, 0) ON CONFLICT (kind) DO UPDATE SET "
+                "last_success_at = EXCLUDED.last_success_at, last_result = EXCLUDED.last_result",
+                (manifest["created_at"], f"{size} bytes, restored from this backup"))
+    finally:
+        connection.close()
 
 
 def restore(path: Path, target: Target, kek: bytes, *, force: bool = False,
@@ -272,7 +290,7 @@ def restore(path: Path, target: Target, kek: bytes, *, force: bool = False,
         manifest = stage(path, kek, staging)
         say(f"Backup checked: {len(manifest['objects'])} objects and the database match their SHA-256")
         try:
-            again = _apply(target, manifest, present, migrate, erase_again, say)
+            again = _apply(target, manifest, present, migrate, erase_again, say, path.stat().st_size)
         except RestoreError as error:
             raise RestoreError(str(error), changed=True) from None
         except Exception as error:
