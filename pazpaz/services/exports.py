@@ -21,6 +21,7 @@ import io
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 import zipfile
@@ -84,10 +85,25 @@ def request_export(actor: Actor, client_id: uuid.UUID | None, defer: bool = True
                      context=actor.context, details={"export_id": str(row.id)})
         export_id = row.id
     if defer:
-        from pazpaz.jobs.app import get_app
-
-        get_app().configure_task("build_export").defer(export_id=str(export_id))
+        _defer(export_id)
     return export_id
+
+
+_OPEN_LOCK = threading.Lock()
+_opened: set[int] = set()
+
+
+def _defer(export_id: uuid.UUID) -> None:
+    """Queue the build on the job runner. The web process opens procrastinate's synchronous
+    connector once, at its first export (never at import: workers fork from a preloaded parent)."""
+    from pazpaz.jobs.app import get_app
+
+    app = get_app()
+    with _OPEN_LOCK:
+        if id(app) not in _opened:
+            app.open()
+            _opened.add(id(app))
+    app.configure_task("build_export").defer(export_id=str(export_id))
 
 
 @dataclass(frozen=True)

@@ -158,3 +158,14 @@ def test_cleanup_removes_expired_exports(env):
     assert exports.cleanup(utcnow() + timedelta(hours=2)) == 1
     assert not (exports.exports_dir() / f"{export_id}.pzx").exists()
     assert exports.export_status(owner, export_id).status == "expired"
+
+
+def test_requesting_an_export_queues_one_build_job(env):
+    from sqlalchemy import text
+
+    owner = make_workspace()
+    client_id = clients.create_client(owner, clients.ClientInput(first_name="Q", last_name="Job"))
+    export_id = exports.request_export(owner, client_id)
+    with system_session() as session:
+        jobs = session.exec(text("SELECT task_name, args FROM procrastinate_jobs")).all()
+    assert [(name, args["export_id"]) for name, args in jobs] == [("build_export", str(export_id))]
