@@ -73,6 +73,10 @@ def _backup(args: argparse.Namespace) -> int:
     except backup.BackupError as error:
         print(f"Backup failed: {error}", file=sys.stderr)
         return 1
+    except Exception as error:  # storage or database unreachable: say which, no traceback
+        print(f"Backup failed ({type(error).__name__}: {str(error)[:300]}); no backup file was left.",
+              file=sys.stderr)
+        return 1
     print("Keep data/secrets.json (or your PAZPAZ_* secrets) and data/erasures.json apart from the backups: "
           "without the secrets a backup can't be opened.")
     return 0

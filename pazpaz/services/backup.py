@@ -30,7 +30,7 @@ import psycopg2
 from botocore.exceptions import ClientError
 
 from pazpaz.infra import pgtools
-from pazpaz.services import backup_file, erasure_list
+from pazpaz.services import backup_file, crypto, erasure_list
 from pazpaz.services.storage import s3_client
 from pazpaz.settings import PROJECT_ROOT, S3Settings
 
@@ -85,6 +85,7 @@ class _Snapshot:
     counts: dict[str, int]
     objects: list[tuple[str, str]]  # (s3 key, attachment id) of every complete attachment
     erased_ids: list[dict[str, str]]
+    key_ids: set[str]  # every data key the dump holds: an object sealed under another can't be restored
 
 
 def _quote_ident(name: str) -> str:
@@ -118,7 +119,11 @@ def _read_snapshot(cursor) -> _Snapshot:
         cursor.execute("SELECT workspace_id::text, entity_id::text, occurred_at FROM audit_events "
                        "WHERE action = 'client.erased' AND entity_id IS NOT NULL")
         erased = [{"workspace_id": w, "client_id": c, "erased_at": at.isoformat()} for w, c, at in cursor.fetchall()]
-    return _Snapshot(snapshot_id, major, revision, counts, objects, erased)
+    key_ids: set[str] = set()
+    if "workspace_keys" in tables:
+        cursor.execute("SELECT id::text FROM workspace_keys")
+        key_ids = {row[0] for row in cursor.fetchall()}
+    return _Snapshot(snapshot_id, major, revision, counts, objects, erased, key_ids)
 
 
 def _pg_dump(database_url: str, snapshot: _Snapshot, external: bool) -> subprocess.Popen:
@@ -141,10 +146,16 @@ def _stream(process: subprocess.Popen, digest) -> Iterator[bytes]:
         yield chunk
 
 
-def _object_chunks(s3: S3Settings, key: str, digest) -> Iterator[bytes]:
+def _object_chunks(s3: S3Settings, key: str, digest, key_ids: set[str]) -> Iterator[bytes]:
     body = s3_client(s3, timeout_seconds=60.0).get_object(Bucket=s3.bucket, Key=key)["Body"]
     try:
+        first = True
         for chunk in body.iter_chunks(256 * 1024):
+            if first and crypto.is_encrypted_object(chunk) and len(chunk) >= crypto.object_header_size() \
+                    and str(crypto.object_key_id(chunk)) not in key_ids:
+                # Re-sealed by a key rotation after the snapshot: its key is not in this dump.
+                raise BackupError("A key rotation changed files during the backup; run the backup again.")
+            first = False
             digest.update(chunk)
             yield chunk
     finally:
@@ -225,7 +236,8 @@ def _write(temp: Path, database_url: str, s3: S3Settings, kek: bytes, data_dir: 
         for key, attachment_id in snapshot.objects:
             digest = hashlib.sha256()
             try:
-                size = backup_file.write_entry(writer, OBJECT_PREFIX + key, _object_chunks(s3, key, digest))
+                chunks = _object_chunks(s3, key, digest, snapshot.key_ids)
+                size = backup_file.write_entry(writer, OBJECT_PREFIX + key, chunks)
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
                     raise BackupError(f"S3 read failed ({error.response.get('Error', {}).get('Code')})") from None

@@ -26,14 +26,7 @@ from pazpaz.services.storage import s3_client
 from pazpaz.settings import get_settings
 from tests.conftest import reset_caches
 from tests.support.factories import make_workspace
-from tests.support.services import create_database, start_s3
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    weed = start_s3("s3-backup")
-    yield weed
-    weed.stop()
+from tests.support.services import create_database
 
 
 def empty_bucket() -> None:
@@ -45,8 +38,8 @@ def empty_bucket() -> None:
 
 
 @pytest.fixture
-def env(app_env, s3_server, monkeypatch, tmp_path):
-    s3 = s3_server.settings
+def env(app_env, backup_s3, monkeypatch, tmp_path):
+    s3 = backup_s3.settings
     for name, value in (("S3_ENDPOINT_URL", s3.endpoint_url), ("S3_ACCESS_KEY_ID", s3.access_key_id),
                         ("S3_SECRET_ACCESS_KEY", s3.secret_access_key), ("S3_BUCKET", s3.bucket),
                         ("PAZPAZ_DATA_DIR", str(tmp_path / "data"))):
@@ -206,3 +199,23 @@ def test_a_failed_backup_leaves_no_file(env, tmp_path):
     with pytest.raises(Exception):  # noqa: B017 - S3 unreachable: whatever botocore raises
         backup.create(folder, env, broken, settings.kek, settings.data_dir)
     assert list(folder.iterdir()) == []
+
+
+def test_a_key_rotation_during_the_backup_fails_it_cleanly(env, monkeypatch, tmp_path):
+    from pazpaz.services import key_rotation
+
+    owner = make_workspace()
+    seed_practice(owner, clients_count=1, appointments=0, notes=0, photos=1)
+    real = backup._pg_dump
+
+    def dump_then_rotate(*args, **kwargs):
+        process = real(*args, **kwargs)
+        key_rotation.rotate_all(100)  # re-seals the photo under a key the snapshot does not hold
+        return process
+
+    monkeypatch.setattr(backup, "_pg_dump", dump_then_rotate)
+    with pytest.raises(backup.BackupError, match="key rotation"):
+        make_backup(env, tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []
+    monkeypatch.setattr(backup, "_pg_dump", real)
+    assert len(make_backup(env, tmp_path / "out").manifest["objects"]) == 2  # the next one is fine

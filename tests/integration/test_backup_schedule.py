@@ -20,7 +20,6 @@ from pazpaz.services.scope import system_session
 from pazpaz.settings import get_settings
 from tests.conftest import reset_caches
 from tests.integration.test_backup_restore import empty_bucket
-from tests.integration.test_backup_restore import s3_server as s3_server
 from tests.support.factories import make_assistant, make_workspace
 
 ZONE = ZoneInfo("Asia/Jerusalem")
@@ -28,8 +27,8 @@ DAY = datetime(2026, 3, 10, tzinfo=ZONE)  # any day: every time below is derived
 
 
 @pytest.fixture
-def env(app_env, s3_server, monkeypatch, tmp_path):
-    s3 = s3_server.settings
+def env(app_env, backup_s3, monkeypatch, tmp_path):
+    s3 = backup_s3.settings
     for name, value in (("S3_ENDPOINT_URL", s3.endpoint_url), ("S3_ACCESS_KEY_ID", s3.access_key_id),
                         ("S3_SECRET_ACCESS_KEY", s3.secret_access_key), ("S3_BUCKET", s3.bucket),
                         ("PAZPAZ_DATA_DIR", str(tmp_path / "data")), ("PAZPAZ_BACKUP_DIR", str(tmp_path / "bk")),

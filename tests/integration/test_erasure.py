@@ -27,9 +27,6 @@ from tests.integration.test_backup_restore import (
 from tests.integration.test_backup_restore import (
     env as env,
 )
-from tests.integration.test_backup_restore import (
-    s3_server as s3_server,
-)
 from tests.integration.test_encryption import pg_dump
 from tests.support.factories import make_assistant, make_workspace
 

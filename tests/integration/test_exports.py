@@ -24,7 +24,6 @@ from pazpaz.api.app import build_api
 from pazpaz.services import attachments, clients, erasure, exports
 from pazpaz.services.scope import system_session
 from tests.integration.test_backup_restore import env as env
-from tests.integration.test_backup_restore import s3_server as s3_server
 from tests.support.factories import make_assistant, make_workspace, session_cookie
 
 
