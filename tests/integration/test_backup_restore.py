@@ -219,3 +219,35 @@ def test_a_key_rotation_during_the_backup_fails_it_cleanly(env, monkeypatch, tmp
     assert list((tmp_path / "out").iterdir()) == []
     monkeypatch.setattr(backup, "_pg_dump", real)
     assert len(make_backup(env, tmp_path / "out").manifest["objects"]) == 2  # the next one is fine
+
+
+def test_a_backup_of_an_older_schema_is_upgraded_by_restore(env, pg_server, monkeypatch, tmp_path):
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect, text
+
+    from alembic import command
+    from pazpaz.settings import PROJECT_ROOT
+
+    pg, _ = pg_server
+    old_url = owner_url(create_database(pg, None, user=APP_ROLE))
+    engine = create_engine(old_url)
+    with engine.connect() as connection:
+        config = Config(str(PROJECT_ROOT / "alembic.ini"))
+        config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009")  # the schema before this branch's revision
+        connection.execute(text("INSERT INTO workspaces (id, name, time_zone, settings, created_at) "
+                                "VALUES (gen_random_uuid(), 'Old practice', 'UTC', '{}', now())"))
+        connection.commit()
+    engine.dispose()
+    old = backup.create(tmp_path / "old", old_url, get_settings().s3, get_settings().kek, get_settings().data_dir)
+    assert old.manifest["alembic_revision"] == "0009"
+
+    target = wipe_and_target(pg_server, monkeypatch)
+    summary = run_restore(old.path, target)
+    assert summary.workspaces == 1
+    engine = create_engine(target.owner_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() != "0009"
+        assert "legal_hold" in {c["name"] for c in inspect(connection).get_columns("clients")}
+    engine.dispose()
