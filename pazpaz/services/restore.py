@@ -254,7 +254,22 @@ def _apply(target: Target, manifest: dict, present: list[str], migrate, erase_ag
     erased = erasure_list.parse(manifest.get("erased_clients", [])) + erasure_list.read(target.data_dir)
     again = erase_again(erased) if erase_again and erased else 0
     _remember_backup(target.owner_url, manifest, path_size)
+    _end_sessions(target.owner_url)
     return again
+
+
+def _end_sessions(url: str) -> None:
+    """Everyone signs in again: a session signed out (or a link used) after the backup was
+    taken would otherwise be alive again in the restored database."""
+    connection = _connect(url)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute("UPDATE auth_sessions SET revoked_at = now(), revoke_reason = 'restored' "
+                           "WHERE revoked_at IS NULL")
+            cursor.execute("UPDATE magic_link_tokens SET expires_at = now() WHERE used_at IS NULL "
+                           "AND expires_at > now()")
+    finally:
+        connection.close()
 
 
 def _remember_backup(url: str, manifest: dict, size: int) -> None:

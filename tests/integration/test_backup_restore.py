@@ -17,7 +17,7 @@ from sqlmodel import select
 from bench.practice_seed import seed_practice
 from pazpaz.infra.roles import APP_ROLE
 from pazpaz.launcher import run_migrations
-from pazpaz.services import backup, backup_file, clients, crypto, erasure
+from pazpaz.services import auth, backup, backup_file, clients, crypto, erasure
 from pazpaz.services.clients import ClientInput
 from pazpaz.services.encrypted_columns import ENCRYPTED_COLUMNS
 from pazpaz.services.restore import Target, TargetNotEmpty, restore, what_is_there
@@ -25,7 +25,7 @@ from pazpaz.services.scope import system_session
 from pazpaz.services.storage import s3_client
 from pazpaz.settings import get_settings
 from tests.conftest import reset_caches
-from tests.support.factories import make_workspace
+from tests.support.factories import make_workspace, session_cookie
 from tests.support.services import create_database
 
 
@@ -99,6 +99,7 @@ def run_restore(path: Path, target: Target, **kwargs):
 
 def test_restore_drill_two_practices_backed_up_while_writing(env, pg_server, monkeypatch, tmp_path):
     first, second = make_workspace("First practice"), make_workspace("Second practice")
+    cookie = session_cookie(first)
     seeded = seed_practice(first, clients_count=4, appointments=12, notes=5, photos=3, tag="A")
     seed_practice(second, clients_count=3, appointments=6, notes=3, photos=2, tag="B", seed=8)
 
@@ -141,6 +142,8 @@ def test_restore_drill_two_practices_backed_up_while_writing(env, pg_server, mon
     assert object_digests() == digests
     # The app's own role reads the restored practice through the services (grants re-applied).
     assert clients.get_client(first, seeded.clients[0]).first_name == "FirstA0"
+    # Sessions of the backup's time are not revived: everyone signs in again.
+    assert auth.validate_session(cookie[get_settings().session_cookie_name]) is None
 
 
 def test_damaged_or_foreign_backups_are_refused_and_change_nothing(env, pg_server, monkeypatch, tmp_path):
