@@ -81,6 +81,8 @@ class Settings:
     backup_hour: int = 2
     backup_keep_daily: int = 7
     backup_keep_weekly: int = 4
+    backup_s3_bucket: str | None = None  # also copy each scheduled backup here (same S3 endpoint)
+    backup_s3_prefix: str = "pazpaz-backups/"
 
     @property
     def outbox_dir(self) -> Path:
@@ -306,6 +308,8 @@ def build_settings(environ: dict[str, str]) -> Settings:
         backup_hour=_int(environ, "PAZPAZ_BACKUP_HOUR", 2, 0, 23),
         backup_keep_daily=_int(environ, "PAZPAZ_BACKUP_KEEP_DAILY", 7, 1, 365),
         backup_keep_weekly=_int(environ, "PAZPAZ_BACKUP_KEEP_WEEKLY", 4, 0, 520),
+        backup_s3_bucket=_env(environ, "PAZPAZ_BACKUP_S3_BUCKET"),
+        backup_s3_prefix=_env(environ, "PAZPAZ_BACKUP_S3_PREFIX", "pazpaz-backups/") or "pazpaz-backups/",
     )
 
 

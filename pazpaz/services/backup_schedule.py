@@ -27,6 +27,7 @@ from pazpaz.infra import pgtools
 from pazpaz.models import JobRun, Workspace
 from pazpaz.services import audit, backup, clock, jobs
 from pazpaz.services.scope import Actor, system_session, workspace_session
+from pazpaz.services.storage import s3_client
 from pazpaz.settings import Settings, get_settings
 
 log = logging.getLogger("pazpaz.backup")
@@ -109,9 +110,12 @@ def run_now(settings: Settings, now: datetime | None = None, *, database_url: st
         with jobs.tracked(KIND) as outcome:
             result = backup.create(folder, database_url, settings.s3, settings.kek, settings.data_dir,
                                    external_database=external, now=now, progress=progress)
-            removed = prune(folder, settings.backup_keep_daily, settings.backup_keep_weekly) \
-                if folder == backup_dir(settings) else 0
-            outcome["result"] = f"{result.size_bytes} bytes, {result.path.name}"
+            default_folder = folder == backup_dir(settings)
+            removed = prune(folder, settings.backup_keep_daily, settings.backup_keep_weekly) if default_folder else 0
+            copied = bool(settings.backup_s3_bucket) and default_folder
+            if copied:
+                removed += copy_to_s3(settings, result.path)
+            outcome["result"] = f"{result.size_bytes} bytes, {result.path.name}" + (", copied to S3" if copied else "")
     except Exception as error:
         _audit("backup.failed", {"error": type(error).__name__})
         raise
@@ -130,37 +134,60 @@ def _audit(action: str, details: dict) -> None:
         log.warning("backup audit row not written (%s)", type(error).__name__)
 
 
-def prune(folder: Path, keep_daily: int, keep_weekly: int, now: datetime | None = None) -> int:
-    """Keep the newest file of each of the last keep_daily days that have one, and the newest
-    of each of the keep_weekly ISO weeks before those; delete our other files (and temp files
-    of a crashed run older than a day). Returns how many were deleted."""
-    files = sorted(((when, path) for path in folder.glob(backup.PREFIX + "*" + backup.SUFFIX)
-                    if (when := backup.parse_time(path.name))), reverse=True)
-    keep: set[Path] = set()
+def kept(names: list[str], keep_daily: int, keep_weekly: int) -> set[str]:
+    """Of these backup file names: the newest of each of the last keep_daily days that have
+    one, and the newest of each of the keep_weekly ISO weeks before those."""
+    files = sorted(((when, name) for name in names if (when := backup.parse_time(name))), reverse=True)
+    keep: set[str] = set()
     days: list = []
-    for when, path in files:
+    for when, name in files:
         if when.date() not in days and len(days) < keep_daily:
             days.append(when.date())
-            keep.add(path)
+            keep.add(name)
     weeks: list = []
     oldest_daily = min(days) if days else None
-    for when, path in files:
+    for when, name in files:
         week = when.isocalendar()[:2]
         if oldest_daily is not None and when.date() >= oldest_daily:
             continue
         if week not in weeks and len(weeks) < keep_weekly:
             weeks.append(week)
-            keep.add(path)
+            keep.add(name)
+    return keep
+
+
+def prune(folder: Path, keep_daily: int, keep_weekly: int, now: datetime | None = None) -> int:
+    """Apply kept() to the folder (only our own file names), and remove temp files of a
+    crashed run older than a day. Returns how many backups were deleted."""
+    names = [path.name for path in folder.glob(backup.PREFIX + "*" + backup.SUFFIX)]
+    keep = kept(names, keep_daily, keep_weekly)
     removed = 0
-    for _, path in files:
-        if path not in keep:
-            path.unlink(missing_ok=True)
+    for name in names:
+        if name not in keep and backup.parse_time(name):
+            (folder / name).unlink(missing_ok=True)
             removed += 1
     cutoff = (now or datetime.now(UTC)).timestamp() - 86400
     for temp in folder.glob(".*.partial"):
         if temp.stat().st_mtime < cutoff:
             temp.unlink(missing_ok=True)
     return removed
+
+
+def copy_to_s3(settings: Settings, path: Path) -> int:
+    """Upload the file to PAZPAZ_BACKUP_S3_BUCKET under PAZPAZ_BACKUP_S3_PREFIX (same S3 endpoint and
+    credentials as the files; multipart for large files) and apply the same retention there.
+    Returns how many old copies were deleted."""
+    bucket, prefix = settings.backup_s3_bucket, settings.backup_s3_prefix
+    assert bucket is not None
+    client = s3_client(settings.s3, timeout_seconds=120.0)
+    client.upload_file(str(path), bucket, prefix + path.name)
+    names = [item["Key"][len(prefix):] for page in client.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=prefix) for item in page.get("Contents", [])]
+    keep = kept(names, settings.backup_keep_daily, settings.backup_keep_weekly)
+    old = [name for name in names if backup.parse_time(name) and name not in keep]
+    for name in old:
+        client.delete_object(Bucket=bucket, Key=prefix + name)
+    return len(old)
 
 
 @dataclass(frozen=True)

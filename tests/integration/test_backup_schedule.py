@@ -5,6 +5,7 @@ is recorded (type only), audited, and leaves no file."""
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -132,3 +133,29 @@ def test_the_job_runner_knows_the_backup_task(app_env):
     app = build_app(get_settings().database_url)
     assert "backup_if_due" in app.tasks
     assert any(task.periodic_id == "backup" for task in app.periodic_registry.periodic_tasks.values())
+
+
+def test_a_copy_goes_to_the_backup_bucket_with_the_same_retention(env, backup_s3, monkeypatch):
+    import hashlib
+
+    from pazpaz.services.storage import s3_client
+
+    make_workspace(time_zone="Asia/Jerusalem")
+    bucket = f"offsite-{uuid.uuid4().hex[:8]}"
+    client = s3_client(get_settings().s3)
+    client.create_bucket(Bucket=bucket)
+    monkeypatch.setenv("PAZPAZ_BACKUP_S3_BUCKET", bucket)
+    monkeypatch.setenv("PAZPAZ_BACKUP_S3_PREFIX", "site-a/")
+    reset_caches()
+    for days in range(1, 31):  # a month of older copies there already
+        client.put_object(Bucket=bucket, Key="site-a/" + backup.file_name(at(3, days=-days)), Body=b"old")
+    client.put_object(Bucket=bucket, Key="site-a/notes.txt", Body=b"not ours")
+
+    outcome = backup_schedule.run_now(get_settings(), at(4))
+    assert outcome.endswith("copied to S3")
+    keys = {item["Key"] for item in client.list_objects_v2(Bucket=bucket)["Contents"]}
+    local = next(env.glob("*.pzbk"))
+    copy = client.get_object(Bucket=bucket, Key="site-a/" + local.name)["Body"].read()
+    assert hashlib.sha256(copy).digest() == hashlib.sha256(local.read_bytes()).digest()
+    assert "site-a/notes.txt" in keys
+    assert len(keys) == 1 + 7 + 4  # the stranger, 7 daily (today's included), 4 weekly
