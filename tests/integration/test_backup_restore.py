@@ -110,6 +110,16 @@ def test_restore_drill_two_practices_backed_up_while_writing(env, pg_server, mon
         while not stop.is_set():
             written.append(clients.create_client(first, ClientInput(first_name="Late", last_name=str(len(written)))))
 
+    # And a write committed after the snapshot, while pg_dump runs, is not blocked and is not in
+    # the backup: the dump and the object list are the snapshot's, not later rows.
+    real_dump, during = backup._pg_dump, []
+
+    def dump_while_writing(*args, **kwargs):
+        process = real_dump(*args, **kwargs)
+        during.append(clients.create_client(second, ClientInput(first_name="During", last_name="Dump")))
+        return process
+
+    monkeypatch.setattr(backup, "_pg_dump", dump_while_writing)
     thread = threading.Thread(target=writer)
     thread.start()
     try:
@@ -119,7 +129,7 @@ def test_restore_drill_two_practices_backed_up_while_writing(env, pg_server, mon
     finally:
         stop.set()
         thread.join()
-    assert written, "the writer ran during the backup"
+    assert written and during
     values, digests = decrypted_values(), object_digests()
     manifest = result.manifest
     assert manifest["alembic_revision"] and manifest["format"] == 1 and manifest["app_version"]
@@ -139,6 +149,8 @@ def test_restore_drill_two_practices_backed_up_while_writing(env, pg_server, mon
     assert restored.keys() <= values.keys()
     assert all(restored[key] == values[key] for key in restored)
     assert {key[2] for key in restored if key[0] == "clients"} >= set(seeded.clients)
+    assert ("clients", "first_name_enc", during[0]) in values and ("clients", "first_name_enc", during[0]) \
+        not in restored
     assert object_digests() == digests
     # The app's own role reads the restored practice through the services (grants re-applied).
     assert clients.get_client(first, seeded.clients[0]).first_name == "FirstA0"
