@@ -168,3 +168,14 @@ def test_requesting_an_export_queues_one_build_job(env):
     with system_session() as session:
         jobs = session.exec(text("SELECT task_name, args FROM procrastinate_jobs")).all()
     assert [(name, args["export_id"]) for name, args in jobs] == [("build_export", str(export_id))]
+
+
+def test_progress_moves_with_the_files(env, monkeypatch):
+    owner = make_workspace()
+    seeded = seed_practice(owner, clients_count=1, appointments=0, notes=0, photos=4)
+    seen: list[int] = []
+    real = exports._progress
+    monkeypatch.setattr(exports, "_progress", lambda export_id, percent: (seen.append(percent),
+                                                                          real(export_id, percent)))
+    built(owner, seeded.clients[0])
+    assert seen == [22, 45, 67, 90]
