@@ -7,6 +7,8 @@
   `python -m pazpaz.cli reset-2fa EMAIL`  turn off two-step sign-in of an account whose phone is lost
   `python -m pazpaz.cli api-token create --email EMAIL --name NAME [--read-only] [--days N]`
       a personal access token for /api/v1, printed once (audited)
+  `python -m pazpaz.cli backup [--to DIR]`  one encrypted backup file (pazpaz/backup_commands.py)
+  `python -m pazpaz.cli restore FILE [--force]`  restore it into an empty data folder / database
 
 Uses the same settings as the app (DATABASE_URL, S3_*, PAZPAZ_KEK or data/secrets.json); safe
 to run while the app is up, and to run again after an interruption.
@@ -21,10 +23,11 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
+from pazpaz import backup_commands
 from pazpaz.services.key_rotation import rotate_all
 from pazpaz.settings import SettingsError, get_settings
 
-FILE_COMMANDS = ("rotate-keys", "encrypt-files")  # the others touch only the database
+FILE_COMMANDS = ("rotate-keys", "encrypt-files", "backup", "restore")  # the others touch only the database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     reset = commands.add_parser("reset-2fa", help="turn off two-step sign-in of one account (lost phone)")
     reset.add_argument("email", help="the account's email address")
     _add_api_token_parser(commands)
+    backup_commands.add_parsers(commands)
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
@@ -107,6 +111,8 @@ def _print(line: str) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     progress = _print
+    if args.command in ("backup", "restore"):
+        return backup_commands.run(args)
     if args.command == "rotate-keys":
         report = rotate_all(args.batch_size, progress=progress, grace=timedelta(minutes=args.grace_minutes))
         print(f"Rotated {report.workspaces} workspace(s): {report.values} values and files re-encrypted, "

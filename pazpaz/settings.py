@@ -82,6 +82,14 @@ class Settings:
     # Per personal access token on /api/v1 (limits syntax, e.g. "600/minute").
     api_rate_read: str = "600/minute"
     api_rate_write: str = "120/minute"
+    # Scheduled backups (docs/notes/data-safety.md): folder (None: data/backups), local hour,
+    # how many daily and weekly files to keep.
+    backup_dir: Path | None = None
+    backup_hour: int = 2
+    backup_keep_daily: int = 7
+    backup_keep_weekly: int = 4
+    backup_s3_bucket: str | None = None  # also copy each scheduled backup here (same S3 endpoint)
+    backup_s3_prefix: str = "pazpaz-backups/"
 
     @property
     def outbox_dir(self) -> Path:
@@ -307,7 +315,21 @@ def build_settings(environ: dict[str, str]) -> Settings:
         rate_limit_invite=_rate(environ, "PAZPAZ_RATE_LIMIT_INVITE", "20/hour"),
         api_rate_read=_rate(environ, "PAZPAZ_API_RATE_READ", "600/minute"),
         api_rate_write=_rate(environ, "PAZPAZ_API_RATE_WRITE", "120/minute"),
+        backup_dir=_path(environ, "PAZPAZ_BACKUP_DIR"),
+        backup_hour=_int(environ, "PAZPAZ_BACKUP_HOUR", 2, 0, 23),
+        backup_keep_daily=_int(environ, "PAZPAZ_BACKUP_KEEP_DAILY", 7, 1, 365),
+        backup_keep_weekly=_int(environ, "PAZPAZ_BACKUP_KEEP_WEEKLY", 4, 0, 520),
+        backup_s3_bucket=_env(environ, "PAZPAZ_BACKUP_S3_BUCKET"),
+        backup_s3_prefix=_env(environ, "PAZPAZ_BACKUP_S3_PREFIX", "pazpaz-backups/") or "pazpaz-backups/",
     )
+
+
+def _path(source: dict[str, str], name: str) -> Path | None:
+    value = _env(source, name)
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
 
 
 def read_environment() -> dict[str, str]:

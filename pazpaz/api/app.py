@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from pazpaz.api import auth, feed, files, health, invitations, reminder_links, second_step
+from pazpaz.api import auth, exports, feed, files, health, invitations, reminder_links, second_step
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
 from pazpaz.api.rest import rest_mount
 from pazpaz.settings import get_settings
@@ -34,6 +34,7 @@ def build_api() -> Starlette:
         Route("/auth/invitation", invitations.accept_invitation, methods=["POST"]),
         Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),
         Route("/feed/{token}.ics", feed.feed_endpoint, methods=["GET"]),
+        Route("/exports/{export_id}", exports.export_endpoint, methods=["GET"]),
         Route("/appointment/{purpose}", reminder_links.show, methods=["GET"]),
         Route("/appointment/{purpose}", reminder_links.act, methods=["POST"]),
     ])

@@ -153,6 +153,31 @@ def _register(app: App) -> None:
             outcome["result"] = f"{links} links, {sessions} sessions removed"
         return outcome["result"]
 
+    @app.periodic(cron="*/15 * * * *", periodic_id="backup")
+    @app.task(name="backup_if_due", queueing_lock="backup_if_due", retry=RETRY)
+    @_clean_failure
+    def backup_if_due(timestamp: int) -> str:
+        """The daily backup (services/backup_schedule.py): a no-op until its hour has come."""
+        from pazpaz.services import backup_schedule
+
+        return backup_schedule.run_if_due()
+
+    @app.task(name="build_export", retry=RetryStrategy(max_attempts=2, wait=30))
+    @_clean_failure
+    def build_export(export_id: str) -> int:
+        """A client's or the practice's export zip (services/exports.py); progress on its row."""
+        from pazpaz.services import exports
+
+        return exports.build(uuid.UUID(export_id))
+
+    @app.periodic(cron="*/15 * * * *", periodic_id="exports_cleanup")
+    @app.task(name="exports_cleanup", queueing_lock="exports_cleanup", retry=RETRY)
+    @_clean_failure
+    def exports_cleanup(timestamp: int) -> int:
+        from pazpaz.services import exports
+
+        return exports.cleanup()
+
     @app.periodic(cron="*/2 * * * *", periodic_id="retry_stalled")
     @app.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=True)
     async def retry_stalled_jobs(context, timestamp: int) -> int:

@@ -8,6 +8,7 @@ from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.calendar_feed import CalendarFeedToken
 from pazpaz.models.catalog import LOCATION_KINDS, Location, Service
 from pazpaz.models.client import Client
+from pazpaz.models.exports import DataExport
 from pazpaz.models.invitation import Invitation
 from pazpaz.models.jobs import AgendaDelivery, ClientResponse, JobRun, ReminderDelivery
 from pazpaz.models.plan_of_care import Goal, Milestone, PlanOfCare, SoapNoteGoal
@@ -33,6 +34,7 @@ __all__ = [
     "CalendarFeedToken",
     "Client",
     "ClientResponse",
+    "DataExport",
     "Goal",
     "Invitation",
     "JobRun",

@@ -34,6 +34,9 @@ class Client(SQLModel, WorkspaceScoped, table=True):
     intake_notes_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     # The client asked not to get appointment reminders (no email: none are sent anyway).
     reminders_opt_out: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # A legal hold (litigation, an authority's request) blocks erasure; its reason is encrypted.
+    legal_hold: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    legal_hold_reason_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     created_at: datetime = timestamp(default_now=True)
     updated_at: datetime = timestamp(default_now=True)
     archived_at: datetime | None = timestamp(nullable=True)

@@ -8,6 +8,7 @@ from pazpaz.components.files import files_block
 from pazpaz.components.forms import LABEL_STYLE, banner, field_error
 from pazpaz.components.plan import plan_block, timeline_block
 from pazpaz.components.shell import shell
+from pazpaz.pages.erasure import erasure_card
 from pazpaz.pages.reminders import client_reminder_card
 from pazpaz.state.clients import ClientListState, ClientState
 
@@ -233,6 +234,7 @@ def _detail() -> rx.Component:
         plan_block(),
         files_block(),
         timeline_block(),
+        erasure_card(),
         spacing="3", width="100%",
     )
 

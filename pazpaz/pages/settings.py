@@ -8,6 +8,7 @@ from pazpaz.components.forms import banner, labelled_input
 from pazpaz.components.invitations import pending_invitations
 from pazpaz.components.shell import shell
 from pazpaz.pages.api_tokens import api_tokens_section
+from pazpaz.pages.backups import backup_settings_section
 from pazpaz.pages.calendar_feed import calendar_feed_section
 from pazpaz.pages.catalog import catalog_sections
 from pazpaz.pages.reminders import reminder_settings_sections
@@ -102,6 +103,7 @@ def settings_page() -> rx.Component:
             ),
             reminder_settings_sections(),
             api_tokens_section(),
+            backup_settings_section(),
             spacing="4", width="100%",
         ),
     )

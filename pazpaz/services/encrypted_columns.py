@@ -19,7 +19,7 @@ from pazpaz.models import (
 ENCRYPTED_COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {
     User: ("email_encrypted", "name_encrypted", "totp_secret_encrypted", "totp_pending_encrypted"),
     Client: ("first_name_enc", "last_name_enc", "email_enc", "phone_enc", "date_of_birth_enc", "address_enc",
-             "emergency_contact_enc", "intake_notes_enc"),
+             "emergency_contact_enc", "intake_notes_enc", "legal_hold_reason_enc"),
     Appointment: ("notes_enc",),
     SoapNote: ("subjective_enc", "objective_enc", "assessment_enc", "plan_enc"),
     SoapNoteVersion: ("subjective_enc", "objective_enc", "assessment_enc", "plan_enc", "amendment_reason_enc"),

@@ -20,6 +20,8 @@ from pazpaz.services import (
     audit_log,
     catalog,
     clients,
+    erasure,
+    exports,
     plans,
     reminders,
     sessions,
@@ -46,6 +48,7 @@ ISOLATED_TABLES: dict[str, type[SQLModel]] = {
     "reminder_deliveries": m.ReminderDelivery, "client_responses": m.ClientResponse,
     "agenda_deliveries": m.AgendaDelivery,
     "api_tokens": m.ApiToken,
+    "data_exports": m.DataExport,
 }
 
 
@@ -113,6 +116,10 @@ def seed_everything(actor) -> dict[str, uuid.UUID]:
         second_factor.replace_backup_codes(session, user, now)
         second_factor.start_pending(session, user, "enrol", "/", CTX, now)
         ids.update(seed_reminders(session, ws, appointment.id, actor.user_id, now))
+        export = m.DataExport(workspace_id=ws, user_id=actor.user_id, client_id=client_id, status="done")
+        session.add(export)
+        session.flush()
+        ids["data_exports"] = export.id
         ids.update(services=service.id, locations=location.id, appointments=appointment.id, soap_notes=note.id,
                    soap_note_versions=version.id, plans_of_care=plan.id, goals=goal.id, milestones=milestone.id,
                    attachments=attachment.id)
@@ -259,6 +266,12 @@ def _idor_calls(a_ids: dict[str, uuid.UUID], a_user: uuid.UUID) -> dict[str, Cal
         "reminders.set_client_opt_out": lambda actor: reminders.set_client_opt_out(actor, client_id, True),
         "reminders.client_status": lambda actor: reminders.client_status(actor, client_id),
         "api_tokens.revoke": lambda actor: api_tokens.revoke(actor, a_ids["api_tokens"]),
+        "erasure.erase_client": lambda actor: erasure.erase_client(actor, client_id, "Seed Client", "client_request"),
+        "erasure.set_legal_hold": lambda actor: erasure.set_legal_hold(actor, client_id, "hold"),
+        "erasure.legal_hold": lambda actor: erasure.legal_hold(actor, client_id),
+        "exports.request_export": lambda actor: exports.request_export(actor, client_id, defer=False),
+        "exports.export_status": lambda actor: exports.export_status(actor, a_ids["data_exports"]),
+        "exports.download_url": lambda actor: exports.download_url(actor, a_ids["data_exports"]),
     }
 
 
