@@ -82,8 +82,8 @@ class Settings:
     # Per personal access token on /api/v1 (limits syntax, e.g. "600/minute").
     api_rate_read: str = "600/minute"
     api_rate_write: str = "120/minute"
-    # Scheduled backups (docs/notes/data-safety.md): folder (None: data/backups), local hour,
-    # how many daily and weekly files to keep.
+    # Scheduled backups (docs/ARCHITECTURE.md "Backups, restore, erasure, exports"): folder
+    # (None: data/backups), local hour, how many daily and weekly files to keep.
     backup_dir: Path | None = None
     backup_hour: int = 2
     backup_keep_daily: int = 7

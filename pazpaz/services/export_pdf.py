@@ -4,7 +4,7 @@ Font: DejaVu Sans shipped in pazpaz/fonts (Bitstream Vera licence, LICENSE-DejaV
 accented Latin, Greek, Cyrillic and Hebrew letters print. Without that file the PDF falls
 back to the PDF core font Helvetica and replaces what Latin-1 can't hold with "?" (and says
 so on the first page) rather than failing. Right-to-left text is printed in logical order:
-proper bidi shaping needs uharfbuzz, which is not installed (docs/notes/data-safety.md).
+proper bidi shaping needs uharfbuzz, which is not installed (docs/ARCHITECTURE.md "Backups, restore, erasure, exports").
 """
 
 from __future__ import annotations

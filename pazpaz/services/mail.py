@@ -140,7 +140,7 @@ class Sender:
     """One SMTP connection for a job's mails, opened at the first send and closed (QUIT) on
     exit. A job marks its mail sent in a transaction that commits between `send` and the
     QUIT, so the moment where a crash would leave a delivered mail unmarked is as short as
-    the server's reply (docs/notes/jobs-reminders.md)."""
+    the server's reply (docs/ARCHITECTURE.md "Scheduled jobs" and "Reminders and the daily agenda")."""
 
     def __init__(self) -> None:
         self.settings = get_settings()

@@ -1,7 +1,7 @@
 """Client reminders: settings, when each is due, the idempotent claim and send, and the
 client's answer through the mailed Confirm / Cancel links.
 
-Timing rules (docs/notes/jobs-reminders.md):
+Timing rules (docs/ARCHITECTURE.md "Scheduled jobs" and "Reminders and the daily agenda"):
 - An offset of whole days ("24 h", "48 h") means the same local wall-clock time that many
   days before, so a reminder for 10:00 comes at 10:00 the day before also across a DST
   change; other offsets ("2 h") are real durations.

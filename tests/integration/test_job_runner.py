@@ -170,7 +170,8 @@ def kill_outside_the_commit_window(worker: subprocess.Popen, workspace_id: uuid.
                                    addresses: list[str]) -> None:
     """SIGKILL at a moment where the victim is not between the server's acceptance of a mail
     and its own COMMIT. No design closes that instant (SMTP and PostgreSQL can't commit
-    together); a copy resent from it carries the same Message-ID (docs/notes)."""
+    together); a copy resent from it carries the same Message-ID (docs/ARCHITECTURE.md
+    "Reminders and the daily agenda")."""
     for _ in range(100):
         os.killpg(worker.pid, signal.SIGSTOP)  # frozen: its state can't move under the check
         if not rows_in_flight_and_delivered(workspace_id, sink, addresses):
@@ -213,7 +214,7 @@ def test_killing_a_worker_mid_batch_loses_no_reminder_and_doubles_none(worker_en
 
 
 def test_one_worker_throughput(worker_env, record_property):
-    """How many reminders per second one worker sends to the SMTP sink (docs/notes)."""
+    """How many reminders per second one worker sends to the SMTP sink (README "Measured")."""
     url, sink = worker_env
     workspace_id, addresses = seed_due_reminders(200)
     with system_session() as session:
