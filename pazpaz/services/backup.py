@@ -4,8 +4,8 @@ Consistency while the app runs (docs/ARCHITECTURE.md "Backups, restore, erasure,
 one REPEATABLE READ transaction exports its snapshot; pg_dump runs on that snapshot
 (`--snapshot`), and the same transaction lists the attachment rows and counts every table.
 Objects are immutable once their row is complete (a new upload gets a new key), so the
-objects named by the snapshot's rows are the snapshot's objects. pg_dump takes ACCESS SHARE locks only: writers are never blocked (only a
-migration's DDL would wait).
+objects named by the snapshot's rows are the snapshot's objects. pg_dump takes ACCESS SHARE
+locks only: writers are never blocked (only a migration's DDL would wait).
 
 The file is written under a temporary name in the same folder and renamed only once complete
 and flushed to disk: a failed or interrupted backup never leaves a file that looks finished.
