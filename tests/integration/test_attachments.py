@@ -38,7 +38,7 @@ from pazpaz.services.storage import s3_client
 from pazpaz.settings import PROJECT_ROOT
 from tests.conftest import reset_caches
 from tests.support.factories import CTX, make_assistant, make_workspace, session_cookie
-from tests.support.services import start_s3
+from tests.support.services import TESTDATA, start_s3
 
 
 @pytest.fixture(scope="module")
@@ -533,7 +533,7 @@ def test_seaweedfs_ports_other_than_s3_refuse_unauthenticated_requests(files_env
     for port in (ports.master, ports.volume, ports.filer, ports.s3, ports.admin):
         assert tls_answer(port + 10000, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") == b""
     # The control: with SeaweedFS's own certificate the master does answer.
-    data_dir = PROJECT_ROOT / ".testdata" / "s3-files"
+    data_dir = TESTDATA / "s3-files"
     node = (str(data_dir / "tls" / "node.pem"), str(data_dir / "tls" / "node.key"))
     assert tls_answer(ports.master, assign, node).startswith(b"HTTP/1.1 200")
     # And S3 itself still works with SigV4.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from pazpaz.infra.roles import APP_ROLE
 from pazpaz.launcher import run_migrations
 from pazpaz.settings import S3Settings
 
-TESTDATA = Path(__file__).resolve().parents[2] / ".testdata"
+# Each pytest-xdist worker (`make test` runs two) gets its own PostgreSQL, S3 stores and data
+# dir, so the workers never share a server, a template database or a lock file.
+TESTDATA = Path(__file__).resolve().parents[2] / ".testdata" / os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 def start_postgres(name: str) -> postgres.EmbeddedPostgres:
