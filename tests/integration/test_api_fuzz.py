@@ -99,7 +99,7 @@ def test_api_conforms_to_its_openapi_document(fuzz_env, case):
 
 
 def test_enough_requests_were_generated():
-    if not SENT:
-        pytest.skip("the fuzz tests did not run in this session")
+    # Counts what the fuzz test above sent in this session: run with the whole file (pytest
+    # keeps file order), never on its own, or it fails with a count of 0.
     print(f"schemathesis sent {len(SENT)} requests")
     assert len(SENT) >= MIN_REQUESTS, len(SENT)
