@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from pazpaz import i18n
 from pazpaz.api import pages, second_step
 from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
 from pazpaz.services import auth
@@ -19,11 +20,11 @@ from pazpaz.services.auth import signin_redirect  # noqa: F401  (moved below the
 from pazpaz.settings import get_settings
 from pazpaz.state import binding
 
-CONTINUE_BODY = """<h1>Sign in to PazPaz</h1>
-{practice}<p>Press Continue to finish signing in on this device.</p>
+CONTINUE_BODY = """<h1>{heading}</h1>
+{practice}<p>{explain}</p>
 <form method="post" action="/auth/redeem" id="continue">
 <input type="hidden" name="token" value="{token}">
-<button type="submit">Continue</button>
+<button type="submit">{button}</button>
 </form>"""
 
 # A file, not an inline handler: the app's CSP allows scripts from our origin only.
@@ -38,10 +39,17 @@ async def continue_page(request: Request) -> Response:
     # GET never consumes the token: mail scanners open every link they see.
     token = request.query_params.get("token", "")
     # Name the practice this link signs into (read only; an unusable link names none).
-    practice = await run_in_threadpool(auth.link_practice, token)
-    named = f'<p id="practice">Practice: <strong>{html.escape(practice)}</strong></p>\n' if practice else ""
-    return pages.page("Sign in", CONTINUE_BODY.format(token=html.escape(token, quote=True), practice=named),
-                      script="/auth/continue.js")
+    view = await run_in_threadpool(auth.link_view, token)
+    practice, known = view if view else ("", None)
+    lang = pages.reader_language(request, known)
+    named = ('<p id="practice">' + pages.words(lang, "Practice: {practice}",
+                                                practice=f"<strong>{html.escape(practice)}</strong>") + "</p>\n"
+             if practice else "")
+    body = CONTINUE_BODY.format(
+        token=html.escape(token, quote=True), practice=named, heading=pages.words(lang, "Sign in to PazPaz"),
+        explain=pages.words(lang, "Press Continue to finish signing in on this device."),
+        button=pages.words(lang, "Continue"))
+    return pages.page(i18n.gettext(lang, "Sign in"), body, script="/auth/continue.js", language=lang)
 
 
 def continue_script(request: Request) -> Response:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import html
 
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from pazpaz import i18n
 from pazpaz.api.http import SECURITY_HEADERS
 from pazpaz.settings import get_settings
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}" dir="{dir}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>{title} · PazPaz</title>
@@ -42,11 +44,23 @@ ul.codes{{columns:2;padding-left:1.2em}} .qr{{display:block;margin:12px auto;wid
 </body></html>"""
 
 
-def page(title: str, body: str, status: int = 200, script: str = "") -> HTMLResponse:
-    """`body` is HTML the caller escaped; `script` a same-origin script path (the CSP allows no inline script)."""
+def page(title: str, body: str, status: int = 200, script: str = "", language: str = "en") -> HTMLResponse:
+    """`body` is HTML the caller escaped; `script` a same-origin script path (the CSP allows no
+    inline script); `language` sets `<html lang dir>` (the title is already in it)."""
+    language = i18n.supported(language)
     tag = f'\n<script src="{html.escape(script, quote=True)}"></script>' if script else ""
-    return HTMLResponse(PAGE.format(title=html.escape(title), body=body, script=tag), status_code=status,
-                        headers=SECURITY_HEADERS)
+    return HTMLResponse(PAGE.format(title=html.escape(title), body=body, script=tag, lang=language,
+                                    dir=i18n.direction(language)), status_code=status, headers=SECURITY_HEADERS)
+
+
+def reader_language(request: Request, known: str | None = None) -> str:
+    """The user's own language when known, else the browser's (Accept-Language)."""
+    return i18n.supported(known) if known else i18n.negotiate(request.headers.get("accept-language"))
+
+
+def words(language: str, msgid: str, **html_values: str) -> str:
+    """A msgid translated and escaped for HTML; `html_values` are HTML the caller escaped."""
+    return html.escape(i18n.gettext(language, msgid), quote=False).format(**html_values)
 
 
 def redirect(location: str) -> RedirectResponse:

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
+from pazpaz import i18n
 from pazpaz.api import pages
 from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
 from pazpaz.services import auth, two_factor
@@ -36,17 +37,17 @@ SCRIPT = """(function () {
 """
 
 
-def _page(title: str, body: str) -> HTMLResponse:
-    return pages.page(title, body, script="/auth/second-step.js")
+def _page(title: str, body: str, language: str) -> HTMLResponse:
+    return pages.page(title, body, script="/auth/second-step.js", language=language)
 
 
-def _code_field(label: str, error: str, enrol: bool) -> str:
+def _code_field(lang: str, label: str, error: str, enrol: bool) -> str:
     invalid = "true" if error else "false"
     error_html = f'<p class="error" id="code-error" role="alert">{html.escape(error)}</p>' if error else ""
-    help_text = ("The app shows a new 6-digit code every 30 seconds." if enrol
-                 else "Lost your phone? Type one of your backup codes instead.")
+    help_text = (pages.words(lang, "The app shows a new 6-digit code every 30 seconds.") if enrol
+                 else pages.words(lang, "Lost your phone? Type one of your backup codes instead."))
     described = "code-help code-error" if error else "code-help"
-    return (f'<label for="code">{html.escape(label)}</label>'
+    return (f'<label for="code">{label}</label>'
             f'<input id="code" name="code" autocomplete="one-time-code" inputmode="{"numeric" if enrol else "text"}"'
             f' maxlength="20" required autofocus aria-invalid="{invalid}" aria-describedby="{described}">'
             f'<p class="help" id="code-help">{help_text}</p>{error_html}')
@@ -79,33 +80,39 @@ async def second_step_page(request: Request) -> Response:
     view = await run_in_threadpool(two_factor.pending_view, token) if token else None
     if view is None:
         return pages.redirect("/signin?error=second_step_expired")
+    lang = pages.reader_language(request, view.language)
     reason = request.query_params.get("error", "")
     error = SecondStepRefused.MESSAGES.get(reason, "") if reason != "empty" else two_factor.NEEDS_CODE
-    practice = html.escape(view.practice_name)
+    error = i18n.translate(lang, error)
+    practice = f"<strong>{html.escape(view.practice_name)}</strong>"
     form_start = '<form method="post" action="/auth/second-step">'
     if view.stage == "enrol":
+        title = i18n.gettext(lang, "Set up two-step sign-in")
         body = (
-            "<h1>Set up two-step sign-in</h1>"
-            f"<p><strong>{practice}</strong> asks everyone to sign in with a code from their phone as well as "
-            "the emailed link. It takes a minute:</p>"
-            "<ol><li>Open an authenticator app on your phone (for example Google Authenticator, Microsoft "
-            "Authenticator, 1Password or Aegis) and add an account by scanning this QR code.</li>"
-            "<li>Type the 6-digit code the app shows.</li></ol>"
-            f'<img class="qr" src="{html.escape(view.qr, quote=True)}" alt="QR code to scan with your '
-            'authenticator app">'
-            "<p>Can't scan it? Enter this key in the app instead: "
+            f"<h1>{html.escape(title)}</h1>"
+            "<p>" + pages.words(lang, "{practice} asks everyone to sign in with a code from their phone as well as "
+                                      "the emailed link. It takes a minute:", practice=practice) + "</p>"
+            "<ol><li>" + pages.words(lang, "Open an authenticator app on your phone (for example Google "
+                                           "Authenticator, Microsoft Authenticator, 1Password or Aegis) and add an "
+                                           "account by scanning this QR code.") + "</li>"
+            "<li>" + pages.words(lang, "Type the 6-digit code the app shows.") + "</li></ol>"
+            f'<img class="qr" src="{html.escape(view.qr, quote=True)}" alt="'
+            + pages.words(lang, "QR code to scan with your authenticator app") + '">'
+            "<p>" + pages.words(lang, "Can't scan it? Enter this key in the app instead:") + " "
             f'<code id="totp-key">{html.escape(view.key)}</code></p>'
-            f"{form_start}{_code_field('Code from the app', error, enrol=True)}"
-            '<button type="submit">Turn on and sign in</button></form>'
+            f"{form_start}{_code_field(lang, pages.words(lang, 'Code from the app'), error, enrol=True)}"
+            '<button type="submit">' + pages.words(lang, "Turn on and sign in") + "</button></form>"
         )
-        return _page("Set up two-step sign-in", body)
+        return _page(title, body, lang)
+    title = i18n.gettext(lang, "Enter your code")
     body = (
-        "<h1>Enter your code</h1>"
-        f"<p>Signing in to <strong>{practice}</strong>. Open your authenticator app for the 6-digit code.</p>"
-        f"{form_start}{_code_field('6-digit code', error, enrol=False)}"
-        '<button type="submit">Sign in</button></form>'
+        f"<h1>{html.escape(title)}</h1>"
+        "<p>" + pages.words(lang, "Signing in to {practice}. Open your authenticator app for the 6-digit code.",
+                            practice=practice) + "</p>"
+        f"{form_start}{_code_field(lang, pages.words(lang, '6-digit code'), error, enrol=False)}"
+        '<button type="submit">' + pages.words(lang, "Sign in") + "</button></form>"
     )
-    return _page("Enter your code", body)
+    return _page(title, body, lang)
 
 
 def second_step_script(request: Request) -> Response:
@@ -129,35 +136,40 @@ async def second_step_submit(request: Request) -> Response:
         return pages.redirect("/auth/second-step?error=empty")
     except auth.LinkRefused as refused:
         return pages.redirect(f"/signin?error={refused.reason}")
-    response = _after_sign_in(completed)
+    response = _after_sign_in(completed, pages.reader_language(request, completed.language))
     _clear_pending(response)
     pages.set_session_cookie(response, completed.session_token)
     return response
 
 
-def _after_sign_in(completed: two_factor.Completed) -> Response:
+def _after_sign_in(completed: two_factor.Completed, lang: str) -> Response:
     next_href = html.escape(completed.next_path, quote=True)
     if completed.backup_codes:
-        return _page("Save your backup codes", _backup_codes_body(completed.backup_codes, next_href))
+        return _page(i18n.gettext(lang, "Save your backup codes"),
+                     _backup_codes_body(lang, completed.backup_codes, next_href), lang)
     if completed.backup_codes_left is not None:
         left = completed.backup_codes_left
-        advice = (" Make new ones soon in Settings \u2192 Security." if left <= 3 else "")
-        body = ("<h1>Signed in with a backup code</h1>"
-                f'<p id="codes-left">That code is now used up. You have {left} backup '
-                f'code{"" if left == 1 else "s"} left.{advice}</p>'
-                f'<a class="button" href="{next_href}">Continue to PazPaz</a>')
-        return _page("Signed in", body)
+        said = i18n.ngettext(lang, "That code is now used up. You have {count} backup code left.",
+                             "That code is now used up. You have {count} backup codes left.", left)
+        advice = (" " + pages.words(lang, "Make new ones soon in Settings \u2192 Security.") if left <= 3 else "")
+        body = ("<h1>" + pages.words(lang, "Signed in with a backup code") + "</h1>"
+                f'<p id="codes-left">{html.escape(said.format(count=left))}{advice}</p>'
+                f'<a class="button" href="{next_href}">' + pages.words(lang, "Continue to PazPaz") + "</a>")
+        return _page(i18n.gettext(lang, "Signed in"), body, lang)
     return pages.redirect(completed.next_path)
 
 
-def _backup_codes_body(codes: list[str], next_href: str) -> str:
+def _backup_codes_body(lang: str, codes: list[str], next_href: str) -> str:
     items = "".join(f"<li><code>{html.escape(code)}</code></li>" for code in codes)
-    text = "PazPaz backup codes (each works once)\n\n" + "\n".join(codes) + "\n"
-    return ("<h1>Save your backup codes</h1>"
-            "<p>Two-step sign-in is on. If you lose your phone, each of these codes signs you in once. "
-            "Keep them somewhere safe, apart from your phone: this is the only time they are shown.</p>"
+    text = i18n.gettext(lang, "PazPaz backup codes (each works once)") + "\n\n" + "\n".join(codes) + "\n"
+    return ("<h1>" + pages.words(lang, "Save your backup codes") + "</h1>"
+            "<p>" + pages.words(lang, "Two-step sign-in is on. If you lose your phone, each of these codes signs "
+                                      "you in once. Keep them somewhere safe, apart from your phone: this is the "
+                                      "only time they are shown.") + "</p>"
             f'<ul class="codes" id="backup-codes">{items}</ul>'
             f'<a class="button secondary" download="pazpaz-backup-codes.txt" '
-            f'href="data:text/plain;charset=utf-8,{quote(text)}">Download as a .txt file</a>'
-            '<button type="button" class="secondary" id="copy-codes">Copy the codes</button>'
-            f'<a class="button" href="{next_href}">I saved them: continue to PazPaz</a>')
+            f'href="data:text/plain;charset=utf-8,{quote(text)}">'
+            + pages.words(lang, "Download as a .txt file") + "</a>"
+            '<button type="button" class="secondary" id="copy-codes">' + pages.words(lang, "Copy the codes")
+            + "</button>"
+            f'<a class="button" href="{next_href}">' + pages.words(lang, "I saved them: continue to PazPaz") + "</a>")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pazpaz.components.i18n import document_language, t
+from pazpaz.i18n import N_
 from pazpaz.state.session import SessionState
 
-NAV = (("Home", "/"), ("Calendar", "/calendar"), ("Clients", "/clients"), ("Settings", "/settings"))
+NAV = ((N_("Home"), "/"), (N_("Calendar"), "/calendar"), (N_("Clients"), "/clients"), (N_("Settings"), "/settings"))
 
 
 def _nav_link(label: str, href: str) -> rx.Component:
-    return rx.link(label, href=href, size="3", weight="medium", padding="6px 10px", border_radius="6px",
+    return rx.link(t(label), href=href, size="3", weight="medium", padding="6px 10px", border_radius="6px",
                    _hover={"background": "var(--gray-4)"})
 
 
@@ -18,7 +20,7 @@ def _nav() -> rx.Component:
     return rx.el.nav(
         rx.flex(
             *[_nav_link(label, href) for label, href in NAV],
-            rx.cond(SessionState.is_owner, _nav_link("Audit log", "/audit")),
+            rx.cond(SessionState.is_owner, _nav_link(N_("Audit log"), "/audit")),
             wrap="wrap",
             gap="1",
         ),
@@ -33,7 +35,7 @@ def _sign_out() -> rx.Component:
         # Clearing sessionStorage gives the next page a fresh Reflex token, so nothing held
         # for this tab's state survives the sign-out.
         # A function compiled into the page, not a script string: the CSP has no 'unsafe-eval'.
-        rx.button("Sign out", type="button", variant="soft", size="2",
+        rx.button(t("Sign out"), type="button", variant="soft", size="2",
                   on_click=rx.call_function(rx.Var(
                       "() => { sessionStorage.clear(); document.getElementById('signout-form').submit(); }"))),
         action="/auth/signout",
@@ -57,6 +59,7 @@ def _notice() -> rx.Component:
 
 def shell(title: str, *children: rx.Component) -> rx.Component:
     return rx.box(
+        document_language(),
         rx.el.header(
             rx.flex(
                 rx.vstack(

@@ -39,3 +39,6 @@ class User(SQLModel, WorkspaceScoped, table=True):
     second_step_failures: int = Field(default=0)
     second_step_window_start: datetime | None = timestamp(nullable=True)
     second_step_locked_until: datetime | None = timestamp(nullable=True)
+    # The language the user reads PazPaz and their mails in (pazpaz/i18n.py LANGUAGES); None
+    # until the first visit sets it from the browser's Accept-Language.
+    language: str | None = Field(default=None, max_length=8, nullable=True)

@@ -21,6 +21,9 @@ class Workspace(SQLModel, table=True):
     name: str = Field(max_length=200)
     time_zone: str = Field(max_length=64)
     settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSONB)
+    # Language of mails to clients (reminders), and the ISO 4217 currency of every price.
+    language: str = Field(default="en", max_length=8)
+    currency: str = Field(default="EUR", max_length=3)
     created_at: datetime = timestamp(default_now=True)
 
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner, card_page, labelled_input
+from pazpaz.components.i18n import document_language, t
 from pazpaz.state.signin import SignInState
 
 
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            labelled_input("Email", "email", input_type="email",
+            labelled_input(t("Email"), "email", input_type="email",
                            error=SignInState.field_errors.get("email", ""),
                            auto_complete="email", required=True),
-            rx.button("Email me a sign-in link", type="submit", size="3", width="100%",
+            rx.button(t("Email me a sign-in link"), type="submit", size="3", width="100%",
                       # Until the page is live a native submit would put the form in the URL.
                       disabled=~SignInState.is_hydrated),
             spacing="4",
@@ -27,12 +28,10 @@ def _form() -> rx.Component:
 
 def _sent() -> rx.Component:
     return rx.vstack(
-        rx.heading("Check your email", size="5"),
-        rx.text(
-            "If that address belongs to a PazPaz account, a sign-in link is on its way. "
-            "It works once and expires in 10 minutes."
-        ),
-        rx.button("Use another address", variant="soft", on_click=SignInState.start_over),
+        rx.heading(t("Check your email"), size="5"),
+        rx.text(t("If that address belongs to a PazPaz account, a sign-in link is on its way. "
+                  "It works once and expires in 10 minutes.")),
+        rx.button(t("Use another address"), variant="soft", on_click=SignInState.start_over),
         spacing="3",
         id="signin-sent",
     )
@@ -40,12 +39,13 @@ def _sent() -> rx.Component:
 
 def signin_page() -> rx.Component:
     return card_page(
-        rx.heading("Sign in to PazPaz", size="6"),
+        document_language(),
+        rx.heading(t("Sign in to PazPaz"), size="6"),
         banner(SignInState.notice, tone="green"),
         banner(SignInState.error),
         rx.cond(SignInState.sent, _sent(), _form()),
         rx.cond(
             SignInState.signup_open,
-            rx.text("New here? ", rx.link("Create your practice", href="/signup"), size="2"),
+            rx.text(t("New here?"), " ", rx.link(t("Create your practice"), href="/signup"), size="2"),
         ),
     )

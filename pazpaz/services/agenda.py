@@ -12,15 +12,18 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
+from pazpaz import i18n
+from pazpaz.i18n import _
 from pazpaz.models import AgendaDelivery, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto, mail
+from pazpaz.services import formatting as fmt
 from pazpaz.services.appointments import _joined, _views
 from pazpaz.services.errors import ValidationFailed
 from pazpaz.services.recurrence import place
@@ -73,15 +76,18 @@ def initials(name: str) -> str:
     return "".join(f"{part[0]}." for part in name.split() if part)
 
 
-def agenda_text(views: list, day_label: str, full_names: bool) -> str:
-    if not views:
-        return f"No appointments {day_label}.\n"
-    lines = [f"Your appointments {day_label}:", ""]
+def agenda_text(views: list, day: date, full_names: bool, language: str = "en", zone: str = "UTC") -> str:
+    """The agenda mail's text in the recipient's language (dates and times via services/formatting)."""
+    day_label = fmt.format_day(day, language)
+    if not any(view.status != "cancelled" for view in views):
+        return _(language, "No appointments on {day}.", day=day_label) + "\n"
+    lines = [_(language, "Your appointments on {day}:", day=day_label), ""]
     for view in views:
         if view.status == "cancelled":
             continue
         who = view.client_name if full_names else initials(view.client_name)
-        line = f"{view.starts_at:%H:%M}-{view.ends_at:%H:%M}  {who}"
+        start, end = fmt.format_time(view.starts_at, zone, language), fmt.format_time(view.ends_at, zone, language)
+        line = f"{start}-{end}  {who}"
         if view.service_name:
             line += f"  {view.service_name}"
         lines.append(line)
@@ -136,11 +142,14 @@ def _claim_and_send(sender: mail.Sender, workspace_id: uuid.UUID, user_id: uuid.
             return 0
         tomorrow = today + timedelta(days=1)
         views = _tomorrow(session, workspace_id, zone, tomorrow)
-        text = agenda_text(views, f"on {tomorrow:%A %d %B}", settings.full_names)
-        text += f"\nOpen PazPaz: {get_settings().public_url}/calendar\n"
+        language = i18n.supported(user.language)  # the recipient's own language
+        text = agenda_text(views, tomorrow, settings.full_names, language, workspace.time_zone)
+        text += "\n" + _(language, "Open PazPaz: {link}", link=f"{get_settings().public_url}/calendar") + "\n"
         address = crypto.decrypt_field(session, workspace_id, "users", "email_encrypted", user.id, user.email_encrypted)
-        message = mail.build_message(address, f"Tomorrow: {sum(v.status != 'cancelled' for v in views)} "
-                                              f"appointment(s)", text, mail.sender_address(workspace.name))
+        count = sum(v.status != "cancelled" for v in views)
+        subject = i18n.ngettext(language, "Tomorrow: {count} appointment", "Tomorrow: {count} appointments",
+                                count).format(count=count)
+        message = mail.build_message(address, subject, text, mail.sender_address(workspace.name))
         audit.record(session, "agenda.sent", workspace_id=workspace_id, user_id=user_id, entity_type="appointment",
                      details={"count": len(views), "full_names": settings.full_names})
         session.flush()

@@ -15,6 +15,8 @@ from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from pazpaz import i18n
+from pazpaz.i18n import N_, _
 from pazpaz.models.auth import AuthSession, MagicLinkToken
 from pazpaz.models.base import utcnow
 from pazpaz.models.user import User
@@ -40,12 +42,12 @@ class LinkRefused(ServiceError):
     """A sign-in link could not be used; `reason` is expired | used | invalid | inactive."""
 
     MESSAGES = {
-        "expired": "This sign-in link has expired. Links work for 10 minutes: ask for a new one.",
-        "used": "This sign-in link has already been used. Ask for a new one.",
-        "invalid": "This sign-in link is not valid. Ask for a new one.",
-        "inactive": "This account is not active. Ask the practice owner.",
-        "second_step_expired": "This sign-in took too long: the code must follow the link within 5 minutes. "
-                               "Ask for a new sign-in link.",
+        "expired": N_("This sign-in link has expired. Links work for 10 minutes: ask for a new one."),
+        "used": N_("This sign-in link has already been used. Ask for a new one."),
+        "invalid": N_("This sign-in link is not valid. Ask for a new one."),
+        "inactive": N_("This account is not active. Ask the practice owner."),
+        "second_step_expired": N_("This sign-in took too long: the code must follow the link within 5 minutes. "
+                                  "Ask for a new sign-in link."),
     }
 
     def __init__(self, reason: str) -> None:
@@ -282,14 +284,11 @@ def issue_link(
     audit.record(session, "auth.link_requested", workspace_id=user.workspace_id, user_id=user.id,
                  entity_type="user", entity_id=user.id, context=context, details={"purpose": purpose}, now=now)
     link = f"{settings.public_url}/auth/continue?token={token}"
-    send_after_commit(
-        session,
-        address,
-        "Your PazPaz sign-in link",
-        "Hello,\n\nUse this link to sign in to PazPaz. It works once and expires in "
-        f"{settings.link_ttl_minutes} minutes:\n\n{link}\n\n"
-        "If you did not ask for it, ignore this email: nobody can sign in without it.\n",
-    )
+    language = i18n.supported(user.language)  # the recipient's own language (docs/notes/i18n.md)
+    body = _(language, "Hello,\n\nUse this link to sign in to PazPaz. It works once and expires in {minutes} "
+                       "minutes:\n\n{link}\n\nIf you did not ask for it, ignore this email: nobody can sign in "
+                       "without it.\n", minutes=settings.link_ttl_minutes, link=link)
+    send_after_commit(session, address, _(language, "Your PazPaz sign-in link"), body)
 
 
 def request_link(email: str, context: RequestContext, next_path: str = "/", now: datetime | None = None) -> None:
@@ -347,15 +346,24 @@ def finish_first_factor(session: Session, user: User, next_path: str, context: R
 def link_practice(token: str, now: datetime | None = None) -> str | None:
     """The name of the practice a still-usable link signs into, without using the link: the
     Continue page names it, so nobody signs into a practice they did not expect."""
+    view = link_view(token, now)
+    return view[0] if view else None
+
+
+def link_view(token: str, now: datetime | None = None) -> tuple[str, str | None] | None:
+    """(practice name, the user's language) for a still-usable link, read only; None otherwise."""
     if not TOKEN_RE.fullmatch(token or ""):
         return None  # not one of ours: no database round trip for junk
     now = now or utcnow()
     with system_session() as session:
-        return session.exec(
-            select(Workspace.name).join(MagicLinkToken, MagicLinkToken.workspace_id == Workspace.id)
+        row = session.exec(
+            select(Workspace.name, User.language)
+            .join(MagicLinkToken, MagicLinkToken.workspace_id == Workspace.id)
+            .join(User, User.id == MagicLinkToken.user_id)
             .where(MagicLinkToken.token_hash == hash_token(token or ""), MagicLinkToken.used_at.is_(None),
                    MagicLinkToken.expires_at > now)
         ).first()
+        return (row[0], row[1]) if row else None
 
 
 def _refuse_link(session: Session, token_hash: str, context: RequestContext, now: datetime) -> None:
@@ -507,6 +515,7 @@ class Profile:
     role: str
     workspace_name: str
     time_zone: str
+    language: str | None = None  # None until the first visit picks one (services/languages.py)
 
 
 def profile(identity: SignedIn) -> Profile:
@@ -520,7 +529,8 @@ def _profile(session: Session, identity: SignedIn) -> Profile:
     if user is None or workspace is None or user.workspace_id != workspace.id:
         raise ServiceError("Your account could not be loaded.")
     name = crypto.decrypt_field(session, workspace.id, "users", "name_encrypted", user.id, user.name_encrypted)
-    return Profile(user_name=name, role=user.role, workspace_name=workspace.name, time_zone=workspace.time_zone)
+    return Profile(user_name=name, role=user.role, workspace_name=workspace.name, time_zone=workspace.time_zone,
+                   language=user.language)
 
 
 def cookie_token(cookie_header: str | None) -> str | None:

@@ -41,6 +41,13 @@ def format_date(value: date | datetime, language: str = DEFAULT_LANGUAGE, zone: 
     return _babel_date(value, "medium", locale=babel_locale(language))
 
 
+def format_long_date(value: date | datetime, language: str = DEFAULT_LANGUAGE, zone: str | None = None) -> str:
+    """Monday, 30 November 2026 (mails, where the weekday helps)."""
+    if isinstance(value, datetime):
+        value = _local(value, zone or "UTC").date()
+    return _babel_date(value, "full", locale=babel_locale(language))
+
+
 def format_day(value: date, language: str = DEFAULT_LANGUAGE) -> str:
     """Mon 30 Nov: calendar headers and agenda days."""
     return _babel_date(value, "EEE d MMM", locale=babel_locale(language))

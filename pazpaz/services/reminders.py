@@ -40,9 +40,12 @@ from sqlalchemy import and_, func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
+from pazpaz import i18n
+from pazpaz.i18n import _
 from pazpaz.models import Appointment, Client, ClientResponse, Location, ReminderDelivery, Service, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto, mail
+from pazpaz.services import formatting as fmt
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.conflicts import lock_schedule
 from pazpaz.services.errors import ServiceError, ValidationFailed
@@ -317,9 +320,11 @@ def _where(session: Session, appointment: Appointment, location: Location | None
     return location.name
 
 
-def when_text(starts_at: datetime, ends_at: datetime, zone: ZoneInfo) -> str:
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    return f"{start:%A, %d %B %Y}, {start:%H:%M}-{end:%H:%M} ({zone.key})"
+def when_text(starts_at: datetime, ends_at: datetime, zone: ZoneInfo, language: str = "en") -> str:
+    """Monday, 30 November 2026, 16:00-16:50 (Asia/Jerusalem), in the reader's language."""
+    day = fmt.format_long_date(starts_at, language, zone.key)
+    start, end = fmt.format_time(starts_at, zone.key, language), fmt.format_time(ends_at, zone.key, language)
+    return f"{day}, {start}-{end} ({zone.key})"
 
 
 def ics_for(appointment: Appointment, summary: str, where: str) -> bytes:
@@ -347,36 +352,46 @@ def _compose(session: Session, row: ReminderDelivery, workspace: Workspace, sett
     location = session.get(Location, appointment.location_id) if appointment.location_id else None
     first_name = crypto.unseal(session, client, "first_name_enc") or ""
     practice = settings.sender_name.strip() or workspace.name
-    when = when_text(appointment.starts_at, appointment.ends_at, zone)
+    # Mails to clients go out in the practice's language (docs/notes/i18n.md).
+    language = i18n.supported(workspace.language)
+    when = when_text(appointment.starts_at, appointment.ends_at, zone, language)
     where = _where(session, appointment, location)
     confirm, cancel = (link_url(purpose, appointment) for purpose in ("confirm", "cancel"))
     window = cancel_deadline(appointment.starts_at, settings)
-    cancel_note = (f"You can cancel online until {window.astimezone(zone):%A %d %B, %H:%M}; after that, "
-                   "please call the practice." if settings.cancel_window_hours else
-                   "You can cancel online until the appointment starts.")
-    what = service.name if service else "Appointment"
-    lines = [f"Hello {first_name},", "", f"This is a reminder of your appointment with {practice}.", "",
-             f"When: {when}"]
+    cancel_note = (_(language, "You can cancel online until {deadline}; after that, please call the practice.",
+                     deadline=fmt.format_datetime(window, zone.key, language))
+                   if settings.cancel_window_hours else
+                   _(language, "You can cancel online until the appointment starts."))
+    what = service.name if service else _(language, "Appointment")
+    hello = _(language, "Hello {name},", name=first_name)
+    intro = _(language, "This is a reminder of your appointment with {practice}.", practice=practice)
+    labels = {"when": _(language, "When:"), "where": _(language, "Where:"), "what": _(language, "What:"),
+              "confirm": _(language, "Confirm"), "cancel": _(language, "Cancel")}
+    lines = [hello, "", intro, "", f"{labels['when']} {when}"]
     if where:
-        lines.append(f"Where: {where}")
-    lines += [f"What: {what}", ""]
+        lines.append(f"{labels['where']} {where}")
+    lines += [f"{labels['what']} {what}", ""]
     if settings.message.strip():
         lines += [settings.message.strip(), ""]
-    lines += [f"Confirm: {confirm}", f"Cancel: {cancel}", cancel_note, "", practice]
+    lines += [f"{labels['confirm']}: {confirm}", f"{labels['cancel']}: {cancel}", cancel_note, "", practice]
     e = html.escape
+    direction = i18n.direction(language)
     html_body = (
-        f"<p>Hello {e(first_name)},</p><p>This is a reminder of your appointment with {e(practice)}.</p>"
-        f"<p><strong>When:</strong> {e(when)}<br>"
-        + (f"<strong>Where:</strong> {e(where)}<br>" if where else "")
-        + f"<strong>What:</strong> {e(what)}</p>"
-        + (f"<p>{e(settings.message.strip())}</p>" if settings.message.strip() else "")
-        + f'<p><a href="{e(confirm)}">Confirm</a> &nbsp; <a href="{e(cancel)}">Cancel</a></p>'
-        f"<p>{e(cancel_note)}</p><p>{e(practice)}</p>"
+        f'<div dir="{direction}" lang="{language}"><p>{e(hello)}</p><p>{e(intro)}</p>'
+        f"<p><strong>{e(labels['when'])}</strong> {e(when)}<br>"
+        + (f"<strong>{e(labels['where'])}</strong> {e(where)}<br>" if where else "")
+        + f"<strong>{e(labels['what'])}</strong> {e(what)}</p>"
+        + (f'<p dir="auto">{e(settings.message.strip())}</p>' if settings.message.strip() else "")
+        + f'<p><a href="{e(confirm)}">{e(labels["confirm"])}</a> &nbsp; '
+        f'<a href="{e(cancel)}">{e(labels["cancel"])}</a></p>'
+        f"<p>{e(cancel_note)}</p><p>{e(practice)}</p></div>"
     )
     to = crypto.unseal(session, client, "email_enc") or ""
-    start_local = appointment.starts_at.astimezone(zone)
+    subject = _(language, "Reminder: {what} on {day} at {time}", what=what,
+                day=fmt.format_day(appointment.starts_at.astimezone(zone).date(), language),
+                time=fmt.format_time(appointment.starts_at, zone.key, language))
     return ReminderMail(
-        to=to, subject=f"Reminder: {what} on {start_local:%a %d %b} at {start_local:%H:%M}",
+        to=to, subject=subject,
         text="\n".join(lines), html=html_body, ics=ics_for(appointment, f"{what} ({practice})", where),
         sender=mail.sender_address(practice), message_id=f"<reminder-{row.id}@pazpaz.local>",
     )
@@ -531,9 +546,11 @@ def _tell_therapists(session: Session, appointment: Appointment, workspace: Work
     for owner in owners:
         address = crypto.unseal(session, owner, "email_encrypted") or ""
         if address:
-            mail.send_after_commit(session, address, "A client cancelled an appointment",
-                                   f"The appointment on {start:%A %d %B %Y at %H:%M} was cancelled by the client "
-                                   f"through the reminder link. The time is free again.\n\nOpen PazPaz: {url}\n")
+            language = i18n.supported(owner.language)
+            body = _(language, "The appointment on {when} was cancelled by the client through the reminder link. "
+                               "The time is free again.", when=fmt.format_datetime(start, zone.key, language))
+            body += "\n\n" + _(language, "Open PazPaz: {link}", link=url) + "\n"
+            mail.send_after_commit(session, address, _(language, "A client cancelled an appointment"), body)
 
 
 # --- the therapist's side ----------------------------------------------------------------

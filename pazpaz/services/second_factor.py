@@ -29,6 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_
 from pazpaz.models.two_factor import BackupCode, PendingSignIn
 from pazpaz.models.user import User
 from pazpaz.models.workspace import Workspace
@@ -57,11 +58,11 @@ class SecondStepRefused(ServiceError):
     """A code was not accepted; `reason` is wrong | replayed | locked | expired."""
 
     MESSAGES = {
-        "wrong": "That code is not right. Type the newest 6-digit code from your authenticator app, "
-                 "or one of your backup codes.",
-        "replayed": "That code was already used. Wait for the next code in your authenticator app.",
-        "locked": "Too many wrong codes. For your safety, two-step sign-in is locked for 15 minutes.",
-        "expired": "This sign-in took too long. Ask for a new sign-in link.",
+        "wrong": N_("That code is not right. Type the newest 6-digit code from your authenticator app, "
+                    "or one of your backup codes."),
+        "replayed": N_("That code was already used. Wait for the next code in your authenticator app."),
+        "locked": N_("Too many wrong codes. For your safety, two-step sign-in is locked for 15 minutes."),
+        "expired": N_("This sign-in took too long. Ask for a new sign-in link."),
     }
 
     def __init__(self, reason: str) -> None:

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from pazpaz import i18n
+from pazpaz.i18n import _
 from pazpaz.models import Invitation, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import api_tokens, audit, auth, calendar_feed, crypto, workspaces
@@ -158,22 +160,23 @@ def _mail_invitation(session: Session, actor: Actor, row: Invitation, token: str
     settings = get_settings()
     practice = _one_line(session.get(Workspace, actor.workspace_id).name)
     inviter_row = session.exec(select(User).where(User.id == actor.user_id)).one()
-    inviter = _one_line(crypto.unseal(session, inviter_row, "name_encrypted") or "The practice owner")
+    # The invitee has no account (nor language) yet: the inviting owner's language.
+    language = i18n.supported(inviter_row.language)
+    inviter = _one_line(crypto.unseal(session, inviter_row, "name_encrypted") or _(language, "The practice owner"))
     invitee = _one_line(crypto.unseal(session, row, "name_encrypted") or "")
     address = crypto.unseal(session, row, "email_encrypted") or ""
     days = settings.invite_ttl_days
     link = f"{settings.public_url}/auth/invitation?token={token}"
-    send_after_commit(
-        # The subject is logged by services/mail.py: no names in it.
-        session, address, "Your invitation to PazPaz",
-        f"Hello {invitee},\n\n"
-        f"{inviter} invites you to join {practice} on PazPaz as an assistant.\n\n"
-        "As an assistant you will see the practice's schedule and its clients' contact details. "
-        "You will never see clinical notes, plans of care or clinical files.\n\n"
-        f"To accept, open this link and press Join. It works once and expires in {days} days:\n\n"
-        f"{link}\n\n"
-        "If you did not expect this invitation, ignore this email: nothing happens unless you accept it.\n",
-    )
+    body = _(language,
+             "Hello {invitee},\n\n{inviter} invites you to join {practice} on PazPaz as an assistant.\n\n"
+             "As an assistant you will see the practice's schedule and its clients' contact details. "
+             "You will never see clinical notes, plans of care or clinical files.\n\n"
+             "To accept, open this link and press Join. It works once and expires in {days} days:\n\n"
+             "{link}\n\n"
+             "If you did not expect this invitation, ignore this email: nothing happens unless you accept it.\n",
+             invitee=invitee, inviter=inviter, practice=practice, days=days, link=link)
+    # The subject is logged by services/mail.py: no names in it.
+    send_after_commit(session, address, _(language, "Your invitation to PazPaz"), body)
 
 
 def _pending(session: Session, invitation_id: uuid.UUID) -> Invitation:

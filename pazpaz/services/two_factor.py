@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_
 from pazpaz.models.auth import AuthSession
 from pazpaz.models.two_factor import BackupCode, PendingSignIn
 from pazpaz.models.user import User
@@ -25,7 +26,7 @@ from pazpaz.services.scope import Actor, system_session, workspace_session
 from pazpaz.services.second_factor import SecondStepRefused
 from pazpaz.services.tokens import hash_token
 
-NEEDS_CODE = "Enter the 6-digit code from your authenticator app."
+NEEDS_CODE = N_("Enter the 6-digit code from your authenticator app.")
 
 
 # ---- the second step of a sign-in -------------------------------------------------------
@@ -36,6 +37,7 @@ class PendingView:
     practice_name: str
     key: str = ""  # enrol only: the secret in groups of four
     qr: str = ""  # enrol only: SVG data URI
+    language: str | None = None  # the user's language (None: the browser's)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Completed:
     identity: auth.SignedIn
     backup_codes: list[str]  # enrolment only: shown once
     backup_codes_left: int | None  # a backup code was used: how many remain
+    language: str | None = None  # the user's language (None: the browser's)
 
 
 def _live_pending(session: Session, token: str, now: datetime, lock: bool = False) -> PendingSignIn | None:
@@ -65,12 +68,12 @@ def pending_view(token: str, now: datetime | None = None) -> PendingView | None:
         if user is None or workspace is None or not user.active:
             return None
         if pending.stage != "enrol":
-            return PendingView(stage=pending.stage, practice_name=workspace.name)
+            return PendingView(stage=pending.stage, practice_name=workspace.name, language=user.language)
         secret = second_factor.secret_of(session, user, "totp_pending_encrypted") or ""
         email = crypto.unseal(session, user, "email_encrypted") or ""
         uri = second_factor.provisioning_uri(secret, email, workspace.name)
         return PendingView(stage="enrol", practice_name=workspace.name, key=second_factor.grouped(secret),
-                           qr=second_factor.qr_data_uri(uri))
+                           qr=second_factor.qr_data_uri(uri), language=user.language)
 
 
 def complete_sign_in(token: str, code: str, context: RequestContext, now: datetime | None = None) -> Completed:
@@ -97,7 +100,7 @@ def complete_sign_in(token: str, code: str, context: RequestContext, now: dateti
         session_token, identity = auth.open_session(session, user, context, now,
                                                     details={"second_step": accepted.kind})
         return Completed(session_token=session_token, next_path=pending.next_path, identity=identity,
-                         backup_codes=codes, backup_codes_left=accepted.backup_codes_left)
+                         backup_codes=codes, backup_codes_left=accepted.backup_codes_left, language=user.language)
 
 
 # ---- the user's own settings ------------------------------------------------------------

@@ -36,14 +36,15 @@ from typing import Any, TypeVar
 import reflex as rx
 from reflex.istate.proxy import StateProxy
 
+from pazpaz.i18n import N_, translate
 from pazpaz.services.auth import signin_redirect
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 
 log = logging.getLogger("pazpaz.state")
 
 HANDLER_MARK = "_pazpaz_handler"
-FAILED = "Something went wrong on our side. Please try again in a minute."
-INVALID = "Please correct the highlighted fields. Nothing was saved."
+FAILED = N_("Something went wrong on our side. Please try again in a minute.")
+INVALID = N_("Please correct the highlighted fields. Nothing was saved.")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -144,22 +145,29 @@ async def _show_async(state: Any, fn: Callable, overrides: dict[str, Any], error
 
 
 def show(state: Any, handler_name: str, failures: Failures, error: Exception) -> None:
-    """Put one failure into the state's vars (the mapping in the module docstring)."""
+    """Put one failure into the state's vars (the mapping in the module docstring), in the
+    tab's language: services hand over msgids, translated here once."""
     if isinstance(error, ValidationFailed):
         if failures.fields:
-            setattr(state, failures.fields, dict(error.errors))
-        _say(state, failures, failures.invalid if failures.invalid is not None else str(error))
+            setattr(state, failures.fields, {field: _words(state, text) for field, text in error.errors.items()})
+        summary = failures.invalid if failures.invalid is not None else "; ".join(
+            _words(state, text) for text in error.errors.values())
+        _say(state, failures, _words(state, summary))
     elif isinstance(error, NotFound):
         if failures.not_found:
             setattr(state, failures.not_found, True)
         else:
-            _say(state, failures, failures.not_found_says or str(error) or "Not found.")
+            _say(state, failures, _words(state, failures.not_found_says or error.message() or N_("Not found.")))
     elif isinstance(error, ServiceError):
-        _say(state, failures, str(error))
+        _say(state, failures, _words(state, error.message()))
     else:
         # The type only: driver, SMTP and decoding messages can carry names and addresses.
         log.error("%s.%s failed (%s)", state.__class__.__name__, handler_name, type(error).__name__)
-        _say(state, failures, failures.failed)
+        _say(state, failures, _words(state, failures.failed))
+
+
+def _words(state: Any, text: str) -> str:
+    return translate(getattr(state, "language", "en") or "en", text)
 
 
 def _say(state: Any, failures: Failures, text: str) -> None:

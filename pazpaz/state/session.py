@@ -13,7 +13,8 @@ from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 
-from pazpaz.services import auth
+from pazpaz import i18n
+from pazpaz.services import auth, languages
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.client_ip import client_ip
 from pazpaz.services.scope import Actor
@@ -47,12 +48,30 @@ class SessionState(rx.State):
     # allows no eval (docs/ARCHITECTURE.md "HTTP headers").
     notice: str = ""
     notice_id: int = 0
+    # The reader's language and this tab's catalog (msgid -> words in that language). Pages
+    # compile once to static JS, so their words are lookups in this dict: components/i18n.t
+    # (docs/notes/i18n.md). English is the default until the user or the browser says otherwise.
+    language: str = i18n.DEFAULT_LANGUAGE
+    messages: dict[str, str] = i18n.messages(i18n.DEFAULT_LANGUAGE)
     _user_id: str = ""
     _workspace_id: str = ""
 
     def _notify(self, text: str) -> None:
-        self.notice = text
+        self.notice = self._t(text)
         self.notice_id += 1  # a new key restarts the fade-out even for the same text
+
+    def _t(self, text: str) -> str:
+        """A msgid (or an i18n.Msg from a service) in the tab's language."""
+        return i18n.translate(self.language, text)
+
+    def _use_language(self, language: str | None) -> None:
+        language = i18n.supported(language)
+        if language != self.language:
+            self.language = language
+            self.messages = i18n.messages(language)
+
+    def _browser_language(self) -> str:
+        return i18n.negotiate(self.router.headers.accept_language)
 
     def _request_context(self) -> RequestContext:
         # Reflex's own X-Forwarded-For reading (rxconfig trusted_proxy_hops) stays off, so
@@ -85,6 +104,9 @@ class SessionState(rx.State):
             self.user_name = profile.user_name
             self.workspace_name = profile.workspace_name
             self.time_zone = profile.time_zone
+            if profile.language is None:  # the first visit: the browser's language, kept for mails
+                await asyncio.to_thread(languages.default_user_language, identity, self._browser_language())
+            self._use_language(profile.language or self._browser_language())
         self.signed_in = True
         return identity
 
@@ -114,6 +136,10 @@ class SessionState(rx.State):
     @rx.var
     def is_owner(self) -> bool:
         return self.role == "owner"
+
+    @rx.var
+    def direction(self) -> str:
+        return i18n.direction(self.language)
 
     @rx.event
     @handler

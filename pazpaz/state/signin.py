@@ -6,19 +6,20 @@ from typing import ClassVar
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import auth
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
 NOTICES = {
-    "signed_out": "You are signed out.",
+    "signed_out": N_("You are signed out."),
 }
 
 
 class SignInState(SessionState):
     # The email's own error sits under the field; nothing else needs a summary.
     FAILURES: ClassVar[Failures] = Failures(
-        invalid="", failed="We could not send the link just now. Please try again in a minute.")
+        invalid="", failed=N_("We could not send the link just now. Please try again in a minute."))
 
     sent: bool = False
     error: str = ""
@@ -33,9 +34,10 @@ class SignInState(SessionState):
         # First: with no session this resets every page's data, this form's included.
         if await self._identity() is not None:
             return rx.redirect(auth.safe_next(params.get("next")))
+        self._use_language(self._browser_language())  # nobody is signed in: the browser decides
         reason = params.get("error", "")
-        self.error = auth.LinkRefused.MESSAGES.get(reason, "") if reason else ""
-        self.notice = NOTICES["signed_out"] if params.get("signed_out") else ""
+        self.error = self._t(auth.LinkRefused.MESSAGES.get(reason, "")) if reason else ""
+        self.notice = self._t(NOTICES["signed_out"]) if params.get("signed_out") else ""
         self.sent = False
         self.field_errors = {}
         self.signup_open = await self._call(auth.signup_allowed)

@@ -75,7 +75,7 @@ def test_agenda_is_sent_once_at_the_chosen_hour_with_initials(practice, smtp_sin
     assert "14:00-15:00  M.C." in body and "https://meet.example/x" in body
     assert "16:00" not in body and "15:00-16:00" not in body  # cancelled; today's
     assert "Maya" not in body and "Cohen" not in body
-    assert message["Subject"] == "Tomorrow: 2 appointment(s)"
+    assert message["Subject"] == "Tomorrow: 2 appointments"
 
 
 def test_full_names_when_switched_on_and_nothing_when_off(practice, smtp_sink):

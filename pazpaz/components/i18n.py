@@ -1,0 +1,45 @@
+"""Words on a page in the reader's language (docs/notes/i18n.md).
+
+A Reflex page is compiled once to static JS, so a page cannot call gettext per user. Instead
+every tab holds its catalog in `SessionState.messages` (msgid -> words, filled for the user's
+language), and `t("Calendar")` compiles to a lookup in it. The msgid must be in the English
+catalog (pazpaz/locale/en/LC_MESSAGES/messages.po): the build fails here otherwise, and the
+catalog test (tests/unit/test_catalogs.py) names strings missing from either catalog.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex.vars.base import Var, VarData
+
+from pazpaz import i18n
+from pazpaz.state.session import SessionState
+
+
+def t(msgid: str, **values: Var | str | int) -> Var:
+    """The words for `msgid` in the tab's language; `{name}` placeholders take `values`
+    (Vars or plain values), filled in the browser after the lookup."""
+    if msgid not in i18n.messages(i18n.DEFAULT_LANGUAGE):
+        raise KeyError(f"msgid not in pazpaz/locale/en/LC_MESSAGES/messages.po: {msgid!r}")
+    words: Var = SessionState.messages[msgid].to(str)
+    for name, value in values.items():
+        words = words.replace("{" + name + "}", Var.create(value).to_string())
+    return words
+
+
+class DocumentLanguage(rx.Fragment):
+    """Sets `<html lang dir>` from the tab's language: a React effect compiled into the page's
+    own JS bundle (the CSP allows no inline script and no eval; docs/ARCHITECTURE.md "HTTP headers")."""
+
+    def add_imports(self) -> dict:
+        return {"react": ["useEffect"]}
+
+    def add_hooks(self) -> list[str | Var]:
+        lang, direction = SessionState.language, SessionState.direction
+        code = (f"useEffect(() => {{ document.documentElement.lang = {lang}; "
+                f"document.documentElement.dir = {direction}; }}, [{lang}, {direction}]);")
+        return [Var(code, _var_data=VarData.merge(lang._get_all_var_data(), direction._get_all_var_data()))]
+
+
+def document_language() -> rx.Component:
+    return DocumentLanguage.create()
