@@ -23,7 +23,9 @@ def t(msgid: str, **values: Var | str | int) -> Var:
         raise KeyError(f"msgid not in pazpaz/locale/en/LC_MESSAGES/messages.po: {msgid!r}")
     words: Var = SessionState.messages[msgid].to(str)
     for name, value in values.items():
-        words = words.replace("{" + name + "}", Var.create(value).to_string())
+        if isinstance(value, Var):
+            value = value if value._var_type is str else value.to_string()
+        words = words.replace("{" + name + "}", value if isinstance(value, Var) else str(value))
     return words
 
 

@@ -11,6 +11,7 @@ from pazpaz.pages.api_tokens import api_tokens_section
 from pazpaz.pages.backups import backup_settings_section
 from pazpaz.pages.calendar_feed import calendar_feed_section
 from pazpaz.pages.catalog import catalog_sections
+from pazpaz.pages.language import language_section
 from pazpaz.pages.reminders import reminder_settings_sections
 from pazpaz.state.session import SessionState
 from pazpaz.state.team import TeamState
@@ -88,6 +89,7 @@ def settings_page() -> rx.Component:
                 width="100%",
             ),
             calendar_feed_section(),
+            language_section(),
             banner(TeamState.error),
             rx.cond(TeamState.can_manage, catalog_sections()),
             rx.cond(

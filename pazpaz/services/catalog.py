@@ -5,23 +5,36 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
-from pazpaz.models import LOCATION_KINDS, Location, Service
+from pazpaz.i18n import N_, msg
+from pazpaz.models import LOCATION_KINDS, Location, Service, Workspace
 from pazpaz.services import audit
 from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
 URL_RE = re.compile(r"^https://\S+$")
+MAX_PRICE = Decimal(100_000)
+# What people type around a price: a symbol or code on either side ("₪280", "280 ₪", "EUR 80").
+CURRENCY_MARKS = {"₪": "ILS", "ש\"ח": "ILS", "ש״ח": "ILS", "NIS": "ILS", "€": "EUR", "$": "USD", "US$": "USD",
+                  "£": "GBP"}
+_MARK = r"[A-Za-z]{3}|US\$|ש[\"״]ח|[₪€$£]"
+PRICE_RE = re.compile(
+    rf"^(?:(?P<before>{_MARK})\s*)?(?P<sign>-)?\s*(?P<number>[0-9][0-9,.]*)\s*(?:(?P<after>{_MARK}))?$")
+# 1,280.50 / 1280.50 / 280,50 (a decimal comma, as typed in much of Europe)
+NUMBER_RE = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$|^\d+,\d{1,2}$")
+# Direction marks and non-breaking spaces come along when a price is copied from RTL text.
+INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+PRICE_HINT = N_("Enter a price like 280 or 280.50 (or leave it empty).")
 
 
 @dataclass(frozen=True)
 class ServiceInput:
     name: str
     duration_minutes: str  # as typed
-    price: str = ""  # "80" or "80.50"; empty: no price
+    price: str = ""  # as typed: "280", "280.50", "₪280", "280 ₪", "1,280.50"; empty: no price
 
 
 @dataclass(frozen=True)
@@ -29,8 +42,34 @@ class ServiceView:
     id: uuid.UUID
     name: str
     duration_minutes: int
-    price: str
+    price: str  # "350.00" (machine form; empty: no price)
     active: bool
+    price_cents: int | None = None
+    currency: str = "EUR"  # the practice's ISO 4217 code
+
+
+def parse_price(text: str, currency: str) -> int | None:
+    """A typed price in minor units (None when empty), for a practice whose prices are in
+    `currency`. Raises ValidationFailed({"price": ...}) with a message the boundary translates."""
+    typed = " ".join(str(text).translate(INVISIBLE).replace("\xa0", " ").split())
+    if not typed:
+        return None
+    match = PRICE_RE.match(typed)
+    if match is None or (match["before"] and match["after"]) or not NUMBER_RE.match(match["number"]):
+        raise ValidationFailed({"price": PRICE_HINT})
+    mark = match["before"] or match["after"]
+    if mark:
+        named = CURRENCY_MARKS.get(mark, CURRENCY_MARKS.get(mark.upper(), mark.upper()))
+        if named != currency:
+            raise ValidationFailed({"price": msg("This practice's prices are in {currency}.", currency=currency)})
+    number = match["number"]
+    number = number.replace(",", ".") if re.fullmatch(r"\d+,\d{1,2}", number) else number.replace(",", "")
+    amount = Decimal(number)
+    if match["sign"]:
+        raise ValidationFailed({"price": N_("A price can't be negative.")})
+    if amount > MAX_PRICE:
+        raise ValidationFailed({"price": N_("That price looks too high: keep it under 100,000.")})
+    return int(amount * 100)
 
 
 @dataclass(frozen=True)
@@ -51,7 +90,7 @@ class LocationView:
     active: bool
 
 
-def _service_values(data: ServiceInput) -> tuple[str, int, int | None]:
+def _service_values(data: ServiceInput, currency: str) -> tuple[str, int, int | None]:
     errors: dict[str, str] = {}
     name = data.name.strip()
     if not name:
@@ -66,22 +105,23 @@ def _service_values(data: ServiceInput) -> tuple[str, int, int | None]:
     except ValueError:
         errors["duration_minutes"] = "Enter a duration between 5 and 600 minutes."
     price_cents: int | None = None
-    if str(data.price).strip():
-        try:
-            price = Decimal(str(data.price).strip())
-            if price < 0 or price > 100_000 or price.as_tuple().exponent < -2:
-                raise InvalidOperation
-            price_cents = int(price * 100)
-        except InvalidOperation:
-            errors["price"] = "Enter a price like 80 or 80.50 (or leave it empty)."
+    try:
+        price_cents = parse_price(data.price, currency)
+    except ValidationFailed as failed:
+        errors.update(failed.errors)
     if errors:
         raise ValidationFailed(errors)
     return name, duration, price_cents
 
 
-def _service_view(row: Service) -> ServiceView:
+def _service_view(row: Service, currency: str) -> ServiceView:
     price = "" if row.price_cents is None else f"{row.price_cents / 100:.2f}"
-    return ServiceView(row.id, row.name, row.default_duration_minutes, price, row.active)
+    return ServiceView(row.id, row.name, row.default_duration_minutes, price, row.active, row.price_cents, currency)
+
+
+def practice_currency(session: Session, actor: Actor) -> str:
+    workspace = session.get(Workspace, actor.workspace_id)
+    return workspace.currency if workspace is not None else "EUR"
 
 
 def _location_values(data: LocationInput) -> LocationInput:
@@ -111,7 +151,9 @@ def _location_view(row: Location) -> LocationView:
 
 
 def list_services(actor: Actor, include_inactive: bool = False) -> list[ServiceView]:
-    return [_service_view(row) for row in _list(actor, Service, include_inactive)]
+    with workspace_session(actor) as session:
+        currency = practice_currency(session, actor)
+        return [_service_view(row, currency) for row in _rows(session, Service, include_inactive)]
 
 
 def _get(session: Session, model: type[Service] | type[Location], row_id: uuid.UUID) -> Service | Location:
@@ -123,10 +165,14 @@ def _get(session: Session, model: type[Service] | type[Location], row_id: uuid.U
 
 def _list(actor: Actor, model: type[Service] | type[Location], include_inactive: bool) -> list:
     with workspace_session(actor) as session:
-        statement = select(model).order_by(model.name)
-        if not include_inactive:
-            statement = statement.where(model.active)
-        return list(session.exec(statement).all())
+        return _rows(session, model, include_inactive)
+
+
+def _rows(session: Session, model: type[Service] | type[Location], include_inactive: bool) -> list:
+    statement = select(model).order_by(model.name)
+    if not include_inactive:
+        statement = statement.where(model.active)
+    return list(session.exec(statement).all())
 
 
 def _set_active(actor: Actor, model: type[Service] | type[Location], row_id: uuid.UUID, active: bool) -> None:
@@ -142,8 +188,8 @@ def _set_active(actor: Actor, model: type[Service] | type[Location], row_id: uui
 
 def save_service(actor: Actor, data: ServiceInput, service_id: uuid.UUID | None = None) -> uuid.UUID:
     actor.require_owner()
-    name, duration, price_cents = _service_values(data)
     with workspace_session(actor) as session:
+        name, duration, price_cents = _service_values(data, practice_currency(session, actor))
         if service_id is None:
             row = Service(workspace_id=actor.workspace_id, name=name)
             session.add(row)

@@ -9,6 +9,7 @@ from typing import ClassVar
 import reflex as rx
 
 from pazpaz.services import catalog
+from pazpaz.services import formatting as fmt
 from pazpaz.services.catalog import LocationInput, ServiceInput
 from pazpaz.services.scope import Actor
 from pazpaz.state.handler import Failures, handler, page_id
@@ -33,7 +34,10 @@ class CatalogState(SessionState):
 
     async def _refresh(self, actor: Actor) -> None:
         self.services = [
-            {"id": str(s.id), "name": s.name, "duration": str(s.duration_minutes), "price": s.price,
+            # With its currency, in the reader's locale ("₪350.00"); the edit form gets the same
+            # text back and services/catalog.parse_price reads it.
+            {"id": str(s.id), "name": s.name, "duration": str(s.duration_minutes),
+             "price": "" if s.price_cents is None else fmt.format_money(s.price_cents, s.currency, self.language),
              "active": "yes" if s.active else ""}
             for s in await self._call(catalog.list_services, actor, True)
         ]

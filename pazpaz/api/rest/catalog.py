@@ -28,7 +28,7 @@ def _find(actor: Actor, lister: Callable[..., list[V]], row_id: uuid.UUID, what:
 
 def _service(view: catalog.ServiceView) -> ServiceOut:
     return ServiceOut(id=view.id, name=view.name, duration_minutes=view.duration_minutes, price=view.price,
-                      active=view.active)
+                      active=view.active, price_cents=view.price_cents, currency=view.currency)
 
 
 def _location(view: catalog.LocationView) -> LocationOut:

@@ -173,7 +173,8 @@ class ConflictOut(BaseModel):
 class ServiceIn(Body):
     name: Text = Field(max_length=1000)
     duration_minutes: StrictInt = Field(ge=0, le=100_000)
-    price: Text = Field("", max_length=50, description='"80" or "80.50"; empty: no price.')
+    price: Text = Field("", max_length=50, description='"80", "80.50", "₪280" or "1,280.50" in the practice\'s '
+                                                        'currency; empty: no price.')
 
 
 class ServiceOut(BaseModel):
@@ -182,6 +183,8 @@ class ServiceOut(BaseModel):
     duration_minutes: int
     price: str
     active: bool
+    price_cents: int | None = Field(None, description="The price in minor units; null: no price.")
+    currency: str = Field("EUR", description="The practice's ISO 4217 currency code.")
 
 
 class LocationIn(Body):
