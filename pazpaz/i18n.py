@@ -139,7 +139,9 @@ def translate(language: str, text: str) -> str:
             words = ngettext(language, text.msgid, text.plural, text.count)
             return words.format(count=text.count, **text.params)
         words = gettext(language, text.msgid)
-        return words.format(**text.params) if text.params else words
+        params = {key: translate(language, value) if isinstance(value, Msg) else value
+                  for key, value in text.params.items()}
+        return words.format(**params) if params else words
     return gettext(language, text) if text else text
 
 

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po, write_po
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pazpaz import i18n  # noqa: E402
+from pazpaz import i18n
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
 from pazpaz import i18n
-from pazpaz.i18n import _
+from pazpaz.i18n import N_, _
 from pazpaz.models import AgendaDelivery, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto, mail
@@ -60,7 +60,7 @@ def get_settings_for(actor: Actor) -> AgendaSettings:
 
 def save_settings(actor: Actor, data: AgendaSettings) -> None:
     if not 0 <= data.hour <= 23:
-        raise ValidationFailed({"hour": "Choose an hour between 0 and 23."})
+        raise ValidationFailed({"hour": N_("Choose an hour between 0 and 23.")})
     with workspace_session(actor) as session:
         workspace = session.get(Workspace, actor.workspace_id)
         settings = dict(workspace.settings or {})

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_, msg
 from pazpaz.models import API_TOKEN_SCOPES, ApiToken, User
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, crypto
@@ -77,13 +78,13 @@ def _validate(name: str, scope: str, days: int | None) -> str:
     errors: dict[str, str] = {}
     name = name.strip()
     if not name:
-        errors["name"] = "Give the token a name, like the program that will use it."
+        errors["name"] = N_("Give the token a name, like the program that will use it.")
     elif len(name) > NAME_LIMIT:
-        errors["name"] = f"Keep the name under {NAME_LIMIT} characters."
+        errors["name"] = msg("Keep the name under {limit} characters.", limit=NAME_LIMIT)
     if scope not in API_TOKEN_SCOPES:
-        errors["scope"] = "Choose read or read-write."
+        errors["scope"] = N_("Choose read or read-write.")
     if days is not None and not 1 <= days <= MAX_DAYS:
-        errors["days"] = f"Choose an expiry between 1 and {MAX_DAYS} days, or none."
+        errors["days"] = msg("Choose an expiry between 1 and {days} days, or none.", days=MAX_DAYS)
     if errors:
         raise ValidationFailed(errors)
     return name
@@ -118,7 +119,7 @@ def create_for_email(email: str, name: str, read_only: bool, days: int | None,
     with system_session() as session:
         user = session.exec(select(User).where(User.email_index == crypto.email_index(email))).first()
         if user is None or not user.active:
-            raise NotFound("No active user has this address.")
+            raise NotFound(N_("No active user has this address."))
         actor = Actor(workspace_id=user.workspace_id, user_id=user.id, role=user.role, context=context)
         return _insert(session, actor, name, scope, days, utcnow(), "cli")
 
@@ -147,7 +148,7 @@ def revoke(actor: Actor, token_id: uuid.UUID, now: datetime | None = None) -> No
             statement = statement.where(ApiToken.user_id == actor.user_id)
         row = session.exec(statement).first()
         if row is None:
-            raise NotFound("Token not found.")
+            raise NotFound(N_("Token not found."))
         if row.revoked_at is None:
             row.revoked_at = now or utcnow()
         _forget(lambda entry: entry.identity.token_id == token_id)

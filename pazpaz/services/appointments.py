@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_, msg, nmsg
 from pazpaz.models import ACTIVE_STATUSES, APPOINTMENT_STATUSES, Appointment, Client, Location, Service, SoapNote
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto, workspaces
@@ -38,13 +39,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 STATUS_LABELS = {"scheduled": "Scheduled", "confirmed": "Confirmed", "attended": "Attended",
                  "cancelled": "Cancelled", "no_show": "No-show"}
+# The statuses inside a sentence (translated with it).
+STATUS_WORDS = {"scheduled": N_("scheduled"), "confirmed": N_("confirmed"), "attended": N_("attended"),
+                "cancelled": N_("cancelled"), "no_show": N_("no-show")}
 
 
 class ConflictsFound(ServiceError):
     """The booking overlaps others; the caller may retry with override=True."""
 
     def __init__(self, conflicts: list[Conflict]) -> None:
-        super().__init__(f"This time overlaps {len(conflicts)} other appointment(s).")
+        super().__init__(nmsg("This time overlaps {count} other appointment.",
+                              "This time overlaps {count} other appointments.", len(conflicts)))
         self.conflicts = conflicts
 
 
@@ -142,37 +147,37 @@ def _resolve(session: Session, data: AppointmentInput, zone: ZoneInfo) -> Resolv
     if client_id is not None:
         client = session.exec(select(Client).where(Client.id == client_id)).first()
     if client is None:
-        errors["client_id"] = "Choose a client."
+        errors["client_id"] = N_("Choose a client.")
     service = location = None
     if data.service_id:
         service_id = _uuid(data.service_id)
         service = session.exec(select(Service).where(Service.id == service_id)).first() if service_id else None
         if service is None:
-            errors["service_id"] = "Choose a service from the list."
+            errors["service_id"] = N_("Choose a service from the list.")
     if data.location_id:
         location_id = _uuid(data.location_id)
         location = session.exec(select(Location).where(Location.id == location_id)).first() if location_id else None
         if location is None:
-            errors["location_id"] = "Choose a location from the list."
+            errors["location_id"] = N_("Choose a location from the list.")
     start = parse_local(data.start, zone) if data.start else None
     if start is None:
-        errors["start"] = "Enter the start date and time."
+        errors["start"] = N_("Enter the start date and time.")
     end = None
     if data.end:
         end = parse_local(data.end, zone)
         if end is None:
-            errors["end"] = "Enter the end date and time."
+            errors["end"] = N_("Enter the end date and time.")
     elif start is not None:
         minutes = None
         if data.duration_minutes:
             try:
                 minutes = int(data.duration_minutes)
             except ValueError:
-                errors["duration_minutes"] = "Enter the duration in minutes."
+                errors["duration_minutes"] = N_("Enter the duration in minutes.")
         elif service is not None:
             minutes = service.default_duration_minutes
         if minutes is None and "duration_minutes" not in errors:
-            errors["end"] = "Enter an end time or choose a service with a default duration."
+            errors["end"] = N_("Enter an end time or choose a service with a default duration.")
         elif minutes is not None:
             end = start + timedelta(minutes=minutes)
     if start and end:
@@ -180,7 +185,7 @@ def _resolve(session: Session, data: AppointmentInput, zone: ZoneInfo) -> Resolv
     if start:
         errors.update(_date_errors([start], zone))
     if len(data.notes) > 5000:
-        errors["notes"] = "Keep the notes under 5,000 characters."
+        errors["notes"] = N_("Keep the notes under 5,000 characters.")
     if errors:
         raise ValidationFailed(errors)
     return Resolved(client, start, end, service, location, data.notes.strip())
@@ -253,13 +258,13 @@ def create_appointment(actor: Actor, data: AppointmentInput, recurrence: Recurre
 def _get(session: Session, appointment_id: uuid.UUID) -> Appointment:
     row = session.exec(select(Appointment).where(Appointment.id == appointment_id)).first()
     if row is None:
-        raise NotFound("Appointment not found.")
+        raise NotFound(N_("Appointment not found."))
     return row
 
 
 def _targets(session: Session, row: Appointment, scope: str) -> list[Appointment]:
     if scope not in SCOPES:
-        raise ValidationFailed({"scope": "Choose this appointment, this and following, or all."})
+        raise ValidationFailed({"scope": N_("Choose this appointment, this and following, or all.")})
     if scope == "this" or row.series_id is None:
         return [row]
     statement = select(Appointment).where(Appointment.series_id == row.series_id)
@@ -314,10 +319,10 @@ def move_appointment(actor: Actor, appointment_id: uuid.UUID, new_start: str, ne
         row = _get(session, appointment_id)
         start = parse_local(new_start, zone)
         if start is None:
-            raise ValidationFailed({"start": "Enter the start date and time."})
+            raise ValidationFailed({"start": N_("Enter the start date and time.")})
         end = parse_local(new_end, zone) if new_end else start + (row.ends_at - row.starts_at)
         if end is None:
-            raise ValidationFailed({"end": "Enter the end date and time."})
+            raise ValidationFailed({"end": N_("Enter the end date and time.")})
         errors = _length_errors(start, end) or _date_errors([start], zone)
         if errors:
             raise ValidationFailed(errors)
@@ -340,17 +345,17 @@ def _has_final_note(session: Session, appointment_id: uuid.UUID) -> bool:
 def set_status(actor: Actor, appointment_id: uuid.UUID, status: str, scope: str = "this",
                override: bool = False) -> list[uuid.UUID]:
     if status not in TRANSITIONS:
-        raise ValidationFailed({"status": "Unknown status."})
+        raise ValidationFailed({"status": N_("Unknown status.")})
     # Restoring a cancelled or no-show appointment is a booking again: same lock, same check.
     with _schedule_write(actor) as session:
         row = _get(session, appointment_id)
         targets = [t for t in _targets(session, row, scope) if t.status != status]
         for target in targets:
             if status not in TRANSITIONS[target.status]:
-                raise ServiceError(f"An appointment that is {STATUS_LABELS[target.status].lower()} can't be "
-                                   f"marked {STATUS_LABELS[status].lower()}.")
+                raise ServiceError(msg("An appointment that is {current} can't be marked {target}.",
+                                       current=msg(STATUS_WORDS[target.status]), target=msg(STATUS_WORDS[status])))
             if target.status == "attended" and _has_final_note(session, target.id):
-                raise ServiceError("This appointment has a finalized session note, so it stays attended.")
+                raise ServiceError(N_("This appointment has a finalized session note, so it stays attended."))
         reviving = status in ACTIVE_STATUSES
         excluded = [t.id for t in targets]
         for target in targets:
@@ -418,7 +423,7 @@ def _joined(with_notes: bool = False):
 def schedule(actor: Actor, first_day: date, days: int = 7, include_cancelled: bool = True) -> list[AppointmentView]:
     """The calendar's read: appointments starting in [first_day, first_day + days) local time."""
     if not 1 <= days <= 84:
-        raise ValidationFailed({"days": "Show between 1 and 84 days."})
+        raise ValidationFailed({"days": N_("Show between 1 and 84 days.")})
     with workspace_session(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         start = place(datetime.combine(first_day, time()), zone)
@@ -439,7 +444,7 @@ def get_appointment(actor: Actor, appointment_id: uuid.UUID, audit_read: bool = 
         zone = workspace_zone(session, actor.workspace_id)
         rows = session.exec(_joined(with_notes=True).where(Appointment.id == appointment_id)).all()
         if not rows:
-            raise NotFound("Appointment not found.")
+            raise NotFound(N_("Appointment not found."))
         view = _views(session, actor.workspace_id, rows, zone)[0]
         if audit_read:
             audit.record(session, "appointment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
@@ -472,15 +477,15 @@ def list_range(actor: Actor, start: datetime, end: datetime, *, client_id: uuid.
     the REST API's list. Same joins, decryption and audit as the calendar's read."""
     errors: dict[str, str] = {}
     if start.tzinfo is None or end.tzinfo is None:
-        errors["start"] = "Give times with their UTC offset."
+        errors["start"] = N_("Give times with their UTC offset.")
     elif end <= start:
-        errors["end"] = "The end must be after the start."
+        errors["end"] = N_("The end must be after the start.")
     elif end - start > MAX_LIST_RANGE:
-        errors["end"] = "Ask for at most 366 days at a time."
+        errors["end"] = N_("Ask for at most 366 days at a time.")
     if sort not in LIST_SORTS:
-        errors["sort"] = "Sort by start or -start."
+        errors["sort"] = N_("Sort by start or -start.")
     if status is not None and status not in APPOINTMENT_STATUSES:
-        errors["status"] = "Unknown status."
+        errors["status"] = N_("Unknown status.")
     if errors:
         raise ValidationFailed(errors)
     with workspace_session(actor) as session:

@@ -31,6 +31,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_, msg
 from pazpaz.models import Attachment, Client, SoapNote
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, crypto
@@ -70,8 +71,8 @@ except ImportError:  # pragma: no cover - pillow-heif is pinned in requirements.
 
 class StorageUnavailable(ServiceError):
     def __init__(self) -> None:
-        super().__init__("The file could not be stored (storage is not reachable). Nothing was saved; "
-                         "please try again.")
+        super().__init__(N_("The file could not be stored (storage is not reachable). Nothing was saved; "
+                         "please try again."))
 
 
 @dataclass(frozen=True)
@@ -108,21 +109,22 @@ def detect_type(head: bytes) -> str | None:
 def upload_batch_error(file_count: int) -> str:
     """The message refusing an upload of this many files at once ('' when allowed)."""
     if file_count > MAX_UPLOAD_FILES:
-        return f"Upload at most {MAX_UPLOAD_FILES} files at a time. Nothing was saved."
+        return msg("Upload at most {count} files at a time. Nothing was saved.", count=MAX_UPLOAD_FILES)
     return ""
 
 
 def _too_large(megapixels: float | None = None) -> ValidationFailed:
     limit = MAX_IMAGE_PIXELS // 1_000_000
     if megapixels is None:
-        return ValidationFailed({"file": f"This image is too large; the limit is {limit} megapixels."})
-    return ValidationFailed({"file": f"This image is too large ({megapixels:.0f} megapixels); the limit is {limit}."})
+        return ValidationFailed({"file": msg("This image is too large; the limit is {limit} megapixels.", limit=limit)})
+    return ValidationFailed({"file": msg("This image is too large ({size} megapixels); the limit is {limit}.",
+                                         size=f"{megapixels:.0f}", limit=limit)})
 
 
 def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
     """Decode, apply orientation, drop EXIF/GPS and other metadata; returns (bytes, type, thumbnail)."""
     if not _image_slots.acquire(timeout=IMAGE_SLOT_WAIT_SECONDS):
-        raise ServiceError("Other photos are being processed right now. Please try again in a minute.")
+        raise ServiceError(N_("Other photos are being processed right now. Please try again in a minute."))
     try:
         return _decode_and_clean(data, content_type)
     finally:
@@ -130,7 +132,7 @@ def _clean_image(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
 
 
 def _decode_and_clean(data: bytes, content_type: str) -> tuple[bytes, str, bytes]:
-    unreadable = ValidationFailed({"file": "This image could not be read. Try a JPEG, PNG, WebP or HEIC photo."})
+    unreadable = ValidationFailed({"file": N_("This image could not be read. Try a JPEG, PNG, WebP or HEIC photo.")})
     try:
         with Image.open(io.BytesIO(data), formats=OPEN_FORMATS[content_type]) as opened:
             # Image.open only parses the header: the size is known before anything is decoded.
@@ -169,7 +171,7 @@ def _complete(session: Session, attachment_id: uuid.UUID) -> Attachment:
     row = session.exec(select(Attachment).where(Attachment.id == attachment_id,
                                                 Attachment.status == "complete")).first()
     if row is None:
-        raise NotFound("File not found.")
+        raise NotFound(N_("File not found."))
     return row
 
 
@@ -179,10 +181,10 @@ def _owner_client(session: Session, client_id: uuid.UUID | None, note_id: uuid.U
     if note_id is not None:
         note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
         if note is None or (client_id is not None and note.client_id != client_id):
-            raise NotFound("Note not found.")
+            raise NotFound(N_("Note not found."))
         return note.client_id
     if client_id is None or session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
-        raise NotFound("Client not found.")
+        raise NotFound(N_("Client not found."))
     return client_id
 
 
@@ -196,10 +198,10 @@ def store(actor: Actor, client_id: uuid.UUID | None, file_name: str, data: bytes
     """Validate, clean and store one file; returns the attachment id (status complete)."""
     actor.require_owner()
     if len(data) > max_bytes():
-        raise ValidationFailed({"file": f"This file is larger than {get_settings().max_upload_mb} MB."})
+        raise ValidationFailed({"file": msg("This file is larger than {size} MB.", size=get_settings().max_upload_mb)})
     content_type = detect_type(data[:16])
     if content_type is None:
-        raise ValidationFailed({"file": "Only photos (JPEG, PNG, WebP, HEIC) and PDF files can be attached."})
+        raise ValidationFailed({"file": N_("Only photos (JPEG, PNG, WebP, HEIC) and PDF files can be attached.")})
     thumb = None
     if content_type.startswith("image/"):
         data, content_type, thumb = _clean_image(data, content_type)
@@ -295,12 +297,12 @@ def open_signed(attachment_id: str, workspace_id: str, variant: str, expires: st
     try:
         attachment_uuid, workspace_uuid, expires_at = uuid.UUID(attachment_id), uuid.UUID(workspace_id), int(expires)
     except ValueError:
-        raise NotFound("File not found.") from None
+        raise NotFound(N_("File not found.")) from None
     if variant not in ("full", "thumb"):
-        raise NotFound("File not found.")
+        raise NotFound(N_("File not found."))
     expected = _signature(attachment_uuid, workspace_uuid, expires_at, variant)
     if not hmac.compare_digest(expected, signature or ""):
-        raise NotFound("File not found.")
+        raise NotFound(N_("File not found."))
     if (now or time.time()) > expires_at:
         raise LinkExpired()
     with system_session() as session:
@@ -308,7 +310,7 @@ def open_signed(attachment_id: str, workspace_id: str, variant: str, expires: st
                                                     Attachment.workspace_id == workspace_uuid,
                                                     Attachment.status == "complete")).first()
         if row is None:
-            raise NotFound("File not found.")
+            raise NotFound(N_("File not found."))
         name = crypto.unseal(session, row, "file_name_enc") or "file"
         key = row.s3_key + (".thumb" if variant == "thumb" else "")
         content_type = "image/jpeg" if variant == "thumb" else row.content_type
@@ -335,7 +337,7 @@ def _open_object(workspace_id: uuid.UUID, key: str, content_type: str,
         # row stored encrypted, a clear object is someone else's write to the bucket.
         if not legacy_clear or detect_type(head[:16]) != content_type:
             body.close()
-            raise NotFound("File not found.")
+            raise NotFound(N_("File not found."))
         log.warning("serving an attachment stored in clear; run `python -m pazpaz.cli encrypt-files`")
         return _closing(raw, body), stored_length
     try:
@@ -346,7 +348,7 @@ def _open_object(workspace_id: uuid.UUID, key: str, content_type: str,
     except crypto.DecryptionError:
         body.close()
         log.warning("an attachment object failed to decrypt (wrong key, moved or tampered)")
-        raise NotFound("File not found.") from None
+        raise NotFound(N_("File not found.")) from None
     return _closing(chain([first], plain), body), crypto.plaintext_length(stored_length)
 
 
@@ -359,7 +361,7 @@ def _closing(chunks: Iterator[bytes], body: object) -> Iterator[bytes]:
 
 class LinkExpired(ServiceError):
     def __init__(self) -> None:
-        super().__init__("This file link has expired. Open the file again from PazPaz.")
+        super().__init__(N_("This file link has expired. Open the file again from PazPaz."))
 
 
 def delete(actor: Actor, attachment_id: uuid.UUID) -> None:

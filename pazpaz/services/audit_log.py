@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_
 from pazpaz.models import AuditEvent, User
 from pazpaz.services import audit, crypto, paging, workspaces
 from pazpaz.services.errors import ValidationFailed
@@ -56,7 +57,7 @@ def _day(value: str, name: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors[name] = "Enter a date (YYYY-MM-DD)."
+        errors[name] = N_("Enter a date (YYYY-MM-DD).")
         return None
 
 
@@ -69,7 +70,7 @@ def _where(session: Session, actor: Actor, flt: AuditFilter) -> list:
         try:
             clauses.append(AuditEvent.user_id == uuid.UUID(flt.user_id))
         except ValueError:
-            errors["user_id"] = "Choose a user from the list."
+            errors["user_id"] = N_("Choose a user from the list.")
     if errors:
         raise ValidationFailed(errors)
     if start:

@@ -35,7 +35,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SAFE_NEXT_RE = re.compile(r"^/[A-Za-z0-9/_\-]{0,190}$")
 TOKEN_RE = re.compile(r"[A-Za-z0-9_\-]{43}")  # tokens.new_token(): 32 bytes, url-safe base64
 log = logging.getLogger("pazpaz.auth")
-SIGNUP_CLOSED = "Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation."
+SIGNUP_CLOSED = N_("Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation.")
 
 
 class LinkRefused(ServiceError):
@@ -109,17 +109,17 @@ def _signup_allowed(session: Session) -> bool:
 def validate_signup(practice_name: str, your_name: str, email: str, time_zone: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not practice_name.strip():
-        errors["practice_name"] = "Enter the name of your practice."
+        errors["practice_name"] = N_("Enter the name of your practice.")
     elif len(practice_name.strip()) > 200:
-        errors["practice_name"] = "Keep the practice name under 200 characters."
+        errors["practice_name"] = N_("Keep the practice name under 200 characters.")
     if not your_name.strip():
-        errors["your_name"] = "Enter your name."
+        errors["your_name"] = N_("Enter your name.")
     elif len(your_name.strip()) > 200:
-        errors["your_name"] = "Keep your name under 200 characters."
+        errors["your_name"] = N_("Keep your name under 200 characters.")
     if not valid_email(email):
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = N_("Enter an email address like name@example.com.")
     if not valid_time_zone(time_zone.strip()):
-        errors["time_zone"] = "Choose a time zone from the list."
+        errors["time_zone"] = N_("Choose a time zone from the list.")
     return errors
 
 
@@ -150,8 +150,9 @@ def signup(
     time_zone: str,
     context: RequestContext,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> None:
-    """Create a workspace and its owner and email a sign-in link.
+    """Create a workspace and its owner and email a sign-in link (in `language`, the browser's).
 
     An address that already has an account gets an ordinary sign-in link instead, and
     the caller shows the same answer either way, so sign-up reveals nothing.
@@ -160,7 +161,7 @@ def signup(
     if errors:
         raise ValidationFailed(errors)
     with system_session() as session:
-        _signup(session, practice_name, your_name, email, time_zone, context, now or utcnow())
+        _signup(session, practice_name, your_name, email, time_zone, context, now or utcnow(), language)
 
 
 # Advisory-lock key of practice creation (the launcher's migration lock is 727274000).
@@ -174,7 +175,7 @@ def _lock_practice_creation(session: Session) -> None:
 
 
 def _signup(session: Session, practice_name: str, your_name: str, email: str, time_zone: str,
-            context: RequestContext, now: datetime) -> None:
+            context: RequestContext, now: datetime, language: str | None = None) -> None:
     if not _signup_allowed(session):
         raise ServiceError(SIGNUP_CLOSED)
     _lock_practice_creation(session)
@@ -185,7 +186,7 @@ def _signup(session: Session, practice_name: str, your_name: str, email: str, ti
     if existing is not None:
         issue_link(session, existing, "signin", "/", context, now)
         return
-    owner = create_practice_in(session, practice_name, your_name, email, time_zone, context, now)
+    owner = create_practice_in(session, practice_name, your_name, email, time_zone, context, now, language)
     issue_link(session, owner, "signup", "/", context, now)
 
 
@@ -197,7 +198,7 @@ class Practice:
 
 class EmailTaken(ServiceError):
     def __init__(self) -> None:
-        super().__init__("That email address already has a PazPaz account.")
+        super().__init__(N_("That email address already has a PazPaz account."))
 
 
 def create_practice(*, practice_name: str, owner_name: str, email: str, time_zone: str,
@@ -220,12 +221,17 @@ def create_practice(*, practice_name: str, owner_name: str, email: str, time_zon
 
 
 def create_practice_in(session: Session, practice_name: str, owner_name: str, email: str, time_zone: str,
-                       context: RequestContext, now: datetime) -> User:
-    """The one way a practice comes to be (sign-up and the command line): workspace, owner, audit row."""
-    workspace = Workspace(name=practice_name.strip(), time_zone=time_zone.strip())
+                       context: RequestContext, now: datetime, language: str | None = None) -> User:
+    """The one way a practice comes to be (sign-up and the command line): workspace, owner, audit row.
+    `language` (the browser's at sign-up) is the owner's and the practice's; it picks the currency."""
+    chosen = i18n.supported(language)
+    currency = "ILS" if chosen == "he" or time_zone.strip() == "Asia/Jerusalem" else "EUR"
+    workspace = Workspace(name=practice_name.strip(), time_zone=time_zone.strip(), language=chosen,
+                          currency=currency)
     session.add(workspace)
     session.flush()
     owner = create_user(session, workspace.id, email, owner_name, "owner")
+    owner.language = language and chosen
     audit.record(session, "workspace.created", workspace_id=workspace.id, user_id=owner.id,
                  entity_type="workspace", entity_id=workspace.id, context=context, now=now)
     return owner
@@ -294,7 +300,7 @@ def issue_link(
 def request_link(email: str, context: RequestContext, next_path: str = "/", now: datetime | None = None) -> None:
     """Email a sign-in link if the address belongs to an active user; silent otherwise."""
     if not valid_email(email):
-        raise ValidationFailed({"email": "Enter an email address like name@example.com."})
+        raise ValidationFailed({"email": N_("Enter an email address like name@example.com.")})
     now = now or utcnow()
     with system_session() as session:
         user = _user_by_email(session, email)
@@ -527,7 +533,7 @@ def _profile(session: Session, identity: SignedIn) -> Profile:
     user = session.get(User, identity.user_id)
     workspace = session.get(Workspace, identity.workspace_id)
     if user is None or workspace is None or user.workspace_id != workspace.id:
-        raise ServiceError("Your account could not be loaded.")
+        raise ServiceError(N_("Your account could not be loaded."))
     name = crypto.decrypt_field(session, workspace.id, "users", "name_encrypted", user.id, user.name_encrypted)
     return Profile(user_name=name, role=user.role, workspace_name=workspace.name, time_zone=workspace.time_zone,
                    language=user.language)

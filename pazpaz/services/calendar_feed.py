@@ -33,6 +33,7 @@ from icalendar import Calendar, Event, Timezone
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_
 from pazpaz.models import Appointment, CalendarFeedToken, Client, Location, Service, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto
@@ -109,7 +110,7 @@ def _lock_user(session: Session, user_id: uuid.UUID) -> None:
     """Serialise changes to one user's link. FOR NO KEY UPDATE: rows that merely reference
     the user (audit rows, sessions) are not held up."""
     if session.exec(select(User.id).where(User.id == user_id).with_for_update(key_share=True)).first() is None:
-        raise NotFound("User not found.")
+        raise NotFound(N_("User not found."))
 
 
 def issue(actor: Actor) -> Issued:
@@ -154,7 +155,7 @@ def set_full_names(actor: Actor, include: bool) -> FeedStatus:
         _lock_user(session, actor.user_id)
         row = _live(session, actor.user_id)
         if row is None:
-            raise NotFound("Create a feed link first.")
+            raise NotFound(N_("Create a feed link first."))
         row.include_full_names = bool(include)
         audit.record(session, "calendar_feed.updated", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="calendar_feed", entity_id=row.id, context=actor.context,
@@ -210,7 +211,7 @@ def _resolve(token: str, context: RequestContext) -> _Owner:
             reason = "unknown" if feed is None else "revoked" if feed.revoked_at is not None else "inactive"
             _audit_refusal(session, feed, context, reason)
             session.commit()  # the refusal stays on record although the caller sees an exception
-            raise NotFound("Not found.")
+            raise NotFound(N_("Not found."))
         return _Owner(feed.id, feed.workspace_id, feed.user_id, user.role, feed.include_full_names, workspace.name,
                       workspace.time_zone)
 

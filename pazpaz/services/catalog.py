@@ -94,16 +94,16 @@ def _service_values(data: ServiceInput, currency: str) -> tuple[str, int, int | 
     errors: dict[str, str] = {}
     name = data.name.strip()
     if not name:
-        errors["name"] = "Enter a name for the service."
+        errors["name"] = N_("Enter a name for the service.")
     elif len(name) > 200:
-        errors["name"] = "Keep the name under 200 characters."
+        errors["name"] = N_("Keep the name under 200 characters.")
     duration = 0
     try:
         duration = int(str(data.duration_minutes).strip())
         if not 5 <= duration <= 600:
             raise ValueError
     except ValueError:
-        errors["duration_minutes"] = "Enter a duration between 5 and 600 minutes."
+        errors["duration_minutes"] = N_("Enter a duration between 5 and 600 minutes.")
     price_cents: int | None = None
     try:
         price_cents = parse_price(data.price, currency)
@@ -129,17 +129,17 @@ def _location_values(data: LocationInput) -> LocationInput:
     name, kind = data.name.strip(), data.kind.strip()
     address, video = data.address.strip(), data.video_link.strip()
     if not name:
-        errors["name"] = "Enter a name for the location."
+        errors["name"] = N_("Enter a name for the location.")
     elif len(name) > 200:
-        errors["name"] = "Keep the name under 200 characters."
+        errors["name"] = N_("Keep the name under 200 characters.")
     if kind not in LOCATION_KINDS:
-        errors["kind"] = "Choose clinic, home visit or online."
+        errors["kind"] = N_("Choose clinic, home visit or online.")
     if kind == "clinic" and not address:
-        errors["address"] = "Enter the clinic's address."
+        errors["address"] = N_("Enter the clinic's address.")
     if len(address) > 500:
-        errors["address"] = "Keep the address under 500 characters."
+        errors["address"] = N_("Keep the address under 500 characters.")
     if video and (not URL_RE.match(video) or len(video) > 500):
-        errors["video_link"] = "Enter a video link starting with https://."
+        errors["video_link"] = N_("Enter a video link starting with https://.")
     if errors:
         raise ValidationFailed(errors)
     return LocationInput(name, kind, address, video)
@@ -159,7 +159,7 @@ def list_services(actor: Actor, include_inactive: bool = False) -> list[ServiceV
 def _get(session: Session, model: type[Service] | type[Location], row_id: uuid.UUID) -> Service | Location:
     row = session.exec(select(model).where(model.id == row_id)).first()
     if row is None:
-        raise NotFound(f"{model.__name__} not found.")
+        raise NotFound(N_("Service not found.") if model is Service else N_("Location not found."))
     return row
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_
 from pazpaz.models import Appointment, Client
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, crypto, paging, workspaces
@@ -92,23 +93,23 @@ class ListQuery:
 def validate(data: ClientInput, today: date | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.first_name:
-        errors["first_name"] = "Enter the client's first name."
+        errors["first_name"] = N_("Enter the client's first name.")
     for name, limit in LIMITS.items():
         value = getattr(data, name)
         if value and len(value) > limit:
             errors[name] = f"Keep this under {limit} characters."
     if data.email and not EMAIL_RE.match(data.email):
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = N_("Enter an email address like name@example.com.")
     if data.phone and (not PHONE_RE.match(data.phone) or sum(c.isdigit() for c in data.phone) < 6):
-        errors["phone"] = "Enter a phone number using digits, spaces, +, ( ) or -."
+        errors["phone"] = N_("Enter a phone number using digits, spaces, +, ( ) or -.")
     if data.date_of_birth:
         try:
             born = date.fromisoformat(data.date_of_birth)
         except ValueError:
-            errors["date_of_birth"] = "Enter the date of birth as a date (YYYY-MM-DD)."
+            errors["date_of_birth"] = N_("Enter the date of birth as a date (YYYY-MM-DD).")
         else:
             if born > (today or date.today()) or born.year < 1900:
-                errors["date_of_birth"] = "The date of birth must be between 1900 and today."
+                errors["date_of_birth"] = N_("The date of birth must be between 1900 and today.")
     return errors
 
 
@@ -156,7 +157,7 @@ def _write(session: Session, row: Client, data: ClientInput) -> list[str]:
 def _check(actor: Actor, data: ClientInput) -> ClientInput:
     data = data.cleaned()
     if data.intake_notes is not None and not actor.is_owner:
-        raise ServiceError("Only the practice owner can write intake and medical notes.")
+        raise ServiceError(N_("Only the practice owner can write intake and medical notes."))
     errors = validate(data)
     if errors:
         raise ValidationFailed(errors)
@@ -193,7 +194,7 @@ def _get(session: Session, client_id: uuid.UUID) -> Client:
     # The choke point adds the workspace filter: another workspace's id is simply not found.
     row = session.exec(select(Client).where(Client.id == client_id)).first()
     if row is None:
-        raise NotFound("Client not found.")
+        raise NotFound(N_("Client not found."))
     return row
 
 
@@ -250,7 +251,7 @@ def _matches(view: ClientView, needle: str, digits: str) -> bool:
 
 def list_clients(actor: Actor, query: ListQuery) -> ClientPage:
     if query.sort not in SORTS:
-        raise ValidationFailed({"sort": "Sort by name or last visit."})
+        raise ValidationFailed({"sort": N_("Sort by name or last visit.")})
     page_size = min(max(query.page_size, 1), MAX_PAGE_SIZE)
     with workspace_session(actor) as session:
         archived = Client.archived_at.is_not(None) if query.archived else Client.archived_at.is_(None)
@@ -294,4 +295,4 @@ def require_client(actor: Actor, client_id: uuid.UUID) -> None:
     files) answer "not found" for another workspace's id instead of an empty list."""
     with workspace_session(actor) as session:
         if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))

@@ -18,6 +18,7 @@ import uuid
 from sqlalchemy import delete, or_
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_
 from pazpaz.models import (
     Appointment,
     Attachment,
@@ -53,7 +54,7 @@ RETENTION_NOTICE = ("Clinical records may have a legal retention period (often s
 def _client(session: Session, client_id: uuid.UUID) -> Client:
     row = session.exec(select(Client).where(Client.id == client_id)).first()
     if row is None:
-        raise NotFound("Client not found.")
+        raise NotFound(N_("Client not found."))
     return row
 
 
@@ -120,16 +121,16 @@ def erase_client(actor: Actor, client_id: uuid.UUID, typed_name: str, reason: st
     """Erase one client for good. Returns counts of removed rows per table."""
     actor.require_owner()
     if reason not in REASONS:
-        raise ValidationFailed({"reason": "Choose a reason for the erasure."})
+        raise ValidationFailed({"reason": N_("Choose a reason for the erasure.")})
     with workspace_session(actor) as session:
         row = session.exec(select(Client).where(Client.id == client_id).with_for_update()).first()
         if row is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         if row.legal_hold:
-            raise ServiceError("This client is under a legal hold: lift the hold before erasing.")
+            raise ServiceError(N_("This client is under a legal hold: lift the hold before erasing."))
         name = f"{crypto.unseal(session, row, 'first_name_enc')} {crypto.unseal(session, row, 'last_name_enc')}"
         if " ".join(typed_name.split()).casefold() != " ".join(name.split()).casefold():
-            raise ValidationFailed({"confirm": "Type the client's full name exactly to confirm."})
+            raise ValidationFailed({"confirm": N_("Type the client's full name exactly to confirm.")})
         keys, counts = _delete_rows(session, client_id)
         audit.record(session, "client.erased", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="client", entity_id=client_id, context=actor.context,

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from pazpaz.db import transaction
+from pazpaz.i18n import N_
 from pazpaz.models import (
     Appointment,
     Attachment,
@@ -66,7 +67,7 @@ SECTIONS = ("subjective", "objective", "assessment", "plan")
 
 class LinkExpired(ServiceError):
     def __init__(self) -> None:
-        super().__init__("This download link has expired. Ask for a new one on the page.")
+        super().__init__(N_("This download link has expired. Ask for a new one on the page."))
 
 
 # --- requesting and watching -----------------------------------------------------------------
@@ -76,7 +77,7 @@ def request_export(actor: Actor, client_id: uuid.UUID | None, defer: bool = True
     actor.require_owner()
     with workspace_session(actor) as session:
         if client_id is not None and session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         row = DataExport(workspace_id=actor.workspace_id, user_id=actor.user_id, client_id=client_id)
         session.add(row)
         session.flush()
@@ -119,7 +120,7 @@ def export_status(actor: Actor, export_id: uuid.UUID) -> ExportView:
     with workspace_session(actor) as session:
         row = session.exec(select(DataExport).where(DataExport.id == export_id)).first()
         if row is None:
-            raise NotFound("Export not found.")
+            raise NotFound(N_("Export not found."))
         return ExportView(row.id, row.status, row.progress, row.size_bytes)
 
 
@@ -393,7 +394,7 @@ def download_url(actor: Actor, export_id: uuid.UUID, now: float | None = None) -
     with workspace_session(actor) as session:
         row = session.exec(select(DataExport).where(DataExport.id == export_id)).first()
         if row is None or row.status != "done" or (row.expires_at and row.expires_at < utcnow()):
-            raise NotFound("Export not found.")
+            raise NotFound(N_("Export not found."))
         audit.record(session, "export.link_issued", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="export", entity_id=export_id, context=actor.context)
     expires = int((time.time() if now is None else now) + LINK_TTL_SECONDS)
@@ -414,18 +415,18 @@ def open_download(viewer: Actor, export_id: str, workspace_id: str, expires: str
     try:
         export_uuid, workspace_uuid, expires_at = uuid.UUID(export_id), uuid.UUID(workspace_id), int(expires)
     except ValueError:
-        raise NotFound("Export not found.") from None
+        raise NotFound(N_("Export not found.")) from None
     if not hmac.compare_digest(_signature(export_uuid, workspace_uuid, expires_at), signature or ""):
-        raise NotFound("Export not found.")
+        raise NotFound(N_("Export not found."))
     if viewer.workspace_id != workspace_uuid or not viewer.is_owner:
-        raise NotFound("Export not found.")
+        raise NotFound(N_("Export not found."))
     if (time.time() if now is None else now) > expires_at:
         raise LinkExpired()
     path = exports_dir() / f"{export_uuid}.pzx"
     with workspace_session(viewer) as session:
         row = session.exec(select(DataExport).where(DataExport.id == export_uuid)).first()
         if row is None or row.status != "done" or not path.exists():
-            raise NotFound("Export not found.")
+            raise NotFound(N_("Export not found."))
         audit.record(session, "export.downloaded", workspace_id=viewer.workspace_id, user_id=viewer.user_id,
                      entity_type="export", entity_id=export_uuid, context=viewer.context,
                      details={"size": row.size_bytes})

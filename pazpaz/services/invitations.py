@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_
 from pazpaz.models import Invitation, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, auth, crypto
@@ -27,15 +28,15 @@ class InvitationRefused(ServiceError):
     """The invitation can't be used; `reason` is invalid | expired | used | revoked | account_exists."""
 
     MESSAGES = {
-        "invalid": "This invitation link is not valid. Ask the practice for a new invitation.",
-        "expired": "This invitation has expired. Ask the practice to send it again.",
-        "used": "This invitation has already been accepted. Sign in instead.",
-        "revoked": "This invitation was withdrawn by the practice.",
+        "invalid": N_("This invitation link is not valid. Ask the practice for a new invitation."),
+        "expired": N_("This invitation has expired. Ask the practice to send it again."),
+        "used": N_("This invitation has already been accepted. Sign in instead."),
+        "revoked": N_("This invitation was withdrawn by the practice."),
         # Said to the invitee only (the owner's answer never depends on it): one address is
         # one PazPaz account, and accepting would move it.
-        "account_exists": ("This email address already has a PazPaz account, so it can't join another "
+        "account_exists": (N_("This email address already has a PazPaz account, so it can't join another "
                            "practice. Ask the practice to invite a different address. "
-                           "The invitation stays open."),
+                           "The invitation stays open.")),
     }
 
     def __init__(self, reason: str) -> None:

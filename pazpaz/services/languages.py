@@ -32,11 +32,6 @@ class PracticeLocale:
     currency: str
 
 
-def default_currency(language: str, time_zone: str = "") -> str:
-    """ILS for a Hebrew-speaking or Israeli practice, else EUR (the owner can change it)."""
-    return "ILS" if language == "he" or time_zone == "Asia/Jerusalem" else "EUR"
-
-
 def currencies() -> list[str]:
     rest = sorted(code for code in list_currencies() if code not in COMMON_CURRENCIES and len(code) == 3)
     return [*COMMON_CURRENCIES, *rest]

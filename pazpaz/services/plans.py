@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, delete, select
 
+from pazpaz.i18n import N_
 from pazpaz.models import Client, Goal, Milestone, PlanOfCare, SoapNote, SoapNoteGoal
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto, workspaces
@@ -61,14 +62,14 @@ def _parse_date(value: str, field: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors[field] = "Enter a date (YYYY-MM-DD)."
+        errors[field] = N_("Enter a date (YYYY-MM-DD).")
         return None
 
 
 def _text(value: str, field: str, errors: dict[str, str], required: bool = True, limit: int = 2000) -> str:
     value = (value or "").strip()
     if required and not value:
-        errors[field] = "This can't be empty."
+        errors[field] = N_("This can't be empty.")
     elif len(value) > limit:
         errors[field] = f"Keep this under {limit} characters."
     return value
@@ -83,7 +84,7 @@ def _date_in_range(value: date | None, field: str, errors: dict[str, str], today
 
 def _plan(session: Session, actor: Actor, client_id: uuid.UUID, create: bool) -> PlanOfCare | None:
     if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
-        raise NotFound("Client not found.")
+        raise NotFound(N_("Client not found."))
     plan = session.exec(select(PlanOfCare).where(PlanOfCare.client_id == client_id)).first()
     if plan is None and create:
         now = utcnow()
@@ -158,14 +159,14 @@ def add_goal(actor: Actor, client_id: uuid.UUID, text: str, target_date: str = "
 def _goal(session: Session, goal_id: uuid.UUID) -> Goal:
     goal = session.exec(select(Goal).where(Goal.id == goal_id)).first()
     if goal is None:
-        raise NotFound("Goal not found.")
+        raise NotFound(N_("Goal not found."))
     return goal
 
 
 def set_goal_status(actor: Actor, goal_id: uuid.UUID, status: str) -> None:
     actor.require_owner()
     if status not in GOAL_STATUSES:
-        raise ValidationFailed({"status": "Choose active, achieved or dropped."})
+        raise ValidationFailed({"status": N_("Choose active, achieved or dropped.")})
     with workspace_session(actor) as session:
         goal = _goal(session, goal_id)
         goal.status = status
@@ -200,13 +201,13 @@ def tag_goals(actor: Actor, note_id: uuid.UUID, goal_ids: list[uuid.UUID]) -> No
     with workspace_session(actor) as session:
         note = session.exec(select(SoapNote).where(SoapNote.id == note_id).with_for_update(key_share=True)).first()
         if note is None:
-            raise NotFound("Note not found.")
+            raise NotFound(N_("Note not found."))
         if note.status != "draft":
-            raise ServiceError("This note is finalized, so the goals it worked on can no longer change.")
+            raise ServiceError(N_("This note is finalized, so the goals it worked on can no longer change."))
         plan = session.exec(select(PlanOfCare).where(PlanOfCare.client_id == note.client_id)).first()
         allowed = set() if plan is None else set(session.exec(select(Goal.id).where(Goal.plan_id == plan.id)).all())
         if not set(goal_ids) <= allowed:
-            raise NotFound("Goal not found.")
+            raise NotFound(N_("Goal not found."))
         session.execute(delete(SoapNoteGoal).where(SoapNoteGoal.note_id == note_id))
         for goal_id in goal_ids:
             session.add(SoapNoteGoal(note_id=note_id, goal_id=goal_id, workspace_id=actor.workspace_id))
@@ -219,7 +220,7 @@ def note_goals(actor: Actor, note_id: uuid.UUID) -> tuple[list[tuple[uuid.UUID, 
     with workspace_session(actor) as session:
         note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
         if note is None:
-            raise NotFound("Note not found.")
+            raise NotFound(N_("Note not found."))
         plan = session.exec(select(PlanOfCare).where(PlanOfCare.client_id == note.client_id)).first()
         if plan is None:
             return [], set()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import WEEKLY, rrule
 
+from pazpaz.i18n import N_, msg
 from pazpaz.services.errors import ValidationFailed
 
 MAX_OCCURRENCES = 104
@@ -27,11 +28,11 @@ class Recurrence:
     def validate(self) -> None:
         errors: dict[str, str] = {}
         if not 1 <= self.interval_weeks <= 8:
-            errors["interval_weeks"] = "Repeat every 1 to 8 weeks."
+            errors["interval_weeks"] = N_("Repeat every 1 to 8 weeks.")
         if (self.count is None) == (self.until is None):
-            errors["ends"] = "End the series after a number of times or on a date."
+            errors["ends"] = N_("End the series after a number of times or on a date.")
         if self.count is not None and not 2 <= self.count <= MAX_OCCURRENCES:
-            errors["count"] = f"Repeat between 2 and {MAX_OCCURRENCES} times."
+            errors["count"] = msg("Repeat between 2 and {limit} times.", limit=MAX_OCCURRENCES)
         if errors:
             raise ValidationFailed(errors)
 
@@ -54,11 +55,11 @@ def expand(start: datetime, duration: timedelta, rule: Recurrence, zone: ZoneInf
     wall_start = local_wall_time(start, zone)
     until = datetime.combine(rule.until, time(23, 59, 59)) if rule.until else None
     if until is not None and until < wall_start:
-        raise ValidationFailed({"until": "The end date must be on or after the first appointment."})
+        raise ValidationFailed({"until": N_("The end date must be on or after the first appointment.")})
     occurrences = rrule(WEEKLY, dtstart=wall_start, interval=rule.interval_weeks, count=rule.count, until=until)
     # Never expand more than one past the cap: an "until" of 9999-12-31 would otherwise build
     # hundreds of thousands of dates (while the booking holds the schedule lock).
     walls = list(islice(occurrences, MAX_OCCURRENCES + 1))
     if len(walls) > MAX_OCCURRENCES:
-        raise ValidationFailed({"until": f"A series can have at most {MAX_OCCURRENCES} appointments."})
+        raise ValidationFailed({"until": msg("A series can have at most {limit} appointments.", limit=MAX_OCCURRENCES)})
     return [(place(w, zone), place(w, zone) + duration) for w in walls]

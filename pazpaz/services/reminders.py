@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
 from pazpaz import i18n
-from pazpaz.i18n import _
+from pazpaz.i18n import N_, _, msg
 from pazpaz.models import Appointment, Client, ClientResponse, Location, ReminderDelivery, Service, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto, mail
@@ -105,20 +105,20 @@ class ReminderSettings:
 def validate_settings(data: ReminderSettings) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not data.offsets_minutes:
-        errors["offsets"] = "Choose at least one time before the appointment."
+        errors["offsets"] = N_("Choose at least one time before the appointment.")
     elif any(o not in OFFSET_CHOICES for o in data.offsets_minutes):
-        errors["offsets"] = "Choose the reminder times from the list."
+        errors["offsets"] = N_("Choose the reminder times from the list.")
     if len(data.sender_name) > 100:
-        errors["sender_name"] = "Keep the sender name under 100 characters."
+        errors["sender_name"] = N_("Keep the sender name under 100 characters.")
     if len(data.message) > 1000:
-        errors["message"] = "Keep the message under 1,000 characters."
+        errors["message"] = N_("Keep the message under 1,000 characters.")
     if not 0 <= data.cancel_window_hours <= 168:
-        errors["cancel_window_hours"] = "Enter between 0 and 168 hours."
+        errors["cancel_window_hours"] = N_("Enter between 0 and 168 hours.")
     for name in ("quiet_start", "quiet_end"):
         try:
             time.fromisoformat(getattr(data, name))
         except ValueError:
-            errors[name] = "Enter a time like 21:00."
+            errors[name] = N_("Enter a time like 21:00.")
     return errors
 
 
@@ -436,8 +436,8 @@ class ParsedToken:
 
 
 def parse_token(token: str, purpose: str) -> ParsedToken:
-    refused = LinkRefused("This link is not valid. Please use the link from your latest reminder, "
-                          "or call the practice.")
+    refused = LinkRefused(N_("This link is not valid. Please use the link from your latest reminder, "
+                          "or call the practice."))
     try:
         body_text, signature_text = token.split(".", 1)
         body, signature = _unb64(body_text), _unb64(signature_text)
@@ -475,14 +475,14 @@ def _open(session: Session, token: str, purpose: str, now: datetime) -> tuple[Pa
                                                                                 Workspace, ReminderSettings]:
     parsed = parse_token(token, purpose)
     if now >= parsed.starts_at:
-        raise LinkRefused("This link has expired: the appointment has started. Please call the practice.")
+        raise LinkRefused(N_("This link has expired: the appointment has started. Please call the practice."))
     appointment = session.exec(select(Appointment).where(Appointment.id == parsed.appointment_id,
                                                          Appointment.workspace_id == parsed.workspace_id)).first()
     if appointment is None:
-        raise LinkRefused("This appointment no longer exists. Please call the practice.")
+        raise LinkRefused(N_("This appointment no longer exists. Please call the practice."))
     if int(appointment.starts_at.timestamp()) != int(parsed.starts_at.timestamp()):
-        raise LinkRefused("This appointment has been changed since this reminder was sent. "
-                          "Please use the newest reminder, or call the practice.")
+        raise LinkRefused(N_("This appointment has been changed since this reminder was sent. "
+                          "Please use the newest reminder, or call the practice."))
     workspace, settings = _workspace_settings(session, appointment.workspace_id)
     return parsed, appointment, workspace, settings
 
@@ -512,19 +512,20 @@ def respond(token: str, purpose: str, context: RequestContext, now: datetime | N
         parsed, appointment, workspace, settings = _open(session, token, purpose, now)
         practice = settings.sender_name.strip() or workspace.name
         if appointment.status == "cancelled":
-            return "This appointment is cancelled." if purpose == "cancel" else \
-                f"This appointment was cancelled. Please call {practice} to book again."
+            return N_("This appointment is cancelled.") if purpose == "cancel" else \
+                msg("This appointment was cancelled. Please call {practice} to book again.", practice=practice)
         if appointment.status not in REMINDED_STATUSES:
-            raise LinkRefused(f"This appointment can't be changed online any more. Please call {practice}.")
+            raise LinkRefused(msg("This appointment can't be changed online any more. Please call {practice}.",
+                                  practice=practice))
         if purpose == "confirm":
             if appointment.status != "confirmed":
                 _set_status(session, appointment, "confirmed", context)
-            return "Thank you: your appointment is confirmed."
+            return N_("Thank you: your appointment is confirmed.")
         if now > cancel_deadline(appointment.starts_at, settings):
-            raise LinkRefused(f"It is too late to cancel online. Please call {practice}.")
+            raise LinkRefused(msg("It is too late to cancel online. Please call {practice}.", practice=practice))
         _set_status(session, appointment, "cancelled", context)
         _tell_therapists(session, appointment, workspace)
-        return "Your appointment is cancelled. Thank you for letting us know."
+        return N_("Your appointment is cancelled. Thank you for letting us know.")
 
 
 def _set_status(session: Session, appointment: Appointment, status: str, context: RequestContext) -> None:
@@ -548,7 +549,8 @@ def _tell_therapists(session: Session, appointment: Appointment, workspace: Work
         if address:
             language = i18n.supported(owner.language)
             body = _(language, "The appointment on {when} was cancelled by the client through the reminder link. "
-                               "The time is free again.", when=fmt.format_datetime(start, zone.key, language))
+                               "The time is free again.", when=f"{fmt.format_long_date(start, language, zone.key)}, "
+                                                           f"{fmt.format_time(start, zone.key, language)}")
             body += "\n\n" + _(language, "Open PazPaz: {link}", link=url) + "\n"
             mail.send_after_commit(session, address, _(language, "A client cancelled an appointment"), body)
 
@@ -578,7 +580,7 @@ def set_client_opt_out(actor: Actor, client_id: uuid.UUID, opt_out: bool) -> Non
     with workspace_session(actor) as session:
         client = session.exec(select(Client).where(Client.id == client_id)).first()
         if client is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         client.reminders_opt_out = opt_out
         audit.record(session, "client.reminders_opt_out", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="client", entity_id=client_id, context=actor.context,
@@ -608,7 +610,7 @@ def client_status(actor: Actor, client_id: uuid.UUID) -> ClientReminderStatus:
     with workspace_session(actor) as session:
         client = session.exec(select(Client).where(Client.id == client_id)).first()
         if client is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         _, settings = _workspace_settings(session, actor.workspace_id)
         return ClientReminderStatus(opted_out=client.reminders_opt_out, has_email=client.email_enc is not None,
                                     workspace_enabled=settings.enabled)

@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 import pazpaz.models  # noqa: F401  (every scoped table is registered before scoped_models() caches)
 from pazpaz.db import transaction
+from pazpaz.i18n import N_
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import NotFound
@@ -55,7 +56,7 @@ class Actor:
         """Owner-only data (clinical content, team, catalog, audit): anyone else gets the
         same "not found" as for a missing record, so nothing is learned from the refusal."""
         if not self.is_owner:
-            raise NotFound("Not found.")
+            raise NotFound(N_("Not found."))
 
 
 @contextmanager

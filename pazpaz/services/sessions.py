@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import select
 
+from pazpaz.i18n import N_
 from pazpaz.models.auth import AuthSession
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, auth, crypto
@@ -65,7 +66,7 @@ def revoke_session(actor: Actor, session_id: uuid.UUID, now: datetime | None = N
     """End one of the actor's other sessions. Another user's session (of this practice or
     any other) is "not found", like a session that does not exist."""
     if session_id == actor.session_id:
-        raise ServiceError("This is the device you are using: sign out from the menu instead.")
+        raise ServiceError(N_("This is the device you are using: sign out from the menu instead."))
     now = now or utcnow()
     with workspace_session(actor) as session:
         ended = session.execute(
@@ -76,7 +77,7 @@ def revoke_session(actor: Actor, session_id: uuid.UUID, now: datetime | None = N
             .returning(AuthSession.id)
         ).first()
         if ended is None:
-            raise NotFound("That session was not found. It may have ended already.")
+            raise NotFound(N_("That session was not found. It may have ended already."))
         audit.record(session, "session.revoked", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="session", entity_id=session_id, context=actor.context, now=now)
 

@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
+from pazpaz.i18n import N_
 from pazpaz.models import Appointment, Client, SoapNote, SoapNoteVersion
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto, workspaces
@@ -31,8 +32,8 @@ MAX_SECTION = 50_000
 
 class StaleNote(ServiceError):
     def __init__(self) -> None:
-        super().__init__("This note was changed in another tab or device. Reload it to see the latest "
-                         "version; your unsaved text here was not saved.")
+        super().__init__(N_("This note was changed in another tab or device. Reload it to see the latest "
+                         "version; your unsaved text here was not saved."))
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _clean(sections: dict[str, str]) -> dict[str, str]:
 def _get(session: Session, note_id: uuid.UUID) -> SoapNote:
     note = session.exec(select(SoapNote).where(SoapNote.id == note_id)).first()
     if note is None:
-        raise NotFound("Note not found.")
+        raise NotFound(N_("Note not found."))
     return note
 
 
@@ -142,7 +143,7 @@ def open_for_appointment(actor: Actor, appointment_id: uuid.UUID) -> tuple[uuid.
         appointment = session.exec(select(Appointment).where(Appointment.id == appointment_id)
                                    .with_for_update(key_share=True)).first()
         if appointment is None:
-            raise NotFound("Appointment not found.")
+            raise NotFound(N_("Appointment not found."))
         marked = _mark_attended(session, actor, appointment)
         return _insert_note_once(session, actor, appointment), marked
 
@@ -151,7 +152,7 @@ def create_for_client(actor: Actor, client_id: uuid.UUID) -> uuid.UUID:
     actor.require_owner()
     with workspace_session(actor) as session:
         if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         note = SoapNote(workspace_id=actor.workspace_id, client_id=client_id,
                         session_date=_today(session, actor.workspace_id))
         session.add(note)
@@ -216,7 +217,7 @@ def save_draft(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_
     with workspace_session(actor) as session:
         note = _get(session, note_id)
         if note.status != "draft":
-            raise ServiceError("This note is finalized. Changes are saved as an amendment, with a reason.")
+            raise ServiceError(N_("This note is finalized. Changes are saved as an amendment, with a reason."))
         new_version = _bump(session, note, lock_version)
         _write_sections(session, note, cleaned)
         _apply_meta(note, session_date, duration_minutes, _today(session, actor.workspace_id))
@@ -235,7 +236,7 @@ def _apply_meta(note: SoapNote, session_date: str, duration_minutes: str, today:
         try:
             day = date.fromisoformat(session_date)
         except ValueError:
-            errors["session_date"] = "Enter the session date (YYYY-MM-DD)."
+            errors["session_date"] = N_("Enter the session date (YYYY-MM-DD).")
         else:
             message = clock.out_of_range(day, today)
             if message:
@@ -249,7 +250,7 @@ def _apply_meta(note: SoapNote, session_date: str, duration_minutes: str, today:
                 raise ValueError
             note.duration_minutes = minutes
         except ValueError:
-            errors["duration_minutes"] = "Enter a duration between 1 and 600 minutes."
+            errors["duration_minutes"] = N_("Enter a duration between 1 and 600 minutes.")
     if errors:
         raise ValidationFailed(errors)
 
@@ -272,11 +273,11 @@ def finalize(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_ve
     actor.require_owner()
     cleaned = _clean(sections)
     if not any(v.strip() for v in cleaned.values()):
-        raise ValidationFailed({"subjective": "Write at least one section before finalizing."})
+        raise ValidationFailed({"subjective": N_("Write at least one section before finalizing.")})
     with workspace_session(actor) as session:
         note = _get(session, note_id)
         if note.status != "draft":
-            raise ServiceError("This note is already finalized.")
+            raise ServiceError(N_("This note is already finalized."))
         new_version = _bump(session, note, lock_version)
         _write_sections(session, note, cleaned)
         note.status, note.finalized_at = "finalized", utcnow()
@@ -291,15 +292,15 @@ def amend(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], reason: st
     cleaned = _clean(sections)
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed({"reason": "Say why the note is being amended."})
+        raise ValidationFailed({"reason": N_("Say why the note is being amended.")})
     if len(reason) > 1000:
-        raise ValidationFailed({"reason": "Keep the reason under 1,000 characters."})
+        raise ValidationFailed({"reason": N_("Keep the reason under 1,000 characters.")})
     with workspace_session(actor) as session:
         note = _get(session, note_id)
         if note.status != "finalized":
-            raise ServiceError("Only a finalized note is amended; a draft is simply edited.")
+            raise ServiceError(N_("Only a finalized note is amended; a draft is simply edited."))
         if cleaned == _sections(session, note):
-            raise ValidationFailed({"subjective": "Nothing changed, so there is nothing to amend."})
+            raise ValidationFailed({"subjective": N_("Nothing changed, so there is nothing to amend.")})
         new_version = _bump(session, note, lock_version)
         _write_sections(session, note, cleaned)
         number = _add_version(session, actor, note, cleaned, reason)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from pazpaz import i18n
-from pazpaz.i18n import _
+from pazpaz.i18n import N_, _
 from pazpaz.models import Invitation, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import api_tokens, audit, auth, calendar_feed, crypto, workspaces
@@ -57,7 +57,7 @@ def list_members(actor: Actor) -> list[Member]:
 
 # ---- invitations (docs/ARCHITECTURE.md "Invitations") ------------------------------------
 
-INVITATION_MISSING = "That invitation was not found. It may have been accepted or revoked."
+INVITATION_MISSING = N_("That invitation was not found. It may have been accepted or revoked.")
 
 
 class InvitesRateLimited(RateLimited):
@@ -88,11 +88,11 @@ def invite_assistant(actor: Actor, email: str, name: str, now: datetime | None =
     actor.require_owner()
     errors: dict[str, str] = {}
     if not auth.valid_email(email):
-        errors["email"] = "Enter an email address like name@example.com."
+        errors["email"] = N_("Enter an email address like name@example.com.")
     if not name.strip():
-        errors["name"] = "Enter the assistant's name."
+        errors["name"] = N_("Enter the assistant's name.")
     elif len(name.strip()) > 200:
-        errors["name"] = "Keep the name under 200 characters."
+        errors["name"] = N_("Keep the name under 200 characters.")
     if errors:
         raise ValidationFailed(errors)
     now = now or utcnow()
@@ -109,7 +109,7 @@ def _invite(session: Session, actor: Actor, email: str, name: str, now: datetime
     index = crypto.email_index(email)
     # Scoped to this practice: the owner already sees their own team, nothing else is consulted.
     if session.exec(select(User.id).where(User.email_index == index)).first() is not None:
-        raise ValidationFailed({"email": "This person is already on your team."})
+        raise ValidationFailed({"email": N_("This person is already on your team.")})
     row = session.exec(select(Invitation).where(Invitation.email_index == index, Invitation.accepted_at.is_(None),
                                                 Invitation.revoked_at.is_(None)).with_for_update()).first()
     renewed = row is not None
@@ -237,11 +237,11 @@ def deactivate(actor: Actor, user_id: uuid.UUID) -> None:
     """Turn a user off; their open sessions and API tokens end at once."""
     actor.require_owner()
     if user_id == actor.user_id:
-        raise ValidationFailed({"user": "You can't deactivate your own account."})
+        raise ValidationFailed({"user": N_("You can't deactivate your own account.")})
     with workspace_session(actor) as session:
         user = session.exec(select(User).where(User.id == user_id)).first()
         if user is None:
-            raise NotFound("User not found.")
+            raise NotFound(N_("User not found."))
         user.active = False
         now = utcnow()
         auth.revoke_user_sessions(session, user_id, "deactivated", now)
@@ -256,7 +256,7 @@ def reactivate(actor: Actor, user_id: uuid.UUID) -> None:
     with workspace_session(actor) as session:
         user = session.exec(select(User).where(User.id == user_id)).first()
         if user is None:
-            raise NotFound("User not found.")
+            raise NotFound(N_("User not found."))
         user.active = True
         audit.record(session, "user.reactivated", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="user", entity_id=user_id, context=actor.context)

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import select
 
+from pazpaz.i18n import N_
 from pazpaz.models import (
     Appointment,
     Attachment,
@@ -45,7 +46,7 @@ class TimelinePage:
 def client_timeline(actor: Actor, client_id: uuid.UUID, page: int = 1, page_size: int = 20) -> TimelinePage:
     with workspace_session(actor) as session:
         if session.exec(select(Client.id).where(Client.id == client_id)).first() is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         zone = workspaces.time_zone(session, actor.workspace_id)
         items: list[TimelineItem] = []
         for appointment, service_name in session.exec(

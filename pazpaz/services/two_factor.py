@@ -122,7 +122,7 @@ class Enrolment:
 def _own_row(session: Session, actor: Actor) -> User:
     user = second_factor.lock_user(session, actor.user_id)
     if user is None:
-        raise NotFound("Your account could not be loaded.")
+        raise NotFound(N_("Your account could not be loaded."))
     return user
 
 
@@ -130,7 +130,7 @@ def status(actor: Actor) -> Status:
     with workspace_session(actor) as session:
         user = session.exec(select(User).where(User.id == actor.user_id)).first()
         if user is None:
-            raise NotFound("Your account could not be loaded.")
+            raise NotFound(N_("Your account could not be loaded."))
         return Status(enabled=user.totp_enabled_at is not None, enabled_at=user.totp_enabled_at,
                       backup_codes_left=second_factor.backup_codes_left(session, user.id),
                       required=second_factor.workspace_requires(session, actor.workspace_id))
@@ -141,7 +141,7 @@ def begin_enrolment(actor: Actor) -> Enrolment:
     with workspace_session(actor) as session:
         user = _own_row(session, actor)
         if user.totp_enabled_at is not None:
-            raise ServiceError("Two-step sign-in is already on.")
+            raise ServiceError(N_("Two-step sign-in is already on."))
         secret = second_factor.new_secret()
         crypto.seal(session, user, "totp_pending_encrypted", secret)
         email = crypto.unseal(session, user, "email_encrypted") or ""
@@ -156,9 +156,9 @@ def confirm_enrolment(actor: Actor, code: str) -> list[str]:
     with workspace_session(actor) as session:
         user = _own_row(session, actor)
         if user.totp_enabled_at is not None:
-            raise ServiceError("Two-step sign-in is already on.")
+            raise ServiceError(N_("Two-step sign-in is already on."))
         if user.totp_pending_encrypted is None:
-            raise ServiceError("Start again: press \u201cTurn on two-step sign-in\u201d.")
+            raise ServiceError(N_("Start again: press \u201cTurn on two-step sign-in\u201d."))
         if not second_factor.is_totp_format(code):
             raise ValidationFailed({"code": NEEDS_CODE})
         second_factor.check_code(session, user, code, now, actor.context, "enrol",
@@ -182,7 +182,7 @@ def _turn_on(session: Session, user: User, context: RequestContext, now: datetim
 def _require_current_code(session: Session, user: User, code: str, context: RequestContext, now: datetime,
                           purpose: str) -> None:
     if user.totp_enabled_at is None:
-        raise ServiceError("Two-step sign-in is off.")
+        raise ServiceError(N_("Two-step sign-in is off."))
     if not second_factor.is_totp_format(code):
         raise ValidationFailed({"code": NEEDS_CODE})
     second_factor.check_code(session, user, code, now, context, purpose, allow_backup=False)
@@ -207,7 +207,7 @@ def turn_off(actor: Actor, code: str) -> None:
     with workspace_session(actor) as session:
         user = _own_row(session, actor)
         if second_factor.workspace_requires(session, actor.workspace_id):
-            raise ServiceError("Your practice requires two-step sign-in, so it can't be turned off.")
+            raise ServiceError(N_("Your practice requires two-step sign-in, so it can't be turned off."))
         _require_current_code(session, user, code, actor.context, now, "turn_off")
         _clear(session, user, now)
         ended = auth.revoke_user_sessions(session, user.id, "two_step_disabled", now, actor.session_id)
@@ -242,7 +242,7 @@ def set_required(actor: Actor, required: bool) -> int:
         workspace = session.exec(select(Workspace).where(Workspace.id == actor.workspace_id).with_for_update()).one()
         owner = _own_row(session, actor)
         if required and owner.totp_enabled_at is None:
-            raise ServiceError("Turn on your own two-step sign-in first.")
+            raise ServiceError(N_("Turn on your own two-step sign-in first."))
         workspace.settings = {**(workspace.settings or {}), second_factor.REQUIRE_SETTING: required}
         ended = 0
         if required:
@@ -263,12 +263,12 @@ def reset_for(actor: Actor, user_id: uuid.UUID) -> None:
     sessions end, and they enrol again at their next sign-in if the practice requires it."""
     actor.require_owner()
     if user_id == actor.user_id:
-        raise ServiceError("Use your own security settings, or the command line, for your own account.")
+        raise ServiceError(N_("Use your own security settings, or the command line, for your own account."))
     now = clock.now()
     with workspace_session(actor) as session:
         user = session.exec(select(User).where(User.id == user_id).with_for_update()).first()
         if user is None:
-            raise NotFound("User not found.")
+            raise NotFound(N_("User not found."))
         _reset(session, user, actor.context, now, by=actor.user_id)
 
 

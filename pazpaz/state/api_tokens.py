@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.models.base import utcnow
 from pazpaz.services import api_tokens
+from pazpaz.services import formatting as fmt
 from pazpaz.services.scope import Actor
 from pazpaz.state.handler import handler, page_id
 from pazpaz.state.session import SessionState
@@ -18,8 +20,8 @@ from pazpaz.state.session import SessionState
 EXPIRY_OPTIONS = {"30": 30, "90": 90, "365": 365, "never": None}
 
 
-def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _when(moment: datetime | None, zone: ZoneInfo, language: str = "en") -> str:
+    return fmt.format_datetime(moment, zone.key, language) if moment else ""
 
 
 class ApiTokenState(SessionState):
@@ -34,8 +36,9 @@ class ApiTokenState(SessionState):
         zone = ZoneInfo(self.time_zone or "UTC")
         now = utcnow()
         self.tokens = [
-            {"id": str(t.id), "name": t.name, "scope": t.scope, "created": _when(t.created_at, zone),
-             "expires": _when(t.expires_at, zone) or "never", "last_used": _when(t.last_used_at, zone) or "never",
+            {"id": str(t.id), "name": t.name, "scope": t.scope, "created": _when(t.created_at, zone, self.language),
+             "expires": _when(t.expires_at, zone, self.language) or "never",
+             "last_used": _when(t.last_used_at, zone, self.language) or "never",
              "state": "active" if t.active(now) else ("revoked" if t.revoked_at else "expired")}
             for t in await self._call(api_tokens.list_tokens, actor)
         ]
@@ -65,12 +68,12 @@ class ApiTokenState(SessionState):
         self.new_token = ""
 
     @rx.event
-    @handler(fields=None, invalid=None, not_found_says="That token was not found.")
+    @handler(fields=None, invalid=None, not_found_says=N_("That token was not found."))
     async def revoke(self, token_id: str):
         actor = await self._actor()
         await self._call(api_tokens.revoke, actor, _token_id(token_id))
         await self._refresh(actor)
-        self._notify("Token revoked.")
+        self._notify(N_("Token revoked."))
 
 
-_token_id = functools.partial(page_id, missing="That token was not found.")
+_token_id = functools.partial(page_id, missing=N_("That token was not found."))

@@ -34,7 +34,7 @@ class BackupStatusState(SessionState):
             self.visible = False
             return
         self.visible = True
-        self.last_backup = (f"{status.last_success:%Y-%m-%d %H:%M} ({_size(status.size_bytes)})"
+        self.last_backup = (f"{self._datetime(status.last_success)} ({_size(status.size_bytes)})"
                             if status.last_success else "none yet")
         self.warning = status.warning
         self.schedule = f"Every day at {status.hour:02d}:00 into {status.folder}."

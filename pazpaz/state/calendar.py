@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import appointments, catalog, clients, soap_notes
+from pazpaz.services import formatting as fmt
 from pazpaz.services.appointments import AppointmentInput, AppointmentView, ConflictsFound
 from pazpaz.services.conflicts import Conflict
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
@@ -48,12 +50,13 @@ def event_of(view: AppointmentView) -> dict[str, str]:
     }
 
 
-_appointment_id = functools.partial(page_id, missing="That appointment no longer exists.")
+_appointment_id = functools.partial(page_id, missing=N_("That appointment no longer exists."))
 
 
-def conflict_row(conflict: Conflict, zone_of) -> dict[str, str]:
-    start, end = zone_of(conflict.starts_at), zone_of(conflict.ends_at)
-    return {"id": str(conflict.appointment_id), "when": f"{start:%a %d %b %H:%M}–{end:%H:%M}",
+def conflict_row(conflict: Conflict, zone: str, language: str = "en") -> dict[str, str]:
+    day = fmt.format_day(conflict.starts_at.astimezone(ZoneInfo(zone)).date(), language)
+    start, end = fmt.format_time(conflict.starts_at, zone, language), fmt.format_time(conflict.ends_at, zone, language)
+    return {"id": str(conflict.appointment_id), "when": f"{day} {start}–{end}",
             "who": conflict.client_initials}
 
 
@@ -163,7 +166,7 @@ class CalendarState(SessionState):
                                      "", self.form["service_id"], exclude)
         except (ValueError, ServiceError):
             found = []  # a half-typed time: nothing to warn about yet, and no error while typing
-        self.conflicts = [conflict_row(c, self._local) for c in found]
+        self.conflicts = [conflict_row(c, self.time_zone, self.language) for c in found]
 
     def _local(self, moment: datetime) -> datetime:
         return moment.astimezone(ZoneInfo(self.time_zone))
@@ -198,12 +201,12 @@ class CalendarState(SessionState):
                 await self._call(appointments.create_appointment, actor, self._input(), self._recurrence(),
                                  override)
         except ConflictsFound as found:
-            self.conflicts = [conflict_row(c, self._local) for c in found.conflicts]
+            self.conflicts = [conflict_row(c, self.time_zone, self.language) for c in found.conflicts]
             self.error = "This time overlaps other appointments. Choose another time or press Book anyway."
             return None
         self.form_open, self.conflicts = False, []
         await self._reload(actor)
-        self._notify("Appointment saved.")
+        self._notify(N_("Appointment saved."))
 
     @rx.event
     @handler
@@ -221,7 +224,9 @@ class CalendarState(SessionState):
         view = await self._call(appointments.get_appointment, actor, _appointment_id(appointment_id))
         self.selected = {
             "id": str(view.id), "client": view.client_name, "client_id": str(view.client_id),
-            "when": f"{view.starts_at:%A %d %B %Y, %H:%M}–{view.ends_at:%H:%M}",
+            "when": (f"{fmt.format_long_date(view.starts_at, self.language, self.time_zone)}, "
+                     f"{fmt.format_time(view.starts_at, self.time_zone, self.language)}–"
+                     f"{fmt.format_time(view.ends_at, self.time_zone, self.language)}"),
             "status": view.status, "service": view.service_name, "location": view.location_name,
             "where": view.where, "notes": view.notes or "", "series": "yes" if view.series_id else "",
             "start": view.starts_at.strftime("%Y-%m-%dT%H:%M"), "end": view.ends_at.strftime("%Y-%m-%dT%H:%M"),
@@ -270,7 +275,7 @@ class CalendarState(SessionState):
             return None
         self.detail_open = False
         await self._reload(actor)
-        self._notify("Appointment updated.")
+        self._notify(N_("Appointment updated."))
 
     @rx.event
     @handler

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import calendar_feed
+from pazpaz.services import formatting as fmt
 from pazpaz.services.calendar_feed import FeedStatus
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
@@ -27,8 +28,8 @@ class FeedState(SessionState):
     def _show(self, status: FeedStatus | None) -> None:
         self.feed_active = status is not None
         self.full_names = bool(status and status.include_full_names)
-        local = status.created_at.astimezone(ZoneInfo(self.time_zone or "UTC")) if status else None
-        self.feed_created = f"{local:%d %b %Y, %H:%M}" if local else ""
+        self.feed_created = (fmt.format_datetime(status.created_at, self.time_zone or "UTC", self.language)
+                             if status else "")
         self.feed_loaded = True
 
     @rx.event
@@ -46,7 +47,7 @@ class FeedState(SessionState):
         issued = await self._call(calendar_feed.issue, actor)
         self.feed_url, self.feed_error = issued.url, ""
         self._show(issued.status)
-        self._notify("New feed link made; the old one no longer works." if replacing else "Feed link made.")
+        self._notify(N_("New feed link made; the old one no longer works.") if replacing else N_("Feed link made."))
 
     @rx.event
     @handler
@@ -55,7 +56,7 @@ class FeedState(SessionState):
         await self._call(calendar_feed.turn_off, actor)
         self.feed_url, self.feed_error = "", ""
         self._show(None)
-        self._notify("Calendar feed turned off.")
+        self._notify(N_("Calendar feed turned off."))
 
     @rx.event
     @handler

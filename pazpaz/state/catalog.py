@@ -8,6 +8,7 @@ from typing import ClassVar
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import catalog
 from pazpaz.services import formatting as fmt
 from pazpaz.services.catalog import LocationInput, ServiceInput
@@ -15,7 +16,7 @@ from pazpaz.services.scope import Actor
 from pazpaz.state.handler import Failures, handler, page_id
 from pazpaz.state.session import SessionState
 
-OWNER_ONLY = "Only the practice owner can change services and locations."
+OWNER_ONLY = N_("Only the practice owner can change services and locations.")
 
 
 class CatalogState(SessionState):
@@ -77,7 +78,7 @@ class CatalogState(SessionState):
         await self._call(catalog.save_service, actor, data, _id(service_id) if service_id else None)
         self.service_form, self.service_errors, self.service_key = {}, {}, str(uuid.uuid4())
         await self._refresh(actor)
-        self._notify("Service saved.")
+        self._notify(N_("Service saved."))
 
     @rx.event
     @handler(fields="location_errors", not_found_says=OWNER_ONLY)
@@ -90,7 +91,7 @@ class CatalogState(SessionState):
         await self._call(catalog.save_location, actor, data, _id(location_id) if location_id else None)
         self.location_form, self.location_errors, self.location_key = {}, {}, str(uuid.uuid4())
         await self._refresh(actor)
-        self._notify("Location saved.")
+        self._notify(N_("Location saved."))
 
     @rx.event
     @handler
@@ -111,4 +112,4 @@ class CatalogState(SessionState):
             await self._refresh(actor)
 
 
-_id = functools.partial(page_id, missing="That entry was not found.")
+_id = functools.partial(page_id, missing=N_("That entry was not found."))

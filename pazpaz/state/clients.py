@@ -7,7 +7,9 @@ from typing import ClassVar
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import appointments, clients, soap_notes
+from pazpaz.services import formatting as fmt
 from pazpaz.services.clients import ClientInput, ClientView, ListQuery
 from pazpaz.services.errors import NotFound
 from pazpaz.state.handler import Failures, handler
@@ -28,13 +30,13 @@ def client_id_from_path(path: str) -> uuid.UUID | None:
         return None
 
 
-def _row(view: ClientView) -> dict[str, str]:
+def _row(view: ClientView, language: str = "en", zone: str = "UTC") -> dict[str, str]:
     return {
         "id": str(view.id),
         "name": view.full_name,
         "phone": view.phone,
         "email": view.email,
-        "last_visit": view.last_visit.strftime("%Y-%m-%d") if view.last_visit else "",
+        "last_visit": fmt.format_date(view.last_visit, language, zone) if view.last_visit else "",
     }
 
 
@@ -53,7 +55,7 @@ class ClientListState(SessionState):
         query = ListQuery(search=self.search, sort=self.sort, page=self.page, archived=self.show_archived)
         result = await self._call(clients.list_clients, actor, query)
         self.error = ""
-        self.rows = [_row(v) for v in result.items]
+        self.rows = [_row(v, self.language, self.time_zone) for v in result.items]
         self.total, self.pages, self.page = result.total, result.pages, result.page
 
     @rx.event
@@ -119,16 +121,17 @@ class ClientState(SessionState):
             raise
         self.client = {name: getattr(view, name) or "" for name in FORM_FIELDS}
         self.client.update(id=str(view.id), name=view.full_name,
-                           last_visit=view.last_visit.strftime("%Y-%m-%d") if view.last_visit else "")
+                           last_visit=self._date(view.last_visit))
         self.intake_visible = view.intake_notes is not None
         self.archived = view.archived
         self.form_key = str(view.id)
         self.visits = [
-            {"when": v.starts_at.strftime("%Y-%m-%d %H:%M"), "status": v.status, "service": v.service_name}
+            {"when": self._datetime(v.starts_at), "status": v.status,
+             "service": v.service_name}
             for v in await self._call(appointments.client_appointments, actor, client_id)
         ]
         self.notes = [] if not actor.is_owner else [
-            {"id": str(n.id), "status": n.status, "date": n.session_date.isoformat() if n.session_date else "",
+            {"id": str(n.id), "status": n.status, "date": self._date(n.session_date),
              "versions": str(n.versions)}
             for n in await self._call(soap_notes.client_notes, actor, client_id)
         ]
@@ -191,4 +194,4 @@ class ClientState(SessionState):
         actor = await self._actor()
         await self._call(clients.set_archived, actor, self._client_id(), archived)
         self.archived = archived
-        self._notify("Client archived." if archived else "Client restored.")
+        self._notify(N_("Client archived.") if archived else N_("Client restored."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import erasure
 from pazpaz.services.errors import NotFound
 from pazpaz.state.clients import client_id_from_path
@@ -46,7 +47,7 @@ class ErasureState(SessionState):
             return
         await self._call(erasure.set_legal_hold, actor, self._client(), reason)
         self.hold_reason, self.field_errors = reason, {}
-        self._notify("Legal hold set.")
+        self._notify(N_("Legal hold set."))
 
     @rx.event
     @handler
@@ -54,7 +55,7 @@ class ErasureState(SessionState):
         actor = await self._actor()
         await self._call(erasure.set_legal_hold, actor, self._client(), None)
         self.hold_reason = ""
-        self._notify("Legal hold lifted.")
+        self._notify(N_("Legal hold lifted."))
 
     @rx.event
     @handler
@@ -63,5 +64,5 @@ class ErasureState(SessionState):
         self.field_errors, self.error = {}, ""
         await self._call(erasure.erase_client, actor, self._client(), str(form_data.get("confirm_name", "")),
                          str(form_data.get("erase_reason", "")))
-        self._notify("The client and all their records were erased.")
+        self._notify(N_("The client and all their records were erased."))
         return rx.redirect("/clients")

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import reflex as rx
 
+from pazpaz.i18n import N_, nmsg
 from pazpaz.services import attachments
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor
@@ -109,7 +110,7 @@ class FilesState(SessionState):
             self.upload_error = error
             await self._refresh(actor)
             if saved:
-                self._notify(f"{saved} file(s) attached.")
+                self._notify(nmsg("{count} file attached.", "{count} files attached.", saved))
 
     @rx.event
     @handler
@@ -130,7 +131,7 @@ class FilesState(SessionState):
             await self._refresh(actor)
 
 
-_file_id = functools.partial(page_id, missing="That file was not found.")
+_file_id = functools.partial(page_id, missing=N_("That file was not found."))
 
 
 def _reason(refused: ServiceError) -> str:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import plans, timeline
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor
@@ -46,9 +47,9 @@ class PlanState(SessionState):
             return
         self.visible, self.summary = True, plan.summary
         self.goals = [
-            {"id": str(g.id), "text": g.text, "target": g.target_date.isoformat() if g.target_date else "",
+            {"id": str(g.id), "text": g.text, "target": self._date(g.target_date),
              "status": g.status,
-             "progress": [{"when": p.when.isoformat() if p.when else "", "kind": p.kind, "text": p.text}
+             "progress": [{"when": self._date(p.when), "kind": p.kind, "text": p.text}
                           for p in g.progress]}
             for g in plan.goals
         ]
@@ -77,7 +78,7 @@ class PlanState(SessionState):
     async def save_summary(self, form: dict):
         actor = await self._actor()
         await self._change(actor, plans.save_summary, self._client_id(), str(form.get("plan_summary", "")))
-        self._notify("Plan saved.")
+        self._notify(N_("Plan saved."))
 
     @rx.event
     @handler
@@ -98,7 +99,7 @@ class PlanState(SessionState):
                            str(form.get("reached_on", "")), str(form.get("progress_note", "")))
 
 
-_goal_id = functools.partial(page_id, missing="Goal not found.")
+_goal_id = functools.partial(page_id, missing=N_("Goal not found."))
 
 
 class TimelineState(SessionState):
@@ -121,7 +122,8 @@ class TimelineState(SessionState):
         except NotFound:
             self.items = []
             return
-        self.items = [{"when": i.when.strftime("%Y-%m-%d %H:%M"), "kind": i.kind, "title": i.title, "link": i.link}
+        self.items = [{"when": self._datetime(i.when), "kind": i.kind,
+                       "title": i.title, "link": i.link}
                       for i in result.items]
         self.page, self.pages = result.page, result.pages
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import functools
 import uuid
-from datetime import datetime
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import agenda, jobs, reminders
 from pazpaz.services.errors import NotFound
 from pazpaz.services.reminders import OFFSET_CHOICES, ReminderSettings
@@ -18,9 +18,6 @@ from pazpaz.state.session import SessionState
 
 OFFSET_LABELS = {48 * 60: "48 hours", 24 * 60: "24 hours", 4 * 60: "4 hours", 2 * 60: "2 hours", 60: "1 hour"}
 
-
-def _when(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M}" if moment else "never"
 
 
 class ReminderSettingsState(SessionState):
@@ -55,9 +52,9 @@ class ReminderSettingsState(SessionState):
             self.can_manage, self.job_rows = False, []
         else:
             self.can_manage = True
-            self.job_rows = [{"kind": r.kind, "label": r.label, "last_run": _when(r.last_run),
-                              "last_success": _when(r.last_success), "result": r.result,
-                              "error": f"{r.last_error} at {_when(r.last_error_at)}" if r.last_error else ""}
+            self.job_rows = [{"kind": r.kind, "label": r.label, "last_run": self._datetime(r.last_run) or "never",
+                              "last_success": self._datetime(r.last_success) or "never", "result": r.result,
+                              "error": f"{r.last_error} at {self._datetime(r.last_error_at)}" if r.last_error else ""}
                              for r in rows]
         self.form_key = str(uuid.uuid4())  # remount the forms with the stored values
 
@@ -85,7 +82,7 @@ class ReminderSettingsState(SessionState):
                                 quiet_end=str(form_data.get("quiet_end", "")).strip())
         await self._call(reminders.save_settings, actor, data)
         await self._refresh(actor)
-        self._notify("Reminder settings saved.")
+        self._notify(N_("Reminder settings saved."))
 
     @rx.event
     @handler
@@ -100,7 +97,7 @@ class ReminderSettingsState(SessionState):
             enabled=bool(form_data.get("agenda_enabled")), hour=hour,
             full_names=bool(form_data.get("agenda_full_names"))))
         await self._refresh(actor)
-        self._notify("Daily agenda saved.")
+        self._notify(N_("Daily agenda saved."))
 
 
 class ClientReminderState(SessionState):
@@ -117,20 +114,21 @@ class ClientReminderState(SessionState):
         self.reminder_text, self.opted_out, self.has_email = status.text, status.opted_out, status.has_email
 
     @rx.event
-    @handler(fields=None, invalid=None, not_found_says="Client not found.")
+    @handler(fields=None, invalid=None, not_found_says=N_("Client not found."))
     async def load(self, client_id: str):
         self.error = ""
         self._client = str(_client_id(client_id))
         await self._refresh(await self._actor(), _client_id(self._client))
 
     @rx.event
-    @handler(fields=None, invalid=None, not_found_says="Client not found.")
+    @handler(fields=None, invalid=None, not_found_says=N_("Client not found."))
     async def set_opt_out(self, opt_out: bool):
         actor = await self._actor()
         client_id = _client_id(self._client)
         await self._call(reminders.set_client_opt_out, actor, client_id, bool(opt_out))
         await self._refresh(actor, client_id)
-        self._notify("Reminders turned off for this client." if opt_out else "Reminders turned on for this client.")
+        self._notify(N_("Reminders turned off for this client.") if opt_out
+                     else N_("Reminders turned on for this client."))
 
 
 class CancellationBadgeState(SessionState):
@@ -152,4 +150,4 @@ class CancellationBadgeState(SessionState):
         self.unseen = 0
 
 
-_client_id = functools.partial(page_id, missing="Client not found.")
+_client_id = functools.partial(page_id, missing=N_("Client not found."))

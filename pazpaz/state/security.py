@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from pazpaz.i18n import N_, nmsg
 from pazpaz.services import two_factor
 from pazpaz.services.scope import Actor
 from pazpaz.services.second_factor import SecondStepRefused
@@ -32,7 +33,7 @@ class SecurityState(SessionState):
     async def _refresh(self, actor: Actor) -> None:
         status = await self._call(two_factor.status, actor)
         self.two_step_on = status.enabled
-        self.enabled_on = status.enabled_at.date().isoformat() if status.enabled_at else ""
+        self.enabled_on = self._date(status.enabled_at)
         self.codes_left = status.backup_codes_left
         self.required = status.required
 
@@ -77,7 +78,7 @@ class SecurityState(SessionState):
             return
         self.qr, self.key, self.backup_codes = "", "", codes
         await self._refresh(actor)
-        self._notify("Two-step sign-in is on. Your other sessions were signed out.")
+        self._notify(N_("Two-step sign-in is on. Your other sessions were signed out."))
 
     @rx.event
     @handler
@@ -105,7 +106,7 @@ class SecurityState(SessionState):
         self.backup_codes, self.confirming = codes, ""
         self.form_key += 1
         await self._refresh(actor)
-        self._notify("New backup codes made; the old ones no longer work.")
+        self._notify(N_("New backup codes made; the old ones no longer work."))
 
     async def _turn_off(self, form_data: dict) -> None:
         actor = await self._actor()
@@ -118,7 +119,7 @@ class SecurityState(SessionState):
         self.backup_codes, self.confirming = [], ""
         self.form_key += 1
         await self._refresh(actor)
-        self._notify("Two-step sign-in is off. Your other sessions were signed out.")
+        self._notify(N_("Two-step sign-in is off. Your other sessions were signed out."))
 
     @rx.event
     @handler
@@ -133,6 +134,7 @@ class SecurityState(SessionState):
         ended = await self._call(two_factor.set_required, actor, required is True)
         await self._refresh(actor)
         if self.required:
-            self._notify(f"Two-step sign-in is now required. {ended} session(s) without it were signed out.")
+            self._notify(nmsg("Two-step sign-in is now required. {count} session without it was signed out.",
+                              "Two-step sign-in is now required. {count} sessions without it were signed out.", ended))
         else:
-            self._notify("Two-step sign-in is now optional.")
+            self._notify(N_("Two-step sign-in is now optional."))

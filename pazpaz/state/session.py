@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 
 from pazpaz import i18n
 from pazpaz.services import auth, languages
+from pazpaz.services import formatting as fmt
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.client_ip import client_ip
 from pazpaz.services.scope import Actor
@@ -69,6 +71,14 @@ class SessionState(rx.State):
         if language != self.language:
             self.language = language
             self.messages = i18n.messages(language)
+
+    def _date(self, value: date | datetime | None) -> str:
+        """A date (or a moment's day in the practice's zone) as the reader reads it; "" for none."""
+        return fmt.format_date(value, self.language, self.time_zone) if value else ""
+
+    def _datetime(self, moment: datetime | None) -> str:
+        """A moment in the practice's zone as the reader reads it ("30 Nov 2026, 16:05"); "" for none."""
+        return fmt.format_datetime(moment, self.time_zone, self.language) if moment else ""
 
     def _browser_language(self) -> str:
         return i18n.negotiate(self.router.headers.accept_language)

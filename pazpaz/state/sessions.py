@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 from typing import ClassVar
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import sessions
 from pazpaz.services.scope import Actor
 from pazpaz.state.handler import Failures, handler, page_id
@@ -22,7 +22,7 @@ class SessionsState(SessionState):
     error: str = ""
 
     def _when(self, moment: datetime) -> str:
-        return moment.astimezone(ZoneInfo(self.time_zone)).strftime("%d %b %Y, %H:%M")
+        return self._datetime(moment)
 
     async def _refresh(self, actor: Actor) -> None:
         found = await self._call(sessions.list_sessions, actor)
@@ -44,13 +44,13 @@ class SessionsState(SessionState):
         await self._refresh(await self._actor())
 
     @rx.event
-    @handler(not_found_says="That session has already ended.")
+    @handler(not_found_says=N_("That session has already ended."))
     async def sign_out_session(self, session_id: str):
         actor = await self._actor()
         self.error = ""
         await self._call(sessions.revoke_session, actor, _session_id(session_id))
         await self._refresh(actor)
-        self._notify("That device is signed out.")
+        self._notify(N_("That device is signed out."))
 
     @rx.event
     @handler
@@ -59,7 +59,7 @@ class SessionsState(SessionState):
         self.error = ""
         count = await self._call(sessions.revoke_other_sessions, actor)
         await self._refresh(actor)
-        self._notify("Signed out everywhere else." if count else "No other device was signed in.")
+        self._notify(N_("Signed out everywhere else.") if count else N_("No other device was signed in."))
 
 
-_session_id = functools.partial(page_id, missing="That session has already ended.")
+_session_id = functools.partial(page_id, missing=N_("That session has already ended."))

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import auth
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
@@ -16,7 +17,7 @@ FIELDS = ("practice_name", "your_name", "email", "time_zone")
 class SignUpState(SessionState):
     # Each field's error sits under it; nothing else needs a summary.
     FAILURES: ClassVar[Failures] = Failures(
-        invalid="", failed="We could not create the practice just now. Please try again in a minute.")
+        invalid="", failed=N_("We could not create the practice just now. Please try again in a minute."))
 
     allowed: bool = True
     sent: bool = False
@@ -44,5 +45,5 @@ class SignUpState(SessionState):
         form = {key: str(form_data.get(key, "")) for key in FIELDS}
         self.error = ""
         self.field_errors = {}
-        await self._call(auth.signup, **form, context=self._request_context())
+        await self._call(auth.signup, **form, context=self._request_context(), language=self._browser_language())
         self.sent = True

@@ -7,6 +7,7 @@ import uuid
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import team, two_factor
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor
@@ -39,7 +40,7 @@ class TeamState(SessionState):
         ]
         pending = await self._call(team.list_invitations, actor)
         self.invitations = [
-            {"id": str(p.id), "name": p.name, "email": p.email, "expires": p.expires_at.strftime("%d %b %Y, %H:%M"),
+            {"id": str(p.id), "name": p.name, "email": p.email, "expires": self._datetime(p.expires_at),
              "expired": "yes" if p.expired else ""}
             for p in pending
         ]
@@ -51,7 +52,7 @@ class TeamState(SessionState):
         await self._refresh(await self._actor())
 
     @rx.event
-    @handler(invalid="", failed="The invitation could not be sent just now. Please try again.")
+    @handler(invalid="", failed=N_("The invitation could not be sent just now. Please try again."))
     async def invite(self, form_data: dict):
         actor = await self._actor()
         self.field_errors, self.error = {}, ""
@@ -59,7 +60,7 @@ class TeamState(SessionState):
                          str(form_data.get("invite_name", "")))
         self.invite_key = str(uuid.uuid4())  # remounts the form: fields clear
         await self._refresh(actor)
-        self._notify("Invitation sent.")
+        self._notify(N_("Invitation sent."))
 
     @rx.event
     @handler(fields=None, invalid=None, not_found_says=team.INVITATION_MISSING)
@@ -68,7 +69,7 @@ class TeamState(SessionState):
         self.error = ""
         await self._call(team.resend_invitation, actor, _invitation_id(invitation_id))
         await self._refresh(actor)
-        self._notify("Invitation sent again. The earlier link no longer works.")
+        self._notify(N_("Invitation sent again. The earlier link no longer works."))
 
     @rx.event
     @handler(fields=None, invalid=None, not_found_says=team.INVITATION_MISSING)
@@ -77,10 +78,10 @@ class TeamState(SessionState):
         self.error = ""
         await self._call(team.revoke_invitation, actor, _invitation_id(invitation_id))
         await self._refresh(actor)
-        self._notify("Invitation revoked.")
+        self._notify(N_("Invitation revoked."))
 
     @rx.event
-    @handler(fields=None, invalid=None, not_found_says="That user was not found.")
+    @handler(fields=None, invalid=None, not_found_says=N_("That user was not found."))
     async def set_active(self, user_id: str, active: bool):
         actor = await self._actor()
         change = team.reactivate if active else team.deactivate
@@ -91,15 +92,15 @@ class TeamState(SessionState):
 
 
     @rx.event
-    @handler(fields=None, invalid=None, not_found_says="That user was not found.")
+    @handler(fields=None, invalid=None, not_found_says=N_("That user was not found."))
     async def reset_two_step(self, user_id: str):
         actor = await self._actor()
         await self._call(two_factor.reset_for, actor, _user_id(user_id))
         binding.drop_user_soon(str(_user_id(user_id)))  # their sessions ended: open tabs lose their data now
         await self._refresh(actor)
-        self._notify("Two-step sign-in was reset. They sign in with a link alone now, or set it up again "
-                     "if the practice requires it.")
+        self._notify(N_("Two-step sign-in was reset. They sign in with a link alone now, or set it up again "
+                     "if the practice requires it."))
 
 
-_user_id = functools.partial(page_id, missing="That user was not found.")
+_user_id = functools.partial(page_id, missing=N_("That user was not found."))
 _invitation_id = functools.partial(page_id, missing=team.INVITATION_MISSING)

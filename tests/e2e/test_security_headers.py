@@ -124,7 +124,7 @@ def test_the_app_works_under_its_csp(browser, app_server, smtp_sink):
     page.wait_for_function("() => { const img = document.querySelector('#file-list img');"
                            " return img !== null && img.complete && img.naturalWidth > 0; }")
     # The confirmation is page state, not a toast script (toasts need eval).
-    expect(page.locator("#notice")).to_have_text("1 file(s) attached.")
+    expect(page.locator("#notice")).to_have_text("1 file attached.")
     # Opening the file: a new tab with the image; the app stays where it was.
     with context.expect_page() as opened:
         page.locator("#file-list img").first.click()

@@ -274,7 +274,7 @@ def test_cancel_inside_the_window_frees_the_slot_and_tells_the_therapist(practic
     _wait(lambda: smtp_sink.messages_to(therapist))
     [told] = smtp_sink.messages_to(therapist)
     body = told.get_payload(decode=True).decode()
-    assert "Friday 12 June 2026 at 09:30" in body and "Maya" not in body and "Cohen" not in body
+    assert "Friday, 12 June 2026, 09:30" in body and "Maya" not in body and "Cohen" not in body
 
 
 def _owner_address(owner) -> str:
