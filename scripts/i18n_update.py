@@ -28,7 +28,10 @@ def main() -> int:
                 old = read_po(handle, locale=language)
         else:
             old = Catalog(locale=language)
-        new = Catalog(locale=language, project="PazPaz", domain=i18n.DOMAIN, fuzzy=False)
+        # The old header's dates: re-running without changes leaves the files as they are.
+        new = Catalog(locale=language, project="PazPaz", domain=i18n.DOMAIN, fuzzy=False,
+                      creation_date=old.creation_date, revision_date=old.revision_date,
+                      last_translator="PazPaz", language_team=f"{language} (PazPaz)")
         for msgid, places in sorted(used.items(), key=lambda item: str(item[0])):
             key = msgid[0] if isinstance(msgid, tuple) else msgid
             previous = old.get(key)

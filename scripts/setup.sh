@@ -16,6 +16,15 @@ if ! cmp -s requirements.txt .venv/.requirements.installed 2>/dev/null; then
   cp requirements.txt .venv/.requirements.installed
 fi
 
+# Translation catalogs: compile each .po to .mo when the .po is newer (pazpaz/i18n.py reads a
+# stale or missing .mo's .po directly, so this only saves parsing at start-up).
+for po in pazpaz/locale/*/LC_MESSAGES/*.po; do
+  mo="${po%.po}.mo"
+  if [ ! -e "$mo" ] || [ "$po" -nt "$mo" ]; then
+    .venv/bin/pybabel -q compile -i "$po" -o "$mo" || { echo "Could not compile $po" >&2; exit 1; }
+  fi
+done
+
 if [ ! -x .tools/node_modules/.bin/bun ] || [ ! -x .tools/node_modules/.bin/node ]; then
   echo "==> Installing bun and Node 22 from the npm registry into .tools/"
   mkdir -p .tools

@@ -15,7 +15,6 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from pazpaz.i18n import N_
 from pazpaz.services.errors import RateLimited
 from pazpaz.settings import get_settings
 
@@ -94,7 +93,7 @@ class FeedLimiter(Budgets):
     """Calendar feed reads, per link ("token": a feed row id) and per client address ("ip")."""
 
     def __init__(self, token_rate: str, ip_rate: str, storage: Storage | None = None) -> None:
-        super().__init__(N_("feed"), {"token": token_rate, "ip": ip_rate}, N_("calendar feed reads"), storage)
+        super().__init__("feed", {"token": token_rate, "ip": ip_rate}, "calendar feed reads", storage)
 
 
 @lru_cache(maxsize=1)
@@ -106,7 +105,7 @@ class ApiLimiter(Budgets):
     """Per-token limits on /api/v1, one budget for reads and one for writes."""
 
     def __init__(self, read_rate: str, write_rate: str, storage: Storage | None = None) -> None:
-        super().__init__(N_("api"), {"read": read_rate, "write": write_rate}, N_("API calls"), storage)
+        super().__init__("api", {"read": read_rate, "write": write_rate}, "API calls", storage)
 
 
 @lru_cache(maxsize=1)
