@@ -1,0 +1,45 @@
+"""The translation layer: language negotiation, msgids with values and plurals, one translation."""
+
+from __future__ import annotations
+
+import pytest
+
+from pazpaz import i18n
+from pazpaz.i18n import msg, nmsg, translate
+from pazpaz.services.errors import RateLimited
+
+
+@pytest.mark.parametrize(("header", "language"), [
+    ("he-IL,he;q=0.9,en-US;q=0.8,en;q=0.7", "he"), ("en-US,en;q=0.9,he;q=0.8", "en"),
+    ("fr-FR,fr;q=0.9,he;q=0.5", "he"), ("fr-FR,de;q=0.9", "en"), ("", "en"), (None, "en"),
+    ("iw-IL", "he"), ("en;q=0.1,he;q=0.2", "he"), ("he;q=0", "en"), ("he;q=junk,en", "en"), ("*", "en"),
+])
+def test_accept_language_picks_a_supported_language(header: str | None, language: str) -> None:
+    assert i18n.negotiate(header) == language
+
+
+def test_a_message_with_values_is_english_text_until_translated_once() -> None:
+    said = msg("Hello {name},", name="Dana")
+    assert said == "Hello Dana," and str(said) == "Hello Dana,"
+    assert translate("he", said) == "שלום Dana,"
+    assert translate("en", said) == "Hello Dana,"
+
+
+def test_plurals_follow_the_count_in_each_language() -> None:
+    assert translate("he", nmsg("{count} file attached.", "{count} files attached.", 1)) == "קובץ אחד צורף."
+    assert translate("he", nmsg("{count} file attached.", "{count} files attached.", 4)) == "4 קבצים צורפו."
+    assert str(RateLimited(61)) == "Too many attempts. Please try again in 2 minutes."
+    assert translate("he", RateLimited(61).message()) == "יותר מדי ניסיונות. אפשר לנסות שוב בעוד 2 דקות."
+
+
+def test_unknown_text_and_unknown_languages_fall_back_to_english() -> None:
+    assert translate("he", "Not a catalog entry") == "Not a catalog entry"
+    assert translate("xx", "Sign out") == "Sign out"
+    assert i18n.supported("fr") == "en"
+
+
+def test_direction_and_the_tab_catalog() -> None:
+    assert i18n.direction("he") == "rtl" and i18n.direction("en") == "ltr"
+    assert i18n.messages("he")["Sign out"] == "יציאה"
+    assert i18n.messages("en")["Sign out"] == "Sign out"
+    assert set(i18n.messages("he")) == set(i18n.messages("en"))
