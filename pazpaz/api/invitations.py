@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
+from pazpaz import i18n
 from pazpaz.api import pages, second_step
 from pazpaz.api.http import request_context, same_origin
 from pazpaz.services import invitations
@@ -18,38 +19,51 @@ from pazpaz.settings import get_settings
 
 # The form's id is "continue": /auth/continue.js clears sessionStorage on submit, so the
 # signed-in page starts with a fresh Reflex tab token (as after any sign-in).
-FORM = """<h1>Join {practice}</h1>
-<p>{inviter} invited you to join <strong>{practice}</strong> on PazPaz as an assistant.</p>
-<p>You will see the practice's schedule and its clients' contact details, never clinical notes.</p>
+FORM = """<h1>{join}</h1>
+<p>{invited}</p>
+<p>{explain}</p>
 <form method="post" action="/auth/invitation" id="continue">
 <input type="hidden" name="token" value="{token}">
-<label for="name">Your name</label>
+<label for="name">{your_name}</label>
 <input type="text" id="name" name="name" value="{name}" maxlength="200" autocomplete="name" required{invalid}>
-{error}<button type="submit">Join {practice}</button>
+{error}<button type="submit">{join}</button>
 </form>"""
 
-REFUSED = """<h1>Invitation</h1>
+REFUSED = """<h1>{title}</h1>
 <p id="refused">{message}</p>
-<p><a href="/signin">Go to sign-in</a></p>"""
+<p><a href="/signin">{go}</a></p>"""
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return pages.page(title, body, status, script="/auth/continue.js")
+def _page(title: str, body: str, language: str, status: int = 200) -> HTMLResponse:
+    return pages.page(title, body, status, script="/auth/continue.js", language=language)
 
 
-def _form(token: str, preview: invitations.Preview, name: str, error: str = "") -> HTMLResponse:
+def _form(request: Request, token: str, preview: invitations.Preview, name: str, error: str = "") -> HTMLResponse:
+    # The invitee has no account yet: the browser's language.
+    lang = pages.reader_language(request)
     practice = html.escape(preview.practice_name)
+    inviter = html.escape(preview.inviter_name or i18n.gettext(lang, "The practice owner"))
+    join = pages.words(lang, "Join {practice}", practice=practice)
     body = FORM.format(
-        practice=practice, inviter=html.escape(preview.inviter_name or "The practice owner"),
-        token=html.escape(token, quote=True), name=html.escape(name, quote=True),
+        join=join, token=html.escape(token, quote=True), name=html.escape(name, quote=True),
+        invited=pages.words(lang, "{inviter} invited you to join {practice} on PazPaz as an assistant.",
+                            inviter=inviter, practice=f"<strong>{practice}</strong>"),
+        explain=pages.words(lang, "You will see the practice's schedule and its clients' contact details, "
+                                  "never clinical notes."),
+        your_name=pages.words(lang, "Your name"),
         invalid=' aria-invalid="true" aria-describedby="name-error"' if error else "",
-        error=f'<p class="error" id="name-error" role="alert">{html.escape(error)}</p>\n' if error else "",
+        error=(f'<p class="error" id="name-error" role="alert">{html.escape(i18n.translate(lang, error))}</p>\n'
+               if error else ""),
     )
-    return _page(f"Join {preview.practice_name}", body, 400 if error else 200)
+    return _page(i18n.gettext(lang, "Join {practice}").format(practice=preview.practice_name), body, lang,
+                 400 if error else 200)
 
 
-def _refused(refused: invitations.InvitationRefused) -> HTMLResponse:
-    return _page("Invitation", REFUSED.format(message=html.escape(str(refused))), 400)
+def _refused(request: Request, refused: invitations.InvitationRefused) -> HTMLResponse:
+    lang = pages.reader_language(request)
+    body = REFUSED.format(title=pages.words(lang, "Invitation"), go=pages.words(lang, "Go to sign-in"),
+                          message=html.escape(i18n.translate(lang, refused.message())))
+    return _page(i18n.gettext(lang, "Invitation"), body, lang, 400)
 
 
 async def invitation_page(request: Request) -> Response:
@@ -57,8 +71,8 @@ async def invitation_page(request: Request) -> Response:
     try:
         preview = await run_in_threadpool(invitations.preview, token)
     except invitations.InvitationRefused as refused:
-        return _refused(refused)
-    return _form(token, preview, preview.invitee_name)
+        return _refused(request, refused)
+    return _form(request, token, preview, preview.invitee_name)
 
 
 async def accept_invitation(request: Request) -> Response:
@@ -73,8 +87,8 @@ async def accept_invitation(request: Request) -> Response:
         try:
             preview = await run_in_threadpool(invitations.preview, token)
         except invitations.InvitationRefused as refused:
-            return _refused(refused)
-        return _form(token, preview, name, invalid.errors.get("name", str(invalid)))
+            return _refused(request, refused)
+        return _form(request, token, preview, name, invalid.errors.get("name", str(invalid)))
     except invitations.InvitationRefused as refused:
-        return _refused(refused)
+        return _refused(request, refused)
     return second_step.after_first_factor(redeemed)
