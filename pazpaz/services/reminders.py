@@ -469,6 +469,7 @@ class LinkView:
     can_cancel: bool
     message: str = ""
     details: dict = field(default_factory=dict)
+    language: str = "en"  # the practice's (the reminder mail's) language
 
 
 def _open(session: Session, token: str, purpose: str, now: datetime) -> tuple[ParsedToken, Appointment,
@@ -497,9 +498,22 @@ def view_link(token: str, purpose: str, context: RequestContext | None = None,
         audit.record(session, "reminder_link.viewed", workspace_id=appointment.workspace_id,
                      entity_type="appointment", entity_id=appointment.id, context=context,
                      details={"purpose": purpose, "actor": "client"})
+        language = i18n.supported(workspace.language)
         return LinkView(purpose=purpose, practice=settings.sender_name.strip() or workspace.name,
-                        when=when_text(appointment.starts_at, appointment.ends_at, zone), status=appointment.status,
-                        can_cancel=now <= cancel_deadline(appointment.starts_at, settings))
+                        when=when_text(appointment.starts_at, appointment.ends_at, zone, language),
+                        status=appointment.status, can_cancel=now <= cancel_deadline(appointment.starts_at, settings),
+                        language=language)
+
+
+def link_language(token: str, purpose: str) -> str | None:
+    """The practice's language for a reminder link's answer page (None for a link that is not ours)."""
+    try:
+        parsed = parse_token(token, purpose)
+    except LinkRefused:
+        return None
+    with system_session() as session:
+        language = session.exec(select(Workspace.language).where(Workspace.id == parsed.workspace_id)).first()
+        return i18n.supported(language) if language else None
 
 
 def respond(token: str, purpose: str, context: RequestContext, now: datetime | None = None) -> str:

@@ -216,3 +216,29 @@ def test_a_hebrew_practice_reminds_its_clients_in_hebrew(app_env, smtp_sink):
     assert "מתי: יום חמישי, 11 ביוני 2026, 09:30-10:30 (Asia/Jerusalem)" in text
     html = message.get_body(("html",)).get_content()
     assert '<div dir="rtl" lang="he">' in html
+    # The Confirm link's page speaks the reminder's language too, whatever the browser says.
+    confirm = text.split("אישור: ")[1].split()[0]
+    with clock.frozen(now), TestClient(build_api(), base_url="http://localhost:3100") as http:
+        page = http.get(urlsplit(confirm).path + "?" + urlsplit(confirm).query,
+                        headers={"accept-language": "en-US"}).text
+    assert '<html lang="he" dir="rtl">' in page and "<h1>אישור התור שלך</h1>" in page
+    assert "יום חמישי, 11 ביוני 2026, 09:30-10:30" in page
+
+
+def test_an_invitation_page_follows_the_invitees_browser(app_env, smtp_sink):
+    from pazpaz.services import team
+
+    owner = owner_with(f"o-{uuid.uuid4().hex[:8]}@example.com", "he")
+    invitee = f"noa-{uuid.uuid4().hex[:8]}@example.com"
+    team.invite_assistant(owner, invitee, "נועה")
+    link = smtp_sink.wait_for_invitation(invitee)
+    mail = parsed(smtp_sink.messages_to(invitee)[0])
+    assert mail["Subject"] == "ההזמנה שלך ל-PazPaz"  # in the inviting owner's language
+    assert mail.get_content().startswith("שלום נועה,")
+    with TestClient(build_api(), base_url="http://localhost:3100") as http:
+        hebrew = http.get(urlsplit(link).path + "?" + urlsplit(link).query,
+                          headers={"accept-language": HEBREW_BROWSER}).text
+        english = http.get(urlsplit(link).path + "?" + urlsplit(link).query,
+                           headers={"accept-language": "en"}).text
+    assert '<html lang="he" dir="rtl">' in hebrew and "<h1>הצטרפות אל קליניקת השקד</h1>" in hebrew
+    assert '<html lang="en" dir="ltr">' in english and "<h1>Join קליניקת השקד</h1>" in english
