@@ -94,6 +94,29 @@ def negotiate(accept_language: str | None) -> str:
     return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
 
 
+# The last language a browser used PazPaz in (not secret: a preference), so the sign-in page
+# after a sign-out, and the server pages, speak it before anyone is signed in.
+LANGUAGE_COOKIE = "pazpaz_lang"
+
+
+def from_cookie(cookie_header: str | None) -> str | None:
+    """The language cookie's value from a raw Cookie header, if it names a supported language."""
+    from http.cookies import CookieError, SimpleCookie
+
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(cookie_header or "")
+    except CookieError:
+        return None
+    morsel = jar.get(LANGUAGE_COOKIE)
+    return morsel.value if morsel is not None and morsel.value in LANGUAGES else None
+
+
+def reader(cookie_header: str | None, accept_language: str | None) -> str:
+    """Who is not signed in: the language this browser last used PazPaz in, else Accept-Language."""
+    return from_cookie(cookie_header) or negotiate(accept_language)
+
+
 def is_rtl(language: str) -> bool:
     try:
         return Locale.parse(supported(language)).character_order == "right-to-left"

@@ -54,8 +54,9 @@ def page(title: str, body: str, status: int = 200, script: str = "", language: s
 
 
 def reader_language(request: Request, known: str | None = None) -> str:
-    """The user's own language when known, else the browser's (Accept-Language)."""
-    return i18n.supported(known) if known else i18n.negotiate(request.headers.get("accept-language"))
+    """The user's own language when known, else the browser's (its last PazPaz language, Accept-Language)."""
+    return i18n.supported(known) if known else i18n.reader(request.headers.get("cookie"),
+                                                           request.headers.get("accept-language"))
 
 
 def words(language: str, msgid: str, **html_values: str) -> str:

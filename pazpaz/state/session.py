@@ -55,6 +55,8 @@ class SessionState(rx.State):
     # (docs/notes/i18n.md). English is the default until the user or the browser says otherwise.
     language: str = i18n.DEFAULT_LANGUAGE
     messages: dict[str, str] = i18n.messages(i18n.DEFAULT_LANGUAGE)
+    # Remembered by the browser (a preference, not a secret) for the pages before sign-in.
+    language_cookie: str = rx.Cookie("", name=i18n.LANGUAGE_COOKIE, max_age=365 * 24 * 3600, same_site="lax")
     _user_id: str = ""
     _workspace_id: str = ""
 
@@ -71,6 +73,8 @@ class SessionState(rx.State):
         if language != self.language:
             self.language = language
             self.messages = i18n.messages(language)
+        if self.language_cookie != language:
+            self.language_cookie = language
 
     def _date(self, value: date | datetime | None) -> str:
         """A date (or a moment's day in the practice's zone) as the reader reads it; "" for none."""
@@ -81,7 +85,7 @@ class SessionState(rx.State):
         return fmt.format_datetime(moment, self.time_zone, self.language) if moment else ""
 
     def _browser_language(self) -> str:
-        return i18n.negotiate(self.router.headers.accept_language)
+        return i18n.reader(self.router.headers.cookie, self.router.headers.accept_language)
 
     def _request_context(self) -> RequestContext:
         # Reflex's own X-Forwarded-For reading (rxconfig trusted_proxy_hops) stays off, so

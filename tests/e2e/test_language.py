@@ -32,6 +32,23 @@ def test_switch_to_hebrew_and_back(page, smtp_sink):
     expect(html).to_have_attribute("dir", "rtl")
     expect(page.get_by_role("button", name="יציאה", exact=True)).to_be_visible()
 
+    # Signed out, the browser (English by Accept-Language) remembers the last language used.
+    page.get_by_role("button", name="יציאה", exact=True).click()
+    expect(page.get_by_text("יצאת מהמערכת.")).to_be_visible()
+    expect(html).to_have_attribute("dir", "rtl")
+    before = len(smtp_sink.messages_to(email))
+    expect(page.get_by_role("button", name="שליחת קישור כניסה אליי בדואר")).to_be_enabled()
+    page.get_by_label("דואר אלקטרוני").fill(email)
+    page.get_by_role("button", name="שליחת קישור כניסה אליי בדואר").click()
+    expect(page.get_by_text("כדאי לבדוק את הדואר")).to_be_visible()
+    # The sign-in mail and its Continue page are in the account's language.
+    page.goto(smtp_sink.wait_for_link(email, after=before))
+    expect(page.locator("html")).to_have_attribute("lang", "he")
+    page.get_by_role("button", name="המשך").click()
+    page.wait_for_load_state("networkidle")
+    page.goto("/settings")
+    expect(page.get_by_role("button", name="יציאה", exact=True)).to_be_visible()
+
     page.locator("#language").select_option("en")
     expect(html).to_have_attribute("dir", "ltr")
     expect(html).to_have_attribute("lang", "en")

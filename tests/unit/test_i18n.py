@@ -43,3 +43,12 @@ def test_direction_and_the_tab_catalog() -> None:
     assert i18n.messages("he")["Sign out"] == "יציאה"
     assert i18n.messages("en")["Sign out"] == "Sign out"
     assert set(i18n.messages("he")) == set(i18n.messages("en"))
+
+
+def test_the_browsers_last_pazpaz_language_comes_before_accept_language() -> None:
+    assert i18n.reader("theme=dark; pazpaz_lang=he", "en-US,en") == "he"
+    assert i18n.reader("pazpaz_lang=en", "he-IL") == "en"
+    # A cookie naming no supported language (or a broken header) is ignored.
+    assert i18n.reader("pazpaz_lang=xx", "he-IL") == "he"
+    assert i18n.reader('pazpaz_lang="\\', "he-IL") == "he"
+    assert i18n.reader(None, None) == "en"
