@@ -31,7 +31,7 @@ SCRIPT = """(function () {
   if (!button || !navigator.clipboard) { if (button) { button.hidden = true; } return; }
   button.addEventListener("click", function () {
     var text = document.getElementById("backup-codes").innerText;
-    navigator.clipboard.writeText(text).then(function () { button.textContent = "Copied"; });
+    navigator.clipboard.writeText(text).then(function () { button.textContent = button.dataset.copied; });
   });
 })();
 """
@@ -162,6 +162,7 @@ def _after_sign_in(completed: two_factor.Completed, lang: str) -> Response:
 def _backup_codes_body(lang: str, codes: list[str], next_href: str) -> str:
     items = "".join(f"<li><code>{html.escape(code)}</code></li>" for code in codes)
     text = i18n.gettext(lang, "PazPaz backup codes (each works once)") + "\n\n" + "\n".join(codes) + "\n"
+    copied = html.escape(i18n.gettext(lang, "Copied"), quote=True)  # the copy script's answer
     return ("<h1>" + pages.words(lang, "Save your backup codes") + "</h1>"
             "<p>" + pages.words(lang, "Two-step sign-in is on. If you lose your phone, each of these codes signs "
                                       "you in once. Keep them somewhere safe, apart from your phone: this is the "
@@ -170,6 +171,7 @@ def _backup_codes_body(lang: str, codes: list[str], next_href: str) -> str:
             f'<a class="button secondary" download="pazpaz-backup-codes.txt" '
             f'href="data:text/plain;charset=utf-8,{quote(text)}">'
             + pages.words(lang, "Download as a .txt file") + "</a>"
-            '<button type="button" class="secondary" id="copy-codes">' + pages.words(lang, "Copy the codes")
+            f'<button type="button" class="secondary" id="copy-codes" data-copied="{copied}">'
+            + pages.words(lang, "Copy the codes")
             + "</button>"
             f'<a class="button" href="{next_href}">' + pages.words(lang, "I saved them: continue to PazPaz") + "</a>")
