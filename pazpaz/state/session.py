@@ -72,7 +72,7 @@ class SessionState(rx.State):
         language = i18n.supported(language)
         if language != self.language:
             self.language = language
-            self.messages = i18n.messages(language)
+            self.messages = dict(i18n.messages(language))  # a copy: the cached catalog stays intact
         if self.language_cookie != language:
             self.language_cookie = language
 
