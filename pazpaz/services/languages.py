@@ -18,6 +18,7 @@ from pazpaz.i18n import N_
 from pazpaz.models.user import User
 from pazpaz.models.workspace import Workspace
 from pazpaz.services import audit
+from pazpaz.services.audit import RequestContext
 from pazpaz.services.auth import SignedIn
 from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.services.scope import Actor, system_session, workspace_session
@@ -55,7 +56,7 @@ def user_language(user: User) -> str:
     return i18n.supported(user.language)
 
 
-def default_user_language(identity: SignedIn, language: str) -> None:
+def default_user_language(identity: SignedIn, language: str, context: RequestContext | None = None) -> None:
     """The first visit: keep the browser's language unless the user already chose one (atomic)."""
     language = i18n.supported(language)
     with system_session() as session:
@@ -65,7 +66,7 @@ def default_user_language(identity: SignedIn, language: str) -> None:
         if changed:
             audit.record(session, "user.language_set", workspace_id=identity.workspace_id,
                          user_id=identity.user_id, entity_type="user", entity_id=identity.user_id,
-                         details={"language": language, "source": "browser"})
+                         context=context, details={"language": language, "source": "browser"})
 
 
 def set_user_language(actor: Actor, language: str) -> str:

@@ -119,7 +119,8 @@ class SessionState(rx.State):
             self.workspace_name = profile.workspace_name
             self.time_zone = profile.time_zone
             if profile.language is None:  # the first visit: the browser's language, kept for mails
-                await asyncio.to_thread(languages.default_user_language, identity, self._browser_language())
+                await asyncio.to_thread(languages.default_user_language, identity, self._browser_language(),
+                                        self._request_context())
             self._use_language(profile.language or self._browser_language())
         self.signed_in = True
         return identity
