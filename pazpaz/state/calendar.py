@@ -289,7 +289,7 @@ class CalendarState(SessionState):
             self.error = (f"Not moved: that time overlaps {len(found.conflicts)} appointment(s). "
                           "Open the appointment and use Edit to book it anyway.")
         except ServiceError as refused:
-            self.error = str(refused)
+            self.error = self._t(refused.message())
         else:
             self.error = ""
         await self._reload(actor)

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.i18n import N_, nmsg
+from pazpaz.i18n import N_, nmsg, translate
 from pazpaz.services import attachments
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor
@@ -82,6 +82,7 @@ class FilesState(SessionState):
         async with self:
             actor = await self._actor()
             client_id, note_id = _target(self.router.url.path)
+            language = self.language
             self.uploading, self.upload_error = True, ""
         try:
             if actor.is_owner:
@@ -99,7 +100,7 @@ class FilesState(SessionState):
                     saved += 1
                 except ServiceError as refused:
                     # Each file says why it was refused; the ones before it stay saved.
-                    error = f"{name}: {_reason(refused)}"
+                    error = f"{name}: {_reason(refused, language)}"
         finally:
             async with self:
                 self.uploading, self.progress = False, 0
@@ -134,10 +135,11 @@ class FilesState(SessionState):
 _file_id = functools.partial(page_id, missing=N_("That file was not found."))
 
 
-def _reason(refused: ServiceError) -> str:
+def _reason(refused: ServiceError, language: str) -> str:
+    """The service's words in the reader's language (translated here, once)."""
     if isinstance(refused, ValidationFailed):
-        return "; ".join(refused.errors.values())
-    return str(refused)
+        return "; ".join(translate(language, text) for text in refused.errors.values())
+    return translate(language, refused.message())
 
 
 async def _receive(chunks: rx.UploadChunkIterator, limit: int) -> tuple[list[tuple[str, bytearray]], str]:

@@ -38,7 +38,7 @@ class SecurityState(SessionState):
         self.required = status.required
 
     def _code_refused(self, refused: SecondStepRefused) -> None:
-        self.field_errors = {"code": str(refused)}
+        self.field_errors = {"code": self._t(refused.message())}
         self.form_key += 1  # a fresh, empty code field
 
     @rx.var
