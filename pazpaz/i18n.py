@@ -188,7 +188,7 @@ def extract(root: Path | None = None) -> dict[str | tuple[str, str], list[str]]:
 
 @functools.cache
 def messages(language: str) -> dict[str, str]:
-    """Every msgid -> its text in `language`: the catalog a Reflex tab holds (docs/notes/i18n.md)."""
+    """Every (singular) msgid -> its text in `language`."""
     with po_path(DEFAULT_LANGUAGE).open("rb") as handle:
         msgids = [m.id for m in read_po(handle) if m.id and isinstance(m.id, str)]
     return {msgid: gettext(language, msgid) for msgid in msgids}

@@ -1,13 +1,17 @@
 """Words on a page in the reader's language (docs/notes/i18n.md).
 
 A Reflex page is compiled once to static JS, so a page cannot call gettext per user. Instead
-every tab holds its catalog in `SessionState.messages` (msgid -> words, filled for the user's
-language), and `t("Calendar")` compiles to a lookup in it. The msgid must be in the English
-catalog (pazpaz/locale/en/LC_MESSAGES/messages.po): the build fails here otherwise, and the
-catalog test (tests/unit/test_catalogs.py) names strings missing from either catalog.
+`t("Calendar")` compiles the string's words in every language into the page, as a small table
+looked up by the tab's `SessionState.language`: `({"en":"Calendar","he":"יומן"})[language]`.
+No catalog travels over the websocket or sits in a tab's server state (Redis), and a language
+change shows at once. The catalogs are read when the front end is compiled (every prod start).
+The msgid must be in the English catalog (pazpaz/locale/en/LC_MESSAGES/messages.po): the build
+fails here otherwise, and tests/unit/test_catalogs.py names strings missing from either catalog.
 """
 
 from __future__ import annotations
+
+import json
 
 import reflex as rx
 from reflex.vars.base import Var, VarData
@@ -21,7 +25,10 @@ def t(msgid: str, **values: Var | str | int) -> Var:
     (Vars or plain values), filled in the browser after the lookup."""
     if msgid not in i18n.messages(i18n.DEFAULT_LANGUAGE):
         raise KeyError(f"msgid not in pazpaz/locale/en/LC_MESSAGES/messages.po: {msgid!r}")
-    words: Var = SessionState.messages[msgid].to(str)
+    table = json.dumps({code: i18n.gettext(code, msgid) for code in i18n.LANGUAGES}, ensure_ascii=False)
+    language = SessionState.language
+    words: Var = Var(_js_expr=f"({table}[{language}] ?? {json.dumps(msgid, ensure_ascii=False)})", _var_type=str,
+                     _var_data=language._get_all_var_data()).to(str)
     for name, value in values.items():
         if isinstance(value, Var):
             value = value if value._var_type is str else value.to_string()

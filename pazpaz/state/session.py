@@ -50,11 +50,9 @@ class SessionState(rx.State):
     # allows no eval (docs/ARCHITECTURE.md "HTTP headers").
     notice: str = ""
     notice_id: int = 0
-    # The reader's language and this tab's catalog (msgid -> words in that language). Pages
-    # compile once to static JS, so their words are lookups in this dict: components/i18n.t
-    # (docs/notes/i18n.md). English is the default until the user or the browser says otherwise.
+    # The reader's language: pages look their words up by it (components/i18n.t; docs/notes/i18n.md).
+    # English until the user or the browser says otherwise.
     language: str = i18n.DEFAULT_LANGUAGE
-    messages: dict[str, str] = i18n.messages(i18n.DEFAULT_LANGUAGE)
     # Remembered by the browser (a preference, not a secret) for the pages before sign-in.
     language_cookie: str = rx.Cookie("", name=i18n.LANGUAGE_COOKIE, max_age=365 * 24 * 3600, same_site="lax")
     _user_id: str = ""
@@ -72,7 +70,6 @@ class SessionState(rx.State):
         language = i18n.supported(language)
         if language != self.language:
             self.language = language
-            self.messages = dict(i18n.messages(language))  # a copy: the cached catalog stays intact
         if self.language_cookie != language:
             self.language_cookie = language
 

@@ -175,7 +175,7 @@ async def test_the_first_visit_takes_the_browsers_language_and_keeps_it(app):
 
     state = await tab_state(app, "tab-he", cookie, HEBREW_BROWSER)
     assert (state.language, state.direction) == ("he", "rtl")
-    assert state.messages["Sign out"] == "יציאה" and state.messages["Calendar"] == "יומן"
+    assert state._t("Sign out") == "יציאה" and state.language_cookie == "he"
     assert stored_language(owner.user_id) == "he"  # kept for mails too
 
     # Another browser of the same person: the stored language wins.
@@ -189,7 +189,7 @@ async def test_an_english_browser_keeps_english(app):
     with system_session() as session:
         cookie, _ = auth.open_session(session, session.get(User, owner.user_id), CTX, utcnow())
     state = await tab_state(app, "tab-1", cookie, "en-GB,en;q=0.9,he;q=0.5")
-    assert (state.language, state.direction, state.messages["Sign out"]) == ("en", "ltr", "Sign out")
+    assert (state.language, state.direction, state._t("Sign out")) == ("en", "ltr", "Sign out")
     assert stored_language(owner.user_id) == "en"
 
 

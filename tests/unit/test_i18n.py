@@ -38,7 +38,7 @@ def test_unknown_text_and_unknown_languages_fall_back_to_english() -> None:
     assert i18n.supported("fr") == "en"
 
 
-def test_direction_and_the_tab_catalog() -> None:
+def test_direction_and_the_catalogs() -> None:
     assert i18n.direction("he") == "rtl" and i18n.direction("en") == "ltr"
     assert i18n.messages("he")["Sign out"] == "יציאה"
     assert i18n.messages("en")["Sign out"] == "Sign out"
