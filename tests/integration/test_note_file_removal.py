@@ -120,3 +120,36 @@ def test_another_practice_cannot_remove_the_file(note_with_file):
     with pytest.raises(NotFound):
         attachments.delete(stranger, file_id, "mine now")
     assert len(attachments.list_for(owner, None, note_id)) == 1
+
+
+@pytest.mark.asyncio
+async def test_the_page_asks_for_a_reason_then_removes(app_env, s3_server, smtp_sink, monkeypatch):
+    from pazpaz.state.files import FilesState
+    from tests.unit.test_state_handlers import run_handler, signed_in_cookie, state_in_tree
+
+    s3 = s3_server.settings
+    for name, value in (("S3_ENDPOINT_URL", s3.endpoint_url), ("S3_ACCESS_KEY_ID", s3.access_key_id),
+                        ("S3_SECRET_ACCESS_KEY", s3.secret_access_key), ("S3_BUCKET", s3.bucket)):
+        monkeypatch.setenv(name, value)
+    reset_caches()
+    cookie = signed_in_cookie(smtp_sink, "files-reason@example.com")
+    owner = await state_in_tree(FilesState, "/", cookie)._actor()
+    client_id = clients.create_client(owner, ClientInput(first_name="Ori", last_name="Reason"))
+    note_id = soap_notes.create_for_client(owner, client_id)
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 10, 200)).save(image, format="PNG")
+    file_id = attachments.store(owner, None, "scan.png", image.getvalue(), note_id)
+    soap_notes.finalize(owner, note_id, TEXT, soap_notes.get_note(owner, note_id).lock_version)
+
+    state = state_in_tree(FilesState, f"/notes/{note_id}", cookie)
+    await run_handler(state, "load")
+    await run_handler(state, "remove", str(file_id))
+    assert state.removing == str(file_id) and state.removing_name == "scan.png"
+    assert "Say why" in state.removal_error and len(state.files) == 1  # nothing removed yet
+    await run_handler(state, "confirm_remove")  # still no reason
+    assert state.removing == str(file_id) and len(state.files) == 1
+    type(state).event_handlers["set_removal_reason"].fn(state, "Wrong patient's scan")  # a plain handler
+    await run_handler(state, "confirm_remove")
+    assert state.removing == "" and state.files == [] and "history" in state.notice
+    history = soap_notes.get_note(owner, note_id).versions
+    assert history[-1].removed_file == "scan.png" and history[-1].reason == "Wrong patient's scan"
