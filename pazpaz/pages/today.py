@@ -95,7 +95,7 @@ def _schedule() -> rx.Component:
             rx.vstack(rx.foreach(TodayState.appointments, _appointment), spacing="2", width="100%",
                       id="today-appointments"),
             rx.flex(rx.text("Nothing booked today.", size="2"),
-                    rx.link("Open the calendar to book", href="/calendar", size="2"),
+                    rx.link("Book an appointment", href="/calendar", size="2", id="today-book"),
                     spacing="2", wrap="wrap", id="today-empty"),
         ),
         rx.cond(
