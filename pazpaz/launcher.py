@@ -13,13 +13,16 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 from pazpaz.infra import children, roles, s3
 from pazpaz.infra.s3 import WeedPorts
@@ -50,6 +53,24 @@ def reflex_env(base: dict[str, str]) -> dict[str, str]:
     env.setdefault("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/")
     env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
     return env
+
+
+# Reflex prints where it listens ("App running at: http://127.0.0.1:3000/"): that is the bind
+# address, not the public URL, and opening it fails (another origin for the websocket). The
+# launcher prints the one URL that works, so these lines are dropped from Reflex's output.
+_REFLEX_URL_LINE = re.compile(r"^\s*(App|Backend) running at:", re.I)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def forward_output(stream: IO[bytes], out: IO[str]) -> None:
+    """Copy a child's output line by line, without Reflex's own URL lines."""
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", errors="replace")
+        if _REFLEX_URL_LINE.match(_ANSI.sub("", line)):
+            continue
+        out.write(line)
+        out.flush()
+    stream.close()
 
 
 def run_migrations(database_url: str, app_role: str | None = None) -> None:
@@ -210,8 +231,12 @@ class Launcher:
     def start_reflex(self, env: dict[str, str]) -> None:
         command = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--loglevel", "warning"]
         app_env = {k: v for k, v in {**os.environ, **env}.items() if k != "DATABASE_MIGRATION_URL"}
-        self.reflex = subprocess.Popen(command, cwd=PROJECT_ROOT, env=reflex_env(app_env),
+        # Unbuffered, so a piped child's lines still arrive as they are written.
+        app_env["PYTHONUNBUFFERED"] = "1"
+        self.reflex = subprocess.Popen(command, cwd=PROJECT_ROOT, env=reflex_env(app_env), stdout=subprocess.PIPE,
                                        start_new_session=True, preexec_fn=children.die_with_parent())
+        threading.Thread(target=forward_output, args=(self.reflex.stdout, sys.stdout), name="reflex-output",
+                         daemon=True).start()
 
     def start_worker(self, env: dict[str, str]) -> None:
         self.worker_env, self.worker_started = env, time.monotonic()

@@ -12,12 +12,12 @@ from pazpaz.api.uploads import guard_uploads
 from pazpaz.pages.audit import audit_page
 from pazpaz.pages.calendar import calendar_page
 from pazpaz.pages.clients import client_detail_page, client_edit_page, client_new_page, clients_page
-from pazpaz.pages.home import home_page
 from pazpaz.pages.notes import note_page
 from pazpaz.pages.security import security_page
 from pazpaz.pages.settings import settings_page
 from pazpaz.pages.signin import signin_page
 from pazpaz.pages.signup import signup_page
+from pazpaz.pages.today import today_page
 from pazpaz.settings import get_settings
 from pazpaz.state import binding
 from pazpaz.state.audit import AuditState
@@ -29,10 +29,10 @@ from pazpaz.state.handler import use_worker_threads
 from pazpaz.state.notes import NoteState
 from pazpaz.state.plan import PlanState, TimelineState
 from pazpaz.state.security import SecurityState
-from pazpaz.state.session import SessionState
 from pazpaz.state.signin import SignInState
 from pazpaz.state.signup import SignUpState
 from pazpaz.state.team import TeamState
+from pazpaz.state.today import TodayState
 
 logging.basicConfig(level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -48,7 +48,7 @@ app.register_lifespan_task(use_worker_threads)
 
 app.add_page(signin_page, route="/signin", title="Sign in · PazPaz", on_load=SignInState.load)
 app.add_page(signup_page, route="/signup", title="Create your practice · PazPaz", on_load=SignUpState.load)
-app.add_page(home_page, route="/", title="PazPaz", on_load=SessionState.require_signed_in)
+app.add_page(today_page, route="/", title="Today · PazPaz", on_load=TodayState.load)
 app.add_page(calendar_page, route="/calendar", title="Calendar · PazPaz", on_load=CalendarState.load)
 app.add_page(clients_page, route="/clients", title="Clients · PazPaz", on_load=ClientListState.load)
 app.add_page(client_new_page, route="/clients/new", title="New client · PazPaz", on_load=ClientState.load_new)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +32,11 @@ _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc\s*=)[^>]*>(.*?)</script\s*>"
 class HeaderPolicy:
     headers: tuple[tuple[bytes, bytes], ...]  # added to a response that lacks them
     allowed_hosts: frozenset[str]  # lower-case Host header values ("name" or "name:port")
+    # Other loopback names of a loopback public URL ("127.0.0.1:3000" when it is localhost:3000):
+    # a page opened there would load but its websocket is refused (another origin), so a
+    # browser's GET is sent to the public URL instead.
+    loopback_aliases: frozenset[str] = frozenset()
+    public_origin: str = ""
 
 
 def inline_script_hashes(static_dir: Path) -> list[str]:
@@ -111,12 +116,41 @@ def allowed_hosts(public_url: str, port: int, bind_host: str) -> frozenset[str]:
     return frozenset(hosts)
 
 
+def loopback_aliases(public_url: str, port: int) -> frozenset[str]:
+    """The loopback Hosts to redirect to a loopback public URL served on the app's own port.
+    None when the public host is a real name (a proxy may forward its upstream address as
+    Host) or a proxy on another port is in front."""
+    parts = urlsplit(public_url)
+    name = (parts.hostname or "").lower()
+    if ":" in name:
+        name = f"[{name}]"
+    if name not in LOOPBACK_NAMES or (parts.port or DEFAULT_PORTS[parts.scheme]) != port:
+        return frozenset()
+    return frozenset(f"{alias}:{port}" for alias in LOOPBACK_NAMES if alias != name)
+
+
 def build_policy(public_url: str, port: int, bind_host: str, static_dir: Path) -> HeaderPolicy:
     headers = security_headers(public_url, inline_script_hashes(static_dir))
     return HeaderPolicy(
         headers=tuple((name.lower().encode(), value.encode()) for name, value in headers.items()),
         allowed_hosts=allowed_hosts(public_url, port, bind_host),
+        loopback_aliases=loopback_aliases(public_url, port),
+        public_origin=public_url.rstrip("/"),
     )
+
+
+# Programs, not browsers, call these (the launcher's health check on 127.0.0.1, curl with a
+# token, calendar apps): they answer on every allowed host.
+_NO_REDIRECT_PREFIXES = ("/api/", "/feed/")
+# Characters kept as they are when a path or query is copied into a redirect (already-escaped
+# "%XX" stays escaped; anything else, control characters included, is percent-encoded).
+_URL_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def _redirects_to_public(scope: Scope, host: str, policy: HeaderPolicy) -> bool:
+    return (scope["type"] == "http" and host in policy.loopback_aliases
+            and scope.get("method") in ("GET", "HEAD")
+            and not str(scope.get("path", "")).startswith(_NO_REDIRECT_PREFIXES))
 
 
 def _host(scope: Scope) -> str | None:
@@ -163,6 +197,9 @@ class SecurityHeadersMiddleware:
             log.warning("Refused a request for an unknown host %r", (host or "")[:80])
             await self._refuse(scope, receive, send)
             return
+        if _redirects_to_public(scope, host, self.policy):
+            await self._to_public_url(scope, send)
+            return
 
         async def send_with_headers(message: Message) -> None:
             kind = message["type"]
@@ -174,6 +211,19 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _to_public_url(self, scope: Scope, send: Send) -> None:
+        # The path is re-encoded from the parsed request; nothing else of the request (its
+        # Host included) goes into the target. 307: not cached, so changing the public URL
+        # later leaves no stale redirect in a browser.
+        target = self.policy.public_origin + quote(str(scope.get("path") or "/"), safe=_URL_SAFE)
+        query = scope.get("query_string", b"")
+        if query:
+            target += "?" + quote(query.decode("latin-1"), safe=_URL_SAFE + "?")
+        headers = _with_defaults([(b"location", target.encode("latin-1")), (b"content-length", b"0"),
+                                  (b"cache-control", b"no-store")], self.policy)
+        await send({"type": "http.response.start", "status": 307, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -30,6 +30,23 @@ def _file(item: rx.Var) -> rx.Component:
     )
 
 
+def _removal_reason() -> rx.Component:
+    """A finalized note's file leaves only with a reason (kept in the note's history)."""
+    return rx.cond(
+        FilesState.removing != "",
+        rx.vstack(
+            rx.el.label("Why remove ", FilesState.removing_name, "?", html_for="removal-reason"),
+            rx.input(id="removal-reason", value=FilesState.removal_reason, on_change=FilesState.set_removal_reason,
+                     width="100%", aria_describedby="removal-reason-error",
+                     aria_invalid=rx.cond(FilesState.removal_error != "", "true", "false")),
+            rx.text(FilesState.removal_error, id="removal-reason-error", size="2", color="var(--red-11)"),
+            rx.hstack(rx.button("Remove file", color_scheme="red", on_click=FilesState.confirm_remove),
+                      rx.button("Keep the file", variant="soft", on_click=FilesState.cancel_remove), spacing="2"),
+            spacing="2", width="100%",
+        ),
+    )
+
+
 def files_block() -> rx.Component:
     return rx.cond(
         FilesState.visible,
@@ -53,6 +70,7 @@ def files_block() -> rx.Component:
                 rx.cond(FilesState.uploading, rx.progress(value=FilesState.progress, width="100%",
                                                           aria_label="Upload progress")),
                 banner(FilesState.upload_error),
+                _removal_reason(),
                 rx.flex(rx.foreach(FilesState.files, _file), gap="3", wrap="wrap", id="file-list"),
                 spacing="3", width="100%",
             ),

@@ -62,5 +62,8 @@ class SoapNoteVersion(SQLModel, WorkspaceScoped, table=True):
     plan_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     amendment_reason_enc: bytes | None = Field(default=None, sa_type=LargeBinary)
     content_hash: str = Field(max_length=64)
+    # Set on a version that records a file removed from the finalized note (its text is the
+    # previous version's; the reason is amendment_reason_enc). No FK: see migration 0013.
+    removed_attachment_id: uuid.UUID | None = Field(default=None)
     created_by: uuid.UUID = Field(foreign_key="users.id")
     created_at: datetime = timestamp(default_now=True)

@@ -18,14 +18,25 @@ def _choice(label: str, field_id: str, options: rx.Var, render) -> rx.Component:
                                          id=field_id, name=field_id, style=CONTROL_STYLE), field_id)
 
 
+def _date(label: str, field_id: str) -> rx.Component:
+    error = AuditState.field_errors.get(field_id, "")
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
+        rx.input(id=field_id, name=field_id, type="date", aria_invalid=rx.cond(error != "", "true", "false"),
+                 aria_describedby=f"{field_id}-error"),
+        rx.text(error, id=f"{field_id}-error", size="1", color="var(--red-11)"),
+        spacing="1", min_width="0",
+    )
+
+
 def _filters() -> rx.Component:
     return rx.form(
         rx.flex(
-            _labelled("From", rx.input(id="start", name="start", type="date"), "start"),
-            _labelled("To", rx.input(id="end", name="end", type="date"), "end"),
+            _date("From", "start"),
+            _date("To", "end"),
             _choice("User", "user_id", AuditState.users, lambda u: rx.el.option(u[1], value=u[0])),
             _choice("Entity type", "entity_type", AuditState.entity_types, lambda t: rx.el.option(t, value=t)),
-            _choice("Action", "action", AuditState.actions, lambda a: rx.el.option(a, value=a)),
+            _choice("Action", "action", AuditState.action_choices, lambda a: rx.el.option(a[1], value=a[0])),
             rx.button("Apply filters", type="submit", disabled=~AuditState.is_hydrated),
             gap="3", wrap="wrap", align="end", width="100%",
         ),
@@ -36,9 +47,8 @@ def _filters() -> rx.Component:
 
 def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row["when"]), rx.table.cell(row["user"]), rx.table.cell(row["action"]),
-        rx.table.cell(row["entity_type"]), rx.table.cell(row["entity_id"], font_size="0.75rem"),
-        rx.table.cell(row["ip"]),
+        rx.table.cell(row["when"]), rx.table.cell(row["who"]), rx.table.cell(row["what"]),
+        rx.table.cell(row["record"]), rx.table.cell(row["ip"]),
     )
 
 
@@ -47,7 +57,7 @@ def _log() -> rx.Component:
         _filters(),
         banner(AuditState.error),
         rx.flex(
-            rx.text(AuditState.total, " events", size="2"),
+            rx.text(AuditState.total_text, size="2", id="audit-count"),
             rx.spacer(),
             rx.button("Export CSV", variant="soft", on_click=AuditState.export),
             width="100%", align="center",
@@ -55,7 +65,7 @@ def _log() -> rx.Component:
         rx.box(
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("Time", "User", "Action", "Entity", "Entity id", "IP")])),
+                                               ("When", "Who", "What", "Record", "IP")])),
                 rx.table.body(rx.foreach(AuditState.rows, _row)),
                 size="1", width="100%",
             ),

@@ -99,14 +99,28 @@ def _goals() -> rx.Component:
     )
 
 
+def _segment(segment: rx.Var) -> rx.Component:
+    return rx.match(segment["op"],
+                    ("insert", rx.el.ins(segment["text"], class_name="pz-diff-insert")),
+                    ("delete", rx.el.del_(segment["text"], class_name="pz-diff-delete")),
+                    rx.el.span(segment["text"]))
+
+
+def _field_diff(item: rx.Var) -> rx.Component:
+    return rx.box(rx.text(item["title"], weight="bold", size="2"),
+                  rx.el.p(rx.foreach(item["segments"], _segment), style={"whiteSpace": "pre-wrap", "margin": 0}),
+                  class_name="pz-diff")
+
+
 def _version(version: rx.Var) -> rx.Component:
     return rx.card(
         rx.flex(rx.text("Version ", version["number"], weight="bold"), rx.text(version["when"], size="2"),
                 gap="3", wrap="wrap"),
-        rx.text("SHA-256 ", version["hash"], size="1", font_family="monospace", overflow_wrap="anywhere"),
+        rx.cond(version["kind"] == "file_removed", rx.text("File removed: ", version["file"], size="2")),
         rx.cond(version["reason"] != "", rx.text("Reason: ", version["reason"], size="2")),
-        rx.cond(version["diff"] != "", rx.el.pre(version["diff"], style={"whiteSpace": "pre-wrap",
-                                                                          "fontSize": "0.8rem", "margin": 0})),
+        rx.foreach(version["diff"], _field_diff),
+        rx.el.details(rx.el.summary("Content hash (SHA-256)"),
+                      rx.text(version["hash"], size="1", font_family="monospace", overflow_wrap="anywhere")),
         width="100%",
     )
 

@@ -34,7 +34,7 @@ from sqlmodel import Session, select
 from pazpaz.i18n import N_, msg
 from pazpaz.models import Attachment, Client, SoapNote
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, crypto
+from pazpaz.services import audit, crypto, soap_notes
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, system_session, workspace_session
 from pazpaz.services.storage import s3_client
@@ -167,9 +167,9 @@ def _decode_and_clean(data: bytes, content_type: str) -> tuple[bytes, str, bytes
     return out.getvalue(), target, thumb_out.getvalue()
 
 
-def _complete(session: Session, attachment_id: uuid.UUID) -> Attachment:
-    row = session.exec(select(Attachment).where(Attachment.id == attachment_id,
-                                                Attachment.status == "complete")).first()
+def _complete(session: Session, attachment_id: uuid.UUID, lock: bool = False) -> Attachment:
+    statement = select(Attachment).where(Attachment.id == attachment_id, Attachment.status == "complete")
+    row = session.exec(statement.with_for_update() if lock else statement).first()
     if row is None:
         raise NotFound(N_("File not found."))
     return row
@@ -364,11 +364,15 @@ class LinkExpired(ServiceError):
         super().__init__(N_("This file link has expired. Open the file again from PazPaz."))
 
 
-def delete(actor: Actor, attachment_id: uuid.UUID) -> None:
-    """Soft delete (the row stays, marked deleted), then remove the stored objects."""
+def delete(actor: Actor, attachment_id: uuid.UUID, reason: str = "") -> None:
+    """Soft delete (the row stays, marked deleted), then remove the stored objects. A file of
+    a finalized note needs a reason, recorded in the note's history (soap_notes.record_file_removal)."""
     actor.require_owner()
     with workspace_session(actor) as session:
-        row = _complete(session, attachment_id)
+        # Locked: two removals of one file record one history entry (the second finds nothing).
+        row = _complete(session, attachment_id, lock=True)
+        if row.note_id is not None:
+            soap_notes.record_file_removal(session, actor, row.note_id, row.id, reason)
         row.status, row.deleted_at, key = "deleted", utcnow(), row.s3_key
         audit.record(session, "attachment.deleted", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="attachment", entity_id=row.id, context=actor.context)

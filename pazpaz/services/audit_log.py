@@ -1,4 +1,10 @@
-"""The owner's view of the audit trail: filter, paginate, export as CSV."""
+"""The owner's view of the audit trail: filter, paginate, export as CSV.
+
+Rows hold ids only (docs/ARCHITECTURE.md "Audit"); who did it, what it means and which record
+it touched are resolved when the log is read: the user's name, the action's words
+(services/audit_actions.py), a client's initials or an appointment's time in the practice zone.
+A record erased since reads as "(removed)".
+"""
 
 from __future__ import annotations
 
@@ -13,8 +19,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from pazpaz.i18n import N_
-from pazpaz.models import AuditEvent, User
-from pazpaz.services import audit, crypto, paging, workspaces
+from pazpaz.models import Appointment, Attachment, AuditEvent, Client, Location, PlanOfCare, Service, SoapNote, User
+from pazpaz.services import audit, crypto, formatting, paging, workspaces
+from pazpaz.services.audit_actions import readable
+from pazpaz.services.conflicts import initials
 from pazpaz.services.errors import ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -32,12 +40,23 @@ class AuditFilter:
 
 @dataclass(frozen=True)
 class AuditRow:
-    when: str
+    when: str  # 2026-11-30 16:05:09 in the practice zone (CSV and API: sortable, to the second)
     user: str
     action: str
     entity_type: str
     entity_id: str
     ip: str
+    when_text: str = ""  # 30 Nov 2026, 16:05 (services/formatting.py): the page's "when"
+    who: str = ""  # the user's name; "A client (mailed link)" or "PazPaz (automatic)" without one
+    what: str = ""  # "Opened a client's timeline"
+    record: str = ""  # "M.C.", "1 Dec 2026, 10:00 · M.C.", "Massage 60", "(removed)"
+
+LANGUAGE = "en"  # until the reader's language reaches services
+REMOVED = "(removed)"
+ENTITY_WORDS = {"api_token": "API token", "audit_event": "Audit log", "backup": "Backup",
+                "calendar_feed": "Calendar feed", "client_response": "Client responses", "export": "Export",
+                "invitation": "Invitation", "session": "Device session", "workspace": "Practice",
+                "workspace_key": "Encryption key", "goal": "Goal", "milestone": "Milestone"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,9 @@ def _where(session: Session, actor: Actor, flt: AuditFilter) -> list:
     errors: dict[str, str] = {}
     zone = workspaces.time_zone(session, actor.workspace_id)
     start, end = _day(flt.start, "start", errors), _day(flt.end, "end", errors)
+    if start and end and start > end:
+        # Said at the date fields, not answered with an empty log.
+        errors["end"] = N_("The To date is before the From date. Choose a To date on or after the From date.")
     clauses = []
     if flt.user_id:
         try:
@@ -88,7 +110,78 @@ def _user_names(session: Session) -> dict[uuid.UUID, str]:
     return {u.id: crypto.unseal(session, u, "name_encrypted") or "" for u in session.exec(select(User)).all()}
 
 
-def _rows(events: list[AuditEvent], names: dict[uuid.UUID, str], zone: ZoneInfo) -> list[AuditRow]:
+def _ids(events: list[AuditEvent], *types: str) -> list[uuid.UUID]:
+    return list({e.entity_id for e in events if e.entity_type in types and e.entity_id is not None})
+
+
+def _fetch(session: Session, model: type, ids: list[uuid.UUID]) -> list:
+    return list(session.exec(select(model).where(model.id.in_(ids))).all()) if ids else []
+
+
+class _Records:
+    """Resolves entity ids to the few words the log shows, a handful of queries per page."""
+
+    def __init__(self, session: Session, events: list[AuditEvent], names: dict[uuid.UUID, str], zone: str) -> None:
+        self.session, self.names, self.zone = session, names, zone
+        self.text: dict[tuple[str, uuid.UUID], str] = {}
+        self._clients: dict[uuid.UUID, str] = {}
+        self._load(events)
+
+    def _initials(self, client_ids: set[uuid.UUID]) -> None:
+        for row in _fetch(self.session, Client, [c for c in client_ids if c not in self._clients]):
+            self._clients[row.id] = initials(crypto.unseal(self.session, row, "first_name_enc") or "",
+                                             crypto.unseal(self.session, row, "last_name_enc") or "")
+
+    def _client(self, client_id: uuid.UUID | None) -> str:
+        return self._clients.get(client_id, REMOVED) if client_id else REMOVED
+
+    def _load(self, events: list[AuditEvent]) -> None:
+        session = self.session
+        appointments = _fetch(session, Appointment, _ids(events, "appointment"))
+        notes = _fetch(session, SoapNote, _ids(events, "soap_note"))
+        files = _fetch(session, Attachment, _ids(events, "attachment"))
+        plans = _fetch(session, PlanOfCare, _ids(events, "plan_of_care"))
+        self._initials({*_ids(events, "client"), *(r.client_id for r in (*appointments, *notes, *files, *plans))})
+        for client_id in _ids(events, "client"):
+            self.text[("client", client_id)] = self._client(client_id)
+        for a in appointments:
+            self.text[("appointment", a.id)] = (f"{formatting.format_datetime(a.starts_at, self.zone, LANGUAGE)}"
+                                                f" · {self._client(a.client_id)}")
+        for n in notes:
+            day = f" {formatting.format_date(n.session_date, LANGUAGE)}" if n.session_date else ""
+            self.text[("soap_note", n.id)] = f"Note{day} · {self._client(n.client_id)}"
+        for f in files:
+            self.text[("attachment", f.id)] = f"File · {self._client(f.client_id)}"
+        for p in plans:
+            self.text[("plan_of_care", p.id)] = f"Plan of care · {self._client(p.client_id)}"
+        for model, kind in ((Service, "service"), (Location, "location")):
+            for row in _fetch(session, model, _ids(events, kind)):
+                self.text[(kind, row.id)] = row.name
+
+    def of(self, event: AuditEvent) -> str:
+        kind, entity_id = event.entity_type or "", event.entity_id
+        if not kind:
+            return ""
+        if kind == "user" and entity_id is not None:
+            return self.names.get(entity_id) or REMOVED
+        if entity_id is not None and (kind, entity_id) in self.text:
+            return self.text[(kind, entity_id)]
+        if kind in ("client", "appointment", "soap_note", "attachment", "plan_of_care", "service", "location") \
+                and entity_id is not None:
+            return REMOVED
+        return ENTITY_WORDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def _who(event: AuditEvent, names: dict[uuid.UUID, str]) -> str:
+    if event.user_id:
+        return names.get(event.user_id) or "A removed user"
+    if (event.details or {}).get("actor") == "client":
+        return "A client (mailed link)"
+    return "PazPaz (automatic)"
+
+
+def _rows(session: Session, events: list[AuditEvent], names: dict[uuid.UUID, str], zone: ZoneInfo) -> list[AuditRow]:
+    records = _Records(session, events, names, str(zone))
     return [
         AuditRow(
             when=e.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
@@ -97,6 +190,10 @@ def _rows(events: list[AuditEvent], names: dict[uuid.UUID, str], zone: ZoneInfo)
             entity_type=e.entity_type or "",
             entity_id=str(e.entity_id) if e.entity_id else "",
             ip=e.ip or "",
+            when_text=formatting.format_datetime(e.occurred_at, str(zone), LANGUAGE),
+            who=_who(e, names),
+            what=readable(e.action),
+            record=records.of(e),
         )
         for e in events
     ]
@@ -119,7 +216,7 @@ def list_events(actor: Actor, flt: AuditFilter, page: int = 1, page_size: int = 
         audit.record(session, "audit.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="audit_event", context=actor.context, details={"count": len(events)})
         return AuditPage(
-            rows=_rows(events, names, zone), total=total, page=page, pages=pages,
+            rows=_rows(session, events, names, zone), total=total, page=page, pages=pages,
             users=sorted(((str(k), v) for k, v in names.items()), key=lambda kv: kv[1].lower()),
             entity_types=sorted(entity_types), actions=sorted(actions),
         )
@@ -138,12 +235,14 @@ def export_csv(actor: Actor, flt: AuditFilter) -> str:
         events = session.exec(
             select(AuditEvent).where(*clauses).order_by(AuditEvent.occurred_at.desc()).limit(EXPORT_LIMIT)
         ).all()
-        rows = _rows(events, _user_names(session), zone)
+        rows = _rows(session, events, _user_names(session), zone)
         audit.record(session, "audit.exported", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="audit_event", context=actor.context, details={"count": len(rows)})
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["time", "user", "action", "entity_type", "entity_id", "ip"])
+    # The readable columns first (as on the page), then the codes and ids for other programs.
+    writer.writerow(["time", "who", "what", "record", "action", "entity_type", "entity_id", "ip"])
     for row in rows:
-        writer.writerow([_cell(row.when), _cell(row.user), row.action, row.entity_type, row.entity_id, row.ip])
+        writer.writerow([_cell(row.when), _cell(row.who), row.what, _cell(row.record), row.action, row.entity_type,
+                         row.entity_id, row.ip])
     return out.getvalue()

@@ -12,7 +12,7 @@ import difflib
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import update
@@ -20,9 +20,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, select
 
 from pazpaz.i18n import N_
-from pazpaz.models import Appointment, Client, SoapNote, SoapNoteVersion
+from pazpaz.models import Appointment, Attachment, Client, SoapNote, SoapNoteVersion
 from pazpaz.models.base import utcnow
-from pazpaz.services import audit, clock, crypto, workspaces
+from pazpaz.services import audit, clock, crypto, note_diff, workspaces
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -43,7 +43,11 @@ class VersionView:
     created_at: datetime
     reason: str
     sections: dict[str, str]
-    diff: str  # unified diff against the previous version ("" for version 1)
+    diff: str  # unified diff against the previous version ("" for version 1; the REST API's field)
+    # Word-level segments per section against the previous version ({} for version 1).
+    word_diff: dict[str, list[note_diff.Segment]] = field(default_factory=dict)
+    # A version that records a file removed from the finalized note: the file's name.
+    removed_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,23 +165,38 @@ def create_for_client(actor: Actor, client_id: uuid.UUID) -> uuid.UUID:
         return note.id
 
 
+def _unified(previous: dict[str, str], sections: dict[str, str], number: int) -> str:
+    lines: list[str] = []
+    for key in SECTIONS:
+        lines += difflib.unified_diff(previous[key].splitlines(), sections[key].splitlines(),
+                                      fromfile=f"{key} v{number - 1}", tofile=f"{key} v{number}", lineterm="")
+    return "\n".join(lines)
+
+
+def _removed_names(session: Session, rows: list[SoapNoteVersion]) -> dict[uuid.UUID, str]:
+    ids = [r.removed_attachment_id for r in rows if r.removed_attachment_id is not None]
+    if not ids:
+        return {}
+    files = session.exec(select(Attachment).where(Attachment.id.in_(ids))).all()
+    return {f.id: crypto.unseal(session, f, "file_name_enc") or "file" for f in files}
+
+
 def _versions(session: Session, note_id: uuid.UUID) -> list[VersionView]:
-    rows = session.exec(select(SoapNoteVersion).where(SoapNoteVersion.note_id == note_id)
-                        .order_by(SoapNoteVersion.version_number)).all()
+    rows = list(session.exec(select(SoapNoteVersion).where(SoapNoteVersion.note_id == note_id)
+                             .order_by(SoapNoteVersion.version_number)).all())
+    removed = _removed_names(session, rows)
     views: list[VersionView] = []
     previous: dict[str, str] = {}
     for row in rows:
         sections = _sections(session, row)
-        diff = ""
+        diff, words = "", {}
         if previous:
-            lines = []
-            for key in SECTIONS:
-                lines += difflib.unified_diff(previous[key].splitlines(), sections[key].splitlines(),
-                                              fromfile=f"{key} v{row.version_number - 1}",
-                                              tofile=f"{key} v{row.version_number}", lineterm="")
-            diff = "\n".join(lines)
+            diff = _unified(previous, sections, row.version_number)
+            words = note_diff.sections_diff(previous, sections, SECTIONS)
+        removed_file = removed.get(row.removed_attachment_id, "file") if row.removed_attachment_id else ""
         views.append(VersionView(row.version_number, row.content_hash, row.created_at,
-                                 crypto.unseal(session, row, "amendment_reason_enc") or "", sections, diff))
+                                 crypto.unseal(session, row, "amendment_reason_enc") or "", sections, diff,
+                                 words, removed_file))
         previous = sections
     return views
 
@@ -255,12 +274,14 @@ def _apply_meta(note: SoapNote, session_date: str, duration_minutes: str, today:
         raise ValidationFailed(errors)
 
 
-def _add_version(session: Session, actor: Actor, note: SoapNote, sections: dict[str, str], reason: str) -> int:
+def _add_version(session: Session, actor: Actor, note: SoapNote, sections: dict[str, str], reason: str,
+                 removed_attachment_id: uuid.UUID | None = None) -> int:
     latest = session.exec(select(SoapNoteVersion.version_number).where(SoapNoteVersion.note_id == note.id)
                           .order_by(SoapNoteVersion.version_number.desc())).first() or 0
     version = SoapNoteVersion(id=uuid.uuid4(), workspace_id=actor.workspace_id, note_id=note.id,
                               version_number=latest + 1, created_by=actor.user_id,
-                              content_hash=content_hash(sections, note.session_date, note.duration_minutes))
+                              content_hash=content_hash(sections, note.session_date, note.duration_minutes),
+                              removed_attachment_id=removed_attachment_id)
     for key in SECTIONS:
         crypto.seal(session, version, f"{key}_enc", sections[key] or None)
     crypto.seal(session, version, "amendment_reason_enc", reason or None)
@@ -291,10 +312,9 @@ def amend(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], reason: st
     actor.require_owner()
     cleaned = _clean(sections)
     reason = reason.strip()
-    if not reason:
-        raise ValidationFailed({"reason": N_("Say why the note is being amended.")})
-    if len(reason) > 1000:
-        raise ValidationFailed({"reason": N_("Keep the reason under 1,000 characters.")})
+    errors = _reason_errors(reason, N_("Say why the note is being amended."))
+    if errors:
+        raise ValidationFailed(errors)
     with workspace_session(actor) as session:
         note = _get(session, note_id)
         if note.status != "finalized":
@@ -306,6 +326,32 @@ def amend(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], reason: st
         number = _add_version(session, actor, note, cleaned, reason)
         _record(session, actor, "soap_note.amended", note.id, version=number)
         return new_version
+
+
+def _reason_errors(reason: str, missing: str) -> dict[str, str]:
+    if not reason:
+        return {"reason": missing}
+    if len(reason) > 1000:
+        return {"reason": N_("Keep the reason under 1,000 characters.")}
+    return {}
+
+
+def record_file_removal(session: Session, actor: Actor, note_id: uuid.UUID, attachment_id: uuid.UUID,
+                        reason: str) -> int | None:
+    """Called by attachments.delete in its transaction. A file leaves a finalized note only
+    with a reason, kept like an amendment: a new version with the same text, naming the file
+    and the (encrypted) reason. A draft's files come and go freely (None)."""
+    # The note row lock orders this against an amendment, so version numbers never collide.
+    note = session.exec(select(SoapNote).where(SoapNote.id == note_id).with_for_update()).first()
+    if note is None or note.status != "finalized":
+        return None
+    reason = (reason or "").strip()
+    errors = _reason_errors(reason, N_("Say why this file is being removed from a finalized note."))
+    if errors:
+        raise ValidationFailed(errors)
+    number = _add_version(session, actor, note, _sections(session, note), reason, attachment_id)
+    _record(session, actor, "soap_note.file_removed", note.id, version=number, attachment_id=str(attachment_id))
+    return number
 
 
 @dataclass(frozen=True)

@@ -6,26 +6,38 @@ from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.services import audit_log
-from pazpaz.services.audit_log import AuditFilter
-from pazpaz.services.errors import NotFound
+from pazpaz.services import audit_log, plurals
+from pazpaz.services.audit_actions import readable
+from pazpaz.services.audit_log import AuditFilter, AuditRow
+from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
 FILTER_FIELDS = ("start", "end", "user_id", "entity_type", "action")
 
 
+def row_item(row: AuditRow) -> dict[str, str]:
+    """One row of the page: "when" (formatted), "who", "what", "record", plus the codes and ids
+    (user, action, entity_type, entity_id, ip) the filters and the CSV use."""
+    return {"when": row.when_text, "who": row.who, "what": row.what, "record": row.record, "user": row.user,
+            "action": row.action, "entity_type": row.entity_type, "entity_id": row.entity_id, "ip": row.ip}
+
+
 class AuditState(SessionState):
-    # Filter errors read as one line above the table; "not found" is the owner-only refusal.
-    FAILURES: ClassVar[Failures] = Failures(fields=None, invalid=None, not_found="not_found")
+    # Filter errors go to their fields (field_errors: "start", "end", "user_id") and read as one
+    # line above the table; "not found" is the owner-only refusal.
+    FAILURES: ClassVar[Failures] = Failures(fields="field_errors", invalid=None, not_found="not_found")
 
     rows: list[dict[str, str]] = []
     total: int = 0
+    total_text: str = ""  # "1 event", "1,204 events"
     page: int = 1
     pages: int = 1
     users: list[list[str]] = []
     entity_types: list[str] = []
     actions: list[str] = []
+    action_choices: list[list[str]] = []  # [code, readable words] for the Action filter
+    field_errors: dict[str, str] = {}
     filters: dict[str, str] = {}
     not_found: bool = False
     error: str = ""
@@ -40,11 +52,17 @@ class AuditState(SessionState):
         except NotFound:
             self.rows = []
             raise
-        self.not_found, self.error = False, ""
-        self.rows = [row.__dict__ for row in result.rows]
+        except ValidationFailed:
+            # A refused filter (To before From) shows no stale rows under it.
+            self.rows, self.total, self.page, self.pages = [], 0, 1, 1
+            raise
+        self.not_found, self.error, self.field_errors = False, "", {}
+        self.rows = [row_item(row) for row in result.rows]
         self.total, self.page, self.pages = result.total, result.page, result.pages
+        self.total_text = plurals.count(result.total, "event")
         self.users = [[uid, name] for uid, name in result.users]
         self.entity_types, self.actions = result.entity_types, result.actions
+        self.action_choices = sorted(([a, readable(a)] for a in result.actions), key=lambda c: c[1])
 
     @rx.event
     @handler

@@ -14,6 +14,7 @@ from pazpaz.services import attachments
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor
 from pazpaz.state.handler import Failures, handler, page_id
+from pazpaz.state.notes import NoteState
 from pazpaz.state.session import SessionState
 
 log = logging.getLogger("pazpaz.state.files")
@@ -44,6 +45,11 @@ class FilesState(SessionState):
     upload_error: str = ""
     visible: bool = False
     max_mb: int = 10
+    # A file of a finalized note waits here for the reason its removal needs.
+    removing: str = ""
+    removing_name: str = ""
+    removal_reason: str = ""
+    removal_error: str = ""
 
     async def _refresh(self, actor: Actor) -> None:
         client_id, note_id = _target(self.router.url.path)
@@ -125,11 +131,44 @@ class FilesState(SessionState):
     @rx.event
     @handler
     async def remove(self, attachment_id: str):
+        """Remove a file; one on a finalized note first asks for a reason (confirm_remove)."""
         actor = await self._actor()
         try:
             await self._call(attachments.delete, actor, _file_id(attachment_id))
+        except ValidationFailed as needs_reason:
+            self.removing, self.removal_reason = attachment_id, ""
+            self.removing_name = next((f["name"] for f in self.files if f["id"] == attachment_id), "")
+            self.removal_error = self._t(needs_reason.errors.get("reason", ""))
+            return
         finally:
             await self._refresh(actor)
+
+    @rx.event
+    @handler
+    def set_removal_reason(self, value: str):
+        self.removal_reason = value[:1000]
+
+    @rx.event
+    @handler
+    def cancel_remove(self):
+        self.removing, self.removing_name, self.removal_reason, self.removal_error = "", "", "", ""
+
+    @rx.event
+    @handler
+    async def confirm_remove(self):
+        actor = await self._actor()
+        try:
+            await self._call(attachments.delete, actor, _file_id(self.removing), self.removal_reason)
+        except ValidationFailed as refused:
+            self.removal_error = _reason(refused, self.language)
+            return None
+        finally:
+            await self._refresh(actor)
+        self.removing, self.removing_name, self.removal_reason, self.removal_error = "", "", "", ""
+        self._notify(N_("File removed. The note's history records why."))
+        _, note_id = _target(self.router.url.path)
+        # The note's history gained an entry: the note page reloads it.
+        return NoteState.reload if note_id is not None else None
 
 
 _file_id = functools.partial(page_id, missing=N_("That file was not found."))

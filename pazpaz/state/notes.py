@@ -4,18 +4,49 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypedDict
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from pazpaz.services import plans, soap_notes
+from pazpaz.services import formatting, note_diff, plans, soap_notes
 from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.services.soap_notes import SECTIONS, StaleNote
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
 NOT_SAVED = "Not saved: the server could not store the note. Your text is still here."
+SECTION_TITLES = {"subjective": "Subjective", "objective": "Objective", "assessment": "Assessment", "plan": "Plan"}
+
+
+class FieldDiff(TypedDict):
+    """One SOAP section an amendment changed: its words, equal / inserted / deleted."""
+
+    field: str  # "subjective" ...
+    title: str  # "Subjective" ...
+    segments: list[note_diff.Segment]  # [{"op": "equal" | "insert" | "delete", "text": ...}]
+
+
+class VersionItem(TypedDict):
+    number: str
+    hash: str  # the full SHA-256 (the page keeps it in a disclosure)
+    when: str  # formatted in the practice's zone (services/formatting.py)
+    reason: str
+    diff: list[FieldDiff]  # only the sections that changed; [] for version 1
+    kind: str  # "finalized" | "amended" | "file_removed"
+    file: str  # the removed file's name when kind == "file_removed"
+
+
+def _field_diffs(words: dict[str, list[note_diff.Segment]]) -> list[FieldDiff]:
+    return [FieldDiff(field=key, title=SECTION_TITLES[key], segments=words[key])
+            for key in SECTIONS if note_diff.changed(words.get(key, []))]
+
+
+def version_item(version: soap_notes.VersionView, zone: str) -> VersionItem:
+    kind = "file_removed" if version.removed_file else ("finalized" if version.number == 1 else "amended")
+    return VersionItem(number=str(version.number), hash=version.content_hash,
+                       when=formatting.format_datetime(version.created_at, zone, "en"), reason=version.reason,
+                       diff=_field_diffs(version.word_diff), kind=kind, file=version.removed_file)
 
 
 def note_id_from_path(path: str) -> uuid.UUID | None:
@@ -46,22 +77,17 @@ class NoteState(SessionState):
     notice: str = ""
     field_errors: dict[str, str] = {}
     reason: str = ""
-    versions: list[dict[str, str]] = []
+    versions: list[VersionItem] = []
     load_key: str = ""
     goal_choices: list[list[str]] = []
     tagged_goals: list[str] = []
 
     def _fill(self, view: soap_notes.NoteView) -> None:
-        zone = ZoneInfo(self.time_zone)
         self.note_id, self.client_id, self.client_name = str(view.id), str(view.client_id), view.client_name
         self.status, self.sections, self.lock_version = view.status, dict(view.sections), view.lock_version
         self.session_date = view.session_date.isoformat() if view.session_date else ""
         self.duration = str(view.duration_minutes or "")
-        self.versions = [
-            {"number": str(v.number), "hash": v.content_hash, "when": v.created_at.astimezone(zone).strftime(
-                "%Y-%m-%d %H:%M"), "reason": v.reason, "diff": v.diff}
-            for v in reversed(view.versions)
-        ]
+        self.versions = [version_item(v, self.time_zone) for v in reversed(view.versions)]
         self.stale, self.save_error, self.reason, self.field_errors = False, "", "", {}
         self.load_key = f"{view.id}-{view.lock_version}"
 

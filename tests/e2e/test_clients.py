@@ -70,13 +70,23 @@ def test_clients_end_to_end(page, browser, smtp_sink):
     expect(page.get_by_text(re.compile(r"^\d+ events$"))).to_be_visible()
     page.get_by_label("Entity type").select_option("client")
     page.get_by_role("button", name="Apply filters").click()
-    for action in ("client.created", "client.updated", "client.archived", "client.listed", "client.read"):
-        expect(page.get_by_role("cell", name=action, exact=True).first).to_be_visible()
+    # Who, what and which record, in words (resolved from the ids when the log is read).
+    for what in ("Added a client", "Edited a client", "Archived a client", "Looked at the client list",
+                 "Opened a client"):
+        expect(page.get_by_role("cell", name=what, exact=True).first).to_be_visible()
+    expect(page.get_by_role("cell", name="M.R.", exact=True).first).to_be_visible()
+    expect(page.get_by_role("cell", name="client.created", exact=True)).to_have_count(0)
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     csv_text = Path(download.value.path()).read_text()
-    assert csv_text.startswith("time,user,action,entity_type,entity_id,ip")
-    assert "client.archived" in csv_text and "Maya" not in csv_text
+    assert csv_text.startswith("time,who,what,record,action,entity_type,entity_id,ip")
+    assert "client.archived" in csv_text and "Archived a client" in csv_text and "Maya" not in csv_text
+    # A From date after the To date is refused at the To field, not answered with 0 events.
+    page.get_by_label("From").fill("2030-01-02")
+    page.get_by_label("To", exact=True).fill("2030-01-01")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#end-error")).to_contain_text("before the From date")
+    expect(page.get_by_label("To", exact=True)).to_have_attribute("aria-invalid", "true")
 
 
 def test_assistant_is_invited_and_cannot_open_the_audit_log(page, browser, smtp_sink):

@@ -129,5 +129,5 @@ def test_home_fits_a_phone(phone, smtp_sink):
     open_link_and_continue(phone, link)
     expect(phone.get_by_text("Welcome,")).to_be_visible()
     assert no_horizontal_scroll(phone)
-    expect(phone.get_by_role("link", name="Calendar")).to_be_visible()
+    expect(phone.get_by_role("link", name="Calendar", exact=True)).to_be_visible()
     expect(phone.get_by_role("button", name="Sign out", exact=True)).to_be_visible()

@@ -24,6 +24,7 @@ from pazpaz.api.headers import (
     _relative_location,
     allowed_hosts,
     build_policy,
+    loopback_aliases,
     security_headers,
 )
 from pazpaz.services import attachments, clients
@@ -210,3 +211,46 @@ def test_only_redirects_to_our_own_host_are_rewritten():
     assert own == [(b"location", b"/signin/?a=1#x")]
     elsewhere = [(b"location", b"https://s3.example/bucket/key")]
     assert _relative_location(elsewhere, "localhost:3100") == elsewhere
+
+
+@pytest.fixture
+def loopback_client(frontend: Path) -> Iterator[TestClient]:
+    """The app as `make run` serves it: the public URL is localhost on the app's own port."""
+    public = f"http://localhost:{PORT}"
+    app = SecurityHeadersMiddleware(served(frontend), build_policy(public, PORT, "127.0.0.1", frontend))
+    with TestClient(app, base_url=public, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def test_a_loopback_alias_of_the_public_host_redirects_to_it(app_env, loopback_client):
+    for alias in (f"127.0.0.1:{PORT}", f"[::1]:{PORT}"):
+        response = loopback_client.get("/signin/?next=%2Fclients&x=a%20b", headers={"host": alias})
+        assert response.status_code == 307, alias
+        assert response.headers["location"] == f"http://localhost:{PORT}/signin/?next=%2Fclients&x=a%20b"
+        assert response.headers["cache-control"] == "no-store"
+        assert all(response.headers[name] == value for name, value in COMMON.items())
+    # The public host itself is served; programs keep every allowed host (health check, API, feeds).
+    assert loopback_client.get("/signin/").status_code == 200
+    assert loopback_client.get("/api/v1/health", headers={"host": f"127.0.0.1:{PORT}"}).status_code != 307
+    assert loopback_client.post("/auth/signout", headers={"host": f"127.0.0.1:{PORT}"}).status_code != 307
+    # A foreign Host is still refused, never redirected.
+    refused = loopback_client.get("/signin/", headers={"host": "evil.example"})
+    assert refused.status_code == 400 and "location" not in refused.headers
+
+
+def test_the_other_way_round_and_only_for_loopback_public_urls(frontend):
+    public = f"http://127.0.0.1:{PORT}"
+    app = SecurityHeadersMiddleware(served(frontend), build_policy(public, PORT, "127.0.0.1", frontend))
+    with TestClient(app, base_url=public, follow_redirects=False) as client:
+        response = client.get("/", headers={"host": f"localhost:{PORT}"})
+        assert response.status_code == 307 and response.headers["location"] == f"{public}/"
+    # A real name (a proxy may forward its upstream address as Host) or a proxy on another port: no redirect.
+    assert loopback_aliases("https://pazpaz.example", PORT) == frozenset()
+    assert loopback_aliases(f"http://localhost:{PORT + 1}", PORT) == frozenset()
+    assert loopback_aliases(f"http://localhost:{PORT}", PORT) == {f"127.0.0.1:{PORT}", f"[::1]:{PORT}"}
+
+
+def test_a_redirect_never_carries_raw_control_characters(loopback_client):
+    response = loopback_client.get("/a%0d%0aSet-Cookie:x", headers={"host": f"127.0.0.1:{PORT}"})
+    assert response.status_code == 307 and "\r" not in response.headers["location"]
+    assert "set-cookie" not in response.headers

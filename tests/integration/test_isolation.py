@@ -364,3 +364,16 @@ def test_client_answers_and_reminder_settings_stay_in_their_workspace(app_env):
     assert reminders.unseen_cancellations(a) == 1
     reminders.save_settings(a, reminders.ReminderSettings(enabled=True))
     assert reminders.get_settings_for(b).enabled is False
+
+
+def test_today_shows_only_its_own_workspace(app_env):
+    from pazpaz.services import clock, today
+
+    a, b = make_workspace("A", time_zone="UTC"), make_workspace("B", time_zone="UTC")
+    seed_everything(a)  # an appointment at 09:00 UTC on 2 Nov 2026 and a draft note
+    with clock.frozen(datetime(2026, 11, 2, 8, tzinfo=UTC)):
+        mine, theirs = today.today(a), today.today(b)
+    assert len(mine.appointments) == 1 and len(mine.drafts) == 1
+    assert theirs.appointments == [] and theirs.drafts == [] and theirs.gaps == []
+    # B's checklist counts B's data only: A's service, client and booking tick nothing.
+    assert [step.done for step in theirs.checklist] == [False] * 6

@@ -83,7 +83,8 @@ def test_amendment_needs_a_reason_and_keeps_history_with_diff(visit):
     note = soap_notes.get_note(owner, note_id)
     assert [v.number for v in note.versions] == [1, 2]
     assert note.versions[1].reason == "Added assessment after review"
-    assert "+Muscle strain" in note.versions[1].diff
+    assert "+Muscle strain" in note.versions[1].diff  # the REST API keeps the unified diff
+    assert note.versions[1].word_diff["assessment"] == [{"op": "insert", "text": "Muscle strain"}]
     assert note.sections["assessment"] == "Muscle strain"
     with system_session() as session:
         assert len(session.exec(select(SoapNoteVersion)).all()) == 2  # nothing deleted
