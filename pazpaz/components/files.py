@@ -53,7 +53,7 @@ def files_block() -> rx.Component:
                 rx.cond(FilesState.uploading, rx.progress(value=FilesState.progress, width="100%",
                                                           aria_label="Upload progress")),
                 banner(FilesState.upload_error),
-                rx.flex(rx.foreach(FilesState.files, _file), gap="3", wrap="wrap", id="file-list"),
+                rx.flex(rx.foreach(FilesState.files, _file), spacing="3", wrap="wrap", id="file-list"),
                 spacing="3", width="100%",
             ),
             width="100%",

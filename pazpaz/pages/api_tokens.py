@@ -23,7 +23,7 @@ def _token(token: rx.Var) -> rx.Component:
                     rx.button("Revoke", size="1", variant="soft", color_scheme="red",
                               on_click=ApiTokenState.revoke(token["id"])),
                     rx.badge(token["state"], color_scheme="gray")),
-            gap="2", align="center", wrap="wrap",
+            spacing="2", align="center", wrap="wrap",
         ),
         width="100%",
     )

@@ -27,7 +27,7 @@ def _filters() -> rx.Component:
             _choice("Entity type", "entity_type", AuditState.entity_types, lambda t: rx.el.option(t, value=t)),
             _choice("Action", "action", AuditState.actions, lambda a: rx.el.option(a, value=a)),
             rx.button("Apply filters", type="submit", disabled=~AuditState.is_hydrated),
-            gap="3", wrap="wrap", align="end", width="100%",
+            spacing="3", wrap="wrap", align="end", width="100%",
         ),
         on_submit=AuditState.apply,
         width="100%",
@@ -67,7 +67,7 @@ def _log() -> rx.Component:
             rx.text("Page ", AuditState.page, " of ", AuditState.pages, size="2"),
             rx.button("Next", variant="soft", disabled=AuditState.page >= AuditState.pages,
                       on_click=AuditState.go_to_page(AuditState.page + 1)),
-            gap="3", align="center",
+            spacing="3", align="center",
         ),
         spacing="3", width="100%",
     )

@@ -151,7 +151,7 @@ def _detail_dialog() -> rx.Component:
             rx.vstack(
                 banner(CalendarState.error),
                 rx.flex(rx.badge(s["status"], id="appt-status"), rx.text(s["service"], size="2"),
-                        rx.text(s["location"], size="2"), gap="2", wrap="wrap"),
+                        rx.text(s["location"], size="2"), spacing="2", wrap="wrap"),
                 rx.cond(s["where"] != "", rx.text(s["where"], size="2", overflow_wrap="anywhere")),
                 rx.cond(s["notes"] != "", rx.text(rx.text.strong("Scheduling note: "), s["notes"], size="2",
                                                   white_space="pre-wrap")),
@@ -174,12 +174,12 @@ def _detail_dialog() -> rx.Component:
                                           on_click=CalendarState.change_status("cancelled", "following")),
                                 rx.button("Cancel all", size="2", variant="soft", color_scheme="red",
                                           on_click=CalendarState.change_status("cancelled", "all")),
-                                gap="2", wrap="wrap",
+                                spacing="2", wrap="wrap",
                             ),
                             _status_button("Cancel appointment", "cancelled", color_scheme="red"),
                         ),
                     ),
-                    gap="2", wrap="wrap",
+                    spacing="2", wrap="wrap",
                 ),
                 rx.dialog.close(rx.button("Close", variant="outline", size="2", on_click=CalendarState.close_detail)),
                 spacing="3", width="100%",
@@ -197,7 +197,7 @@ def _legend() -> rx.Component:
                     rx.text(status.replace("_", "-"), size="1"), align="center", spacing="1")
           for status, colour in STATUS_COLOURS.items()],
         rx.text("Home visits: amber edge · Online: dashed border", size="1", color="var(--gray-11)"),
-        gap="3", wrap="wrap",
+        spacing="3", wrap="wrap",
     )
 
 
@@ -213,7 +213,7 @@ def calendar_page() -> rx.Component:
                                 style={**CONTROL_STYLE, "width": "auto"}),
                     align="center", spacing="2",
                 ),
-                gap="3", wrap="wrap", align="center",
+                spacing="3", wrap="wrap", align="center",
             ),
             rx.cond(~CalendarState.form_open & ~CalendarState.detail_open, banner(CalendarState.error)),
             cancellation_badge(),

@@ -34,7 +34,7 @@ def _service_row(service: rx.Var) -> rx.Component:
         rx.spacer(),
         rx.button("Edit", size="1", variant="soft", on_click=CatalogState.edit_service(service)),
         _toggle(service, CatalogState.set_service_active),
-        gap="2", align="center", wrap="wrap", width="100%",
+        spacing="2", align="center", wrap="wrap", width="100%",
     )
 
 
@@ -47,7 +47,7 @@ def _location_row(location: rx.Var) -> rx.Component:
         rx.spacer(),
         rx.button("Edit", size="1", variant="soft", on_click=CatalogState.edit_location(location)),
         _toggle(location, CatalogState.set_location_active),
-        gap="2", align="center", wrap="wrap", width="100%",
+        spacing="2", align="center", wrap="wrap", width="100%",
     )
 
 
@@ -64,7 +64,7 @@ def services_section() -> rx.Component:
                            e.get("duration_minutes", ""), "number"),
                     _field("Price (optional)", "service_price", f.get("price", ""), e.get("price", "")),
                     rx.button(rx.cond(f.get("id", "") != "", "Save service", "Add service"), type="submit"),
-                    gap="3", wrap="wrap", align="end", width="100%",
+                    spacing="3", wrap="wrap", align="end", width="100%",
                 ),
                 on_submit=CatalogState.save_service, key=CatalogState.service_key, width="100%",
             ),
@@ -94,7 +94,7 @@ def locations_section() -> rx.Component:
                     _field("Address", "location_address", f.get("address", ""), e.get("address", "")),
                     _field("Video link", "location_video", f.get("video_link", ""), e.get("video_link", "")),
                     rx.button(rx.cond(f.get("id", "") != "", "Save location", "Add location"), type="submit"),
-                    gap="3", wrap="wrap", align="end", width="100%",
+                    spacing="3", wrap="wrap", align="end", width="100%",
                 ),
                 on_submit=CatalogState.save_location, key=CatalogState.location_key, width="100%",
             ),

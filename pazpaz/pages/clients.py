@@ -21,13 +21,13 @@ def _client_row(row: rx.Var) -> rx.Component:
                 rx.spacer(),
                 rx.cond(row["last_visit"] != "", rx.text("Last visit ", row["last_visit"], size="1",
                                                           color="var(--gray-11)")),
-                wrap="wrap", gap="2", align="center",
+                wrap="wrap", spacing="2", align="center",
             ),
             rx.flex(
                 rx.cond(row["phone"] != "", rx.text(row["phone"], size="2")),
                 rx.cond(row["email"] != "", rx.text(row["email"], size="2", color="var(--gray-11)",
                                                     overflow_wrap="anywhere")),
-                wrap="wrap", gap="3",
+                wrap="wrap", spacing="3",
             ),
             width="100%",
         ),
@@ -63,7 +63,7 @@ def _toolbar() -> rx.Component:
             rx.el.label("Show archived", html_for="show-archived", style=LABEL_STYLE),
             align="center", padding_top="24px",
         ),
-        wrap="wrap", gap="3", width="100%", align="start",
+        wrap="wrap", spacing="3", width="100%", align="start",
     )
 
 
@@ -75,7 +75,7 @@ def _pager() -> rx.Component:
                 " clients", size="2"),
         rx.button("Next", variant="soft", disabled=ClientListState.page >= ClientListState.pages,
                   on_click=ClientListState.go_to_page(ClientListState.page + 1)),
-        gap="3", align="center", wrap="wrap",
+        spacing="3", align="center", wrap="wrap",
     )
 
 
@@ -186,7 +186,7 @@ def _detail() -> rx.Component:
         rx.flex(
             rx.heading(ClientState.client.get("name", ""), size="6", id="client-name"),
             rx.cond(ClientState.archived, rx.badge("Archived", color_scheme="gray")),
-            gap="3", align="center", wrap="wrap",
+            spacing="3", align="center", wrap="wrap",
         ),
         rx.flex(
             rx.link(rx.button("Edit", size="2"), href="/clients/" + ClientState.client.get("id", "") + "/edit"),
@@ -196,7 +196,7 @@ def _detail() -> rx.Component:
                 rx.button("Archive", variant="soft", color_scheme="gray", size="2",
                           on_click=ClientState.set_archived(True)),
             ),
-            gap="2",
+            spacing="2",
         ),
         rx.card(
             rx.heading("Contact", size="3"),
@@ -219,7 +219,7 @@ def _detail() -> rx.Component:
             rx.cond(ClientState.visits.length() > 0,
                     rx.vstack(rx.foreach(ClientState.visits, lambda v: rx.flex(
                         rx.text(v["when"], size="2"), rx.badge(v["status"]), rx.text(v["service"], size="2"),
-                        gap="2", wrap="wrap")), spacing="1"),
+                        spacing="2", wrap="wrap")), spacing="1"),
                     rx.text("No appointments yet.", size="2", color="var(--gray-11)")),
             width="100%",
         ),
@@ -228,7 +228,7 @@ def _detail() -> rx.Component:
                     rx.button("New note", size="1", on_click=ClientState.new_note), width="100%"),
             rx.vstack(rx.foreach(ClientState.notes, lambda n: rx.link(rx.flex(
                 rx.text(n["date"], size="2"), rx.badge(n["status"]), rx.text(n["versions"], " version(s)", size="1"),
-                gap="2", wrap="wrap"), href="/notes/" + n["id"])), spacing="1", margin_top="6px"),
+                spacing="2", wrap="wrap"), href="/notes/" + n["id"])), spacing="1", margin_top="6px"),
             width="100%",
         )),
         plan_block(),

@@ -64,7 +64,7 @@ def _meta() -> rx.Component:
                                        read_only=NoteState.status != "draft"), debounce_timeout=1000),
             spacing="1",
         ),
-        gap="3", wrap="wrap",
+        spacing="3", wrap="wrap",
     )
 
 
@@ -102,7 +102,7 @@ def _goals() -> rx.Component:
 def _version(version: rx.Var) -> rx.Component:
     return rx.card(
         rx.flex(rx.text("Version ", version["number"], weight="bold"), rx.text(version["when"], size="2"),
-                gap="3", wrap="wrap"),
+                spacing="3", wrap="wrap"),
         rx.text("SHA-256 ", version["hash"], size="1", font_family="monospace", overflow_wrap="anywhere"),
         rx.cond(version["reason"] != "", rx.text("Reason: ", version["reason"], size="2")),
         rx.cond(version["diff"] != "", rx.el.pre(version["diff"], style={"whiteSpace": "pre-wrap",
@@ -116,7 +116,7 @@ def _note() -> rx.Component:
         rx.flex(
             rx.link(NoteState.client_name, href="/clients/" + NoteState.client_id, weight="bold", size="4"),
             rx.badge(NoteState.status, id="note-status"),
-            gap="3", align="center", wrap="wrap",
+            spacing="3", align="center", wrap="wrap",
         ),
         banner(NoteState.notice, tone="green"),
         rx.cond(NoteState.stale, rx.callout(

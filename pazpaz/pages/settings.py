@@ -44,7 +44,7 @@ def _member(member: rx.Var) -> rx.Component:
                               on_click=TeamState.set_active(member["id"], True)),
                 ),
             ),
-            gap="2", align="center", wrap="wrap",
+            spacing="2", align="center", wrap="wrap",
         ),
         width="100%",
     )
@@ -61,7 +61,7 @@ def _invite_form() -> rx.Component:
                                       error=TeamState.field_errors.get("name", "")), flex="1 1 200px"),
                 rx.box(labelled_input("Assistant's email", "invite_email", input_type="email",
                                       error=TeamState.field_errors.get("email", "")), flex="1 1 200px"),
-                gap="3", wrap="wrap", width="100%",
+                spacing="3", wrap="wrap", width="100%",
             ),
             rx.button("Send invitation", type="submit", disabled=~TeamState.is_hydrated),
             spacing="3", width="100%",
