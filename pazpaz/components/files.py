@@ -35,7 +35,7 @@ def files_block() -> rx.Component:
         FilesState.visible,
         rx.card(
             rx.vstack(
-                rx.heading("Photos and files", size="3"),
+                rx.heading("Photos and files", size="4", as_="h2"),
                 rx.upload(
                     rx.vstack(
                         rx.button("Add photo or PDF", type="button", size="3"),

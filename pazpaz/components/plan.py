@@ -61,7 +61,7 @@ def plan_block() -> rx.Component:
         PlanState.visible,
         rx.card(
             rx.vstack(
-                rx.heading("Plan of care", size="3"),
+                rx.heading("Plan of care", size="4", as_="h2"),
                 banner(PlanState.error),
                 rx.form(
                     rx.vstack(
@@ -92,7 +92,7 @@ def plan_block() -> rx.Component:
 def timeline_block() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Timeline", size="3"),
+            rx.heading("Timeline", size="4", as_="h2"),
             banner(TimelineState.error),
             rx.foreach(TimelineState.items, lambda i: rx.flex(
                 rx.text(i["when"], size="1", color="var(--gray-11)", min_width="120px"),

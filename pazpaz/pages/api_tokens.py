@@ -42,7 +42,7 @@ def _select(label: str, field_id: str, options: list[tuple[str, str]], default: 
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.heading("New token", size="3"),
+            rx.heading("New token", size="3", as_="h3"),
             rx.flex(
                 rx.box(labelled_input("Token name", "token_name", error=ApiTokenState.field_errors.get("name", "")),
                        flex="1 1 200px"),
@@ -79,7 +79,7 @@ def _new_token() -> rx.Component:
 
 def api_tokens_section() -> rx.Component:
     return rx.vstack(
-        rx.heading("API tokens", size="4"),
+        rx.heading("API tokens", size="4", as_="h2"),
         rx.text("Personal access tokens let another program use PazPaz as you, through /api/v1 "
                 "(documentation at /api/v1/docs). Revoke a token you no longer use.",
                 size="2", color="var(--gray-11)"),

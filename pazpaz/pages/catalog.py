@@ -55,7 +55,7 @@ def services_section() -> rx.Component:
     f, e = CatalogState.service_form, CatalogState.service_errors
     return rx.card(
         rx.vstack(
-            rx.heading("Services", size="4"),
+            rx.heading("Services", size="4", as_="h2"),
             rx.foreach(CatalogState.services, _service_row),
             rx.form(
                 rx.flex(
@@ -78,7 +78,7 @@ def locations_section() -> rx.Component:
     f, e = CatalogState.location_form, CatalogState.location_errors
     return rx.card(
         rx.vstack(
-            rx.heading("Locations", size="4"),
+            rx.heading("Locations", size="4", as_="h2"),
             rx.foreach(CatalogState.locations, _location_row),
             rx.form(
                 rx.flex(

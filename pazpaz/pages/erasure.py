@@ -58,7 +58,7 @@ def erasure_card() -> rx.Component:
             E.visible,
             rx.card(
                 rx.vstack(
-                    rx.heading("Legal hold and erasure", size="3"),
+                    rx.heading("Legal hold and erasure", size="4", as_="h2"),
                     rx.text(RETENTION_NOTICE, **HINT, id="retention-notice"),
                     _hold(),
                     rx.cond(E.hold_reason == "", _erase_form()),

@@ -50,7 +50,7 @@ def _reminders_card() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Client reminders", size="4"),
+                rx.heading("Client reminders", size="4", as_="h2"),
                 rx.text("Clients with an email address get a reminder with Confirm and Cancel links. "
                         "Nothing is sent during quiet hours: a reminder due then goes out when they end, "
                         "if that is still before the appointment.", **HINT),
@@ -90,7 +90,7 @@ def _agenda_card() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Daily agenda by email", size="4"),
+                rx.heading("Daily agenda by email", size="4", as_="h2"),
                 rx.text("Tomorrow's appointments, with times, places and video links, mailed to you each "
                         "evening.", **HINT),
                 _checkbox("Email me tomorrow's agenda", "agenda_enabled", S.agenda_enabled),
@@ -125,7 +125,7 @@ def _job_row(row: rx.Var) -> rx.Component:
 def _jobs_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Scheduled jobs", size="4"),
+            rx.heading("Scheduled jobs", size="4", as_="h2"),
             rx.text("Work PazPaz does on its own. A failed run is retried with growing pauses.", **HINT),
             rx.foreach(S.job_rows, _job_row),
             spacing="3", width="100%",
@@ -151,7 +151,7 @@ def client_reminder_card() -> rx.Component:
     return rx.cond(client_id != "", rx.box(rx.card(
         rx.flex(
             rx.vstack(
-                rx.heading("Reminders", size="3"),
+                rx.heading("Reminders", size="4", as_="h2"),
                 rx.text(C.reminder_text, size="2", id="client-reminder-status"),
                 spacing="1",
             ),

@@ -32,7 +32,7 @@ def _code_form(submit_label: str, on_submit, cancel) -> rx.Component:
 
 def _backup_codes() -> rx.Component:
     return rx.vstack(
-        rx.heading("Save your backup codes", size="3"),
+        rx.heading("Save your backup codes", size="3", as_="h3"),
         rx.text("If you lose your phone, each code signs you in once. Keep them somewhere safe, apart from "
                 "your phone: this is the only time they are shown."),
         rx.el.ul(
@@ -112,7 +112,7 @@ def _when_off() -> rx.Component:
 def _two_step_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Two-step sign-in", size="4"),
+            rx.heading("Two-step sign-in", size="4", as_="h2"),
             rx.cond(
                 SecurityState.backup_codes.length() > 0,
                 _backup_codes(),
@@ -127,7 +127,7 @@ def _two_step_card() -> rx.Component:
 def _practice_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Your practice", size="4"),
+            rx.heading("Your practice", size="4", as_="h2"),
             rx.el.label(
                 rx.flex(
                     rx.switch(checked=SecurityState.required, on_change=SecurityState.set_required,

@@ -53,7 +53,7 @@ def _member(member: rx.Var) -> rx.Component:
 def _invite_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.heading("Invite an assistant", size="3"),
+            rx.heading("Invite an assistant", size="3", as_="h3"),
             rx.text("Assistants see clients' contact details and the schedule, never clinical notes. "
                     "Each invitation link works once and expires on the date shown.", size="2", color="var(--gray-11)"),
             rx.flex(
@@ -77,12 +77,12 @@ def settings_page() -> rx.Component:
         "Settings",
         rx.vstack(
             rx.card(
-                rx.heading("Practice", size="3"),
+                rx.heading("Practice", size="4", as_="h2"),
                 rx.text("Name: ", SessionState.workspace_name),
                 width="100%",
             ),
             rx.card(
-                rx.heading("Security", size="3"),
+                rx.heading("Security", size="4", as_="h2"),
                 rx.text("Two-step sign-in, and the devices where you are signed in: ",
                         rx.link("Security settings", href="/settings/security", id="security-link")),
                 width="100%",
@@ -93,7 +93,7 @@ def settings_page() -> rx.Component:
             rx.cond(
                 TeamState.can_manage,
                 rx.vstack(
-                    rx.heading("Team", size="4"),
+                    rx.heading("Team", size="4", as_="h2"),
                     rx.foreach(TeamState.members, _member),
                     pending_invitations(),
                     rx.card(_invite_form(), width="100%"),

@@ -50,6 +50,7 @@ class NoteState(SessionState):
     load_key: str = ""
     goal_choices: list[list[str]] = []
     tagged_goals: list[str] = []
+    amending: bool = False  # a finalized note shows as a document until "Amend" is pressed
 
     def _fill(self, view: soap_notes.NoteView) -> None:
         zone = ZoneInfo(self.time_zone)
@@ -64,6 +65,7 @@ class NoteState(SessionState):
         ]
         self.stale, self.save_error, self.reason, self.field_errors = False, "", "", {}
         self.load_key = f"{view.id}-{view.lock_version}"
+        self.amending = False
 
     async def _fetch(self) -> None:
         actor = await self._actor()
@@ -162,6 +164,11 @@ class NoteState(SessionState):
             return None
         await self._fetch()
         self._notify("Note finalized.")
+
+    @rx.event
+    @handler
+    def set_amending(self, value: bool):
+        self.amending = bool(value)
 
     @rx.event
     @handler
