@@ -43,22 +43,23 @@ def _either(preferred: rx.Var, fallback: rx.Var) -> rx.Var:
 
 
 def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(row["when"], white_space="nowrap"),
-        rx.table.cell(_either(row["who"], row["user"])),
-        rx.table.cell(_either(row["what"], row["action"])),
-        rx.table.cell(_either(row["record"], row["entity_type"])),
-        rx.table.cell(row["ip"], white_space="nowrap"),
+    return rx.el.tr(
+        rx.el.td(row["when"], style={"whiteSpace": "nowrap"}),
+        rx.el.td(_either(row["who"], row["user"])),
+        rx.el.td(_either(row["what"], row["action"])),
+        rx.el.td(_either(row["record"], row["entity_type"])),
+        rx.el.td(row["ip"], style={"whiteSpace": "nowrap"}),
     )
 
 
 def _table() -> rx.Component:
-    # A scrolling region must be reachable by keyboard (tabindex 0) and named.
+    # A scrolling region must be reachable by keyboard (tabindex 0) and named. A plain table:
+    # Radix's Table wraps itself in a scroll area that can't take focus.
     return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in COLUMNS])),
-            rx.table.body(rx.foreach(AuditState.rows, _row)),
-            size="2", width="100%", variant="surface",
+        rx.el.table(
+            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in COLUMNS])),
+            rx.el.tbody(rx.foreach(AuditState.rows, _row)),
+            class_name="pz-table",
         ),
         overflow_x="auto", width="100%", tab_index=0, role="region", aria_label="Audit events",
         class_name="pz-scroll",

@@ -14,7 +14,9 @@ from pazpaz.state.calendar import STATUS_COLOURS, CalendarState
 SCHEDULING_NOTE = "Scheduling note (visible to assistants)"
 SCHEDULING_NOTE_HINT = "For the visit itself (door code, parking). Clinical details belong in the session note."
 # Phones get the agenda list; wider screens the week grid.
-CALENDAR_HEIGHT = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'auto' : '760px'")
+# The grid grows to its content ("auto"): a fixed height made FullCalendar's inner scroller a
+# scrolling region a keyboard cannot reach (axe: scrollable-region-focusable).
+CALENDAR_HEIGHT = "auto"
 INITIAL_VIEW = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'listWeek' : 'timeGridWeek'")
 # Seven day columns do not fit a phone (the day headers collide): there it offers day and agenda.
 VIEWS = rx.Var("(typeof window !== 'undefined' && window.innerWidth <= 640) ? 'timeGridDay,listWeek' "
@@ -223,7 +225,6 @@ def calendar_page() -> rx.Component:
                     button_hints={"prev": "Previous $0", "next": "Next $0", "today": "Go to today"},
                     editable=True,
                     event_duration_editable=True,
-                    # A fixed grid height lays out faster on desktop; the phone's agenda grows freely.
                     height=CALENDAR_HEIGHT,
                     slot_min_time="07:00:00",
                     slot_max_time="21:00:00",

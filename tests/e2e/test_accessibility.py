@@ -94,6 +94,9 @@ class Audit:
         self.checked += 1
         page = self.page
         page.wait_for_load_state("networkidle")
+        # A dialog fading in has half-transparent text: let animations finish before measuring.
+        page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running' "
+                               "|| a.effect.getTiming().iterations === Infinity)")
         for problem in serious_violations(page):
             self.problems.append(f"[{self.size} {name}] axe {problem}")
         if self.size == "phone":
