@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field
 from pazpaz.state.plan import PlanState, TimelineState
 
 
 def _input(label: str, name: str, input_type: str = "text", suffix: rx.Var | str = "") -> rx.Component:
     # Per-goal forms repeat, so element ids carry the goal id to keep labels unique.
     element_id = name + "-" + suffix if isinstance(suffix, rx.Var) else name
-    return rx.vstack(rx.el.label(label, html_for=element_id, style=LABEL_STYLE),
-                     rx.el.input(id=element_id, name=name, type=input_type, style=CONTROL_STYLE),
-                     field_error(PlanState.errors.get(name, ""), name),
-                     spacing="1", flex="1 1 150px", min_width="0")
+    return field(label, element_id, rx.el.input, error=PlanState.errors.get(name, ""), name=name, type=input_type,
+                 box_props={"flex": "1 1 150px"})
 
 
 def _goal(goal: rx.Var) -> rx.Component:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error, labelled_input
+from pazpaz.components.forms import LABEL_STYLE, banner, field, labelled_input
 from pazpaz.state.api_tokens import ApiTokenState
 
 
@@ -30,13 +30,9 @@ def _token(token: rx.Var) -> rx.Component:
 
 
 def _select(label: str, field_id: str, options: list[tuple[str, str]], default: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
-        rx.el.select(*(rx.el.option(text, value=value) for value, text in options), id=field_id, name=field_id,
-                     default_value=default, style=CONTROL_STYLE),
-        field_error(ApiTokenState.field_errors.get(field_id.removeprefix("token_"), ""), field_id),
-        spacing="1", flex="1 1 160px",
-    )
+    return field(label, field_id, rx.el.select, *(rx.el.option(text, value=value) for value, text in options),
+                 error=ApiTokenState.field_errors.get(field_id.removeprefix("token_"), ""), name=field_id,
+                 default_value=default, box_props={"flex": "1 1 160px"})
 
 
 def _form() -> rx.Component:

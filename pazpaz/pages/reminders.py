@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
+from pazpaz.components.forms import LABEL_STYLE, banner, field, field_error
+from pazpaz.components.theme import plural
 from pazpaz.state.clients import ClientState
 from pazpaz.state.reminders import CancellationBadgeState, ClientReminderState, ReminderSettingsState
 
@@ -16,13 +17,8 @@ HINT = {"size": "2", "color": "var(--gray-11)"}
 
 def _field(label: str, field_id: str, default: rx.Var, error_key: str, input_type: str = "text",
            **props) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
-        rx.el.input(id=field_id, name=field_id, type=input_type, default_value=default, style=CONTROL_STYLE,
-                    **props),
-        field_error(S.field_errors.get(error_key, ""), field_id),
-        spacing="1", flex="1 1 160px", min_width="0",
-    )
+    return field(label, field_id, rx.el.input, error=S.field_errors.get(error_key, ""), name=field_id,
+                 type=input_type, default_value=default, box_props={"flex": "1 1 160px"}, **props)
 
 
 def _checkbox(label: str, field_id: str, checked: rx.Var) -> rx.Component:
@@ -65,13 +61,9 @@ def _reminders_card() -> rx.Component:
                            "cancel_window_hours", "number", min="0", max="168"),
                     spacing="3", wrap="wrap", width="100%",
                 ),
-                rx.vstack(
-                    rx.el.label("Message (optional)", html_for="reminder_message", style=LABEL_STYLE),
-                    rx.el.textarea(id="reminder_message", name="reminder_message", default_value=S.message,
-                                   rows="3", style=CONTROL_STYLE),
-                    field_error(S.field_errors.get("message", ""), "reminder_message"),
-                    spacing="1", width="100%",
-                ),
+                field("Message (optional)", "reminder_message", rx.el.textarea,
+                      error=S.field_errors.get("message", ""), name="reminder_message", default_value=S.message,
+                      rows="3"),
                 rx.flex(
                     _field("Quiet hours from", "quiet_start", S.quiet_start, "quiet_start", "time"),
                     _field("Quiet hours until", "quiet_end", S.quiet_end, "quiet_end", "time"),
@@ -178,8 +170,8 @@ def cancellation_badge(link: bool = False) -> rx.Component:
             B.unseen > 0,
             rx.callout(
                 rx.flex(
-                    rx.text(B.unseen, " appointment(s) cancelled by clients through a reminder link.",
-                            id="client-cancellations"),
+                    rx.text(plural(B.unseen, "appointment", "appointments"),
+                            " cancelled by clients through a reminder link.", id="client-cancellations"),
                     rx.link("Open the calendar", href="/calendar", size="2") if link else rx.fragment(),
                     rx.button("Mark as seen", size="1", variant="soft", on_click=B.mark_seen),
                     spacing="3", align="center", wrap="wrap",
