@@ -7,6 +7,7 @@ import reflex as rx
 from pazpaz.components.forms import banner, labelled_input
 from pazpaz.components.invitations import pending_invitations
 from pazpaz.components.shell import shell
+from pazpaz.components.theme import muted, section
 from pazpaz.pages.api_tokens import api_tokens_section
 from pazpaz.pages.backups import backup_settings_section
 from pazpaz.pages.calendar_feed import calendar_feed_section
@@ -30,7 +31,7 @@ def _member(member: rx.Var) -> rx.Component:
             rx.cond(member["two_step"] == "yes", rx.badge("Two-step on", color_scheme="green")),
             rx.cond(
                 (member["two_step"] == "yes") & (member["is_me"] != "yes"),
-                rx.button("Reset two-step sign-in", size="1", variant="soft",
+                rx.button("Reset two-step sign-in", size="2", variant="soft",
                           on_click=TeamState.reset_two_step(member["id"])),
             ),
             rx.cond(
@@ -38,9 +39,9 @@ def _member(member: rx.Var) -> rx.Component:
                 rx.fragment(),
                 rx.cond(
                     member["active"] == "yes",
-                    rx.button("Deactivate", size="1", variant="soft", color_scheme="red",
+                    rx.button("Deactivate", size="2", variant="soft", color_scheme="red",
                               on_click=TeamState.set_active(member["id"], False)),
-                    rx.button("Reactivate", size="1", variant="soft",
+                    rx.button("Reactivate", size="2", variant="soft",
                               on_click=TeamState.set_active(member["id"], True)),
                 ),
             ),
@@ -76,30 +77,24 @@ def settings_page() -> rx.Component:
     return shell(
         "Settings",
         rx.vstack(
-            rx.card(
-                rx.heading("Practice", size="4", as_="h2"),
-                rx.text("Name: ", SessionState.workspace_name),
-                width="100%",
-            ),
-            rx.card(
-                rx.heading("Security", size="4", as_="h2"),
+            section("Practice", rx.text("Name: ", rx.text.strong(SessionState.workspace_name))),
+            section(
+                "Security",
                 rx.text("Two-step sign-in, and the devices where you are signed in: ",
                         rx.link("Security settings", href="/settings/security", id="security-link")),
-                width="100%",
             ),
             calendar_feed_section(),
             banner(TeamState.error),
             rx.cond(TeamState.can_manage, catalog_sections()),
             rx.cond(
                 TeamState.can_manage,
-                rx.vstack(
-                    rx.heading("Team", size="4", as_="h2"),
+                section(
+                    "Team",
                     rx.foreach(TeamState.members, _member),
                     pending_invitations(),
-                    rx.card(_invite_form(), width="100%"),
-                    spacing="3", width="100%",
+                    rx.box(_invite_form(), width="100%", padding_top="8px", border_top="1px solid var(--gray-5)"),
                 ),
-                rx.text("Only the practice owner manages the team.", color="var(--gray-11)"),
+                muted("Only the practice owner manages the team."),
             ),
             reminder_settings_sections(),
             api_tokens_section(),
