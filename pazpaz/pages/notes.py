@@ -52,7 +52,7 @@ def _save_state() -> rx.Component:
                 ),
             ),
         ),
-        id="save-state", role="status", aria_live="polite", min_height="24px",
+        id="save-state", role="status", aria_live="polite",
     )
 
 
@@ -182,6 +182,7 @@ def _note() -> rx.Component:
                     overflow_wrap="anywhere"),
             rx.badge(NoteState.status, id="note-status", size="2",
                      color_scheme=rx.cond(NoteState.status == "draft", "amber", "green")),
+            _save_state(),
             spacing="3", align="center", wrap="wrap",
         ),
         banner(NoteState.notice, tone="green"),
@@ -191,7 +192,6 @@ def _note() -> rx.Component:
             color_scheme="red", width="100%", role="alert")),
         rx.card(
             rx.vstack(
-                _save_state(),
                 rx.cond((NoteState.status == "draft") | NoteState.amending, _editable(), _document()),
                 _actions(),
                 spacing="4", width="100%",
