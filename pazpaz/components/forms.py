@@ -18,7 +18,7 @@ LABEL_STYLE = {"fontWeight": "500", "fontSize": "0.9rem"}
 # Native <select>/<input> elements styled to sit beside Radix inputs (class pz-control in app.css).
 CONTROL_STYLE = {"width": "100%", "padding": "9px", "borderRadius": "var(--radius-2)",
                  "border": "1px solid var(--gray-8)", "background": "white", "fontSize": "1rem",
-                 "boxSizing": "border-box", "minHeight": "44px", "color": "var(--gray-12)"}
+                 "boxSizing": "border-box", "minHeight": "40px", "color": "var(--gray-12)"}
 
 # A function compiled into the page (the CSP allows no eval): focus the first invalid control.
 _FOCUS_FIRST_INVALID = rx.Var(

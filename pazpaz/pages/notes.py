@@ -149,6 +149,9 @@ def _version(version: rx.Var) -> rx.Component:
             spacing="2", padding_top="8px", width="100%",
         ),
         class_name="pz-details",
+        # Keyed by version: a new version must not inherit the open/closed state of the one
+        # that used to sit at its position.
+        key=version["number"],
         style={"borderTop": "1px solid var(--gray-5)", "padding": "8px 0"},
     )
 
