@@ -66,4 +66,6 @@ def erasure_card() -> rx.Component:
             ),
         ),
         on_mount=E.load, width="100%",
+        # Two cards in one box: the same gap as between the page's other sections.
+        style={"display": "flex", "flexDirection": "column", "gap": "var(--space-4)"},
     )
