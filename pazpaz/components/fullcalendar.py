@@ -59,6 +59,8 @@ class FullCalendar(rx.NoSSRComponent):
     now: rx.Var[Any]
     header_toolbar: rx.Var[dict[str, str]]
     button_text: rx.Var[dict[str, str]]
+    button_icons: rx.Var[Any]  # False: the named text buttons instead of unnamed icon glyphs
+    button_hints: rx.Var[dict[str, str]]
     editable: rx.Var[bool]
     event_duration_editable: rx.Var[bool]
     height: rx.Var[str]

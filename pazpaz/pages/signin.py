@@ -27,7 +27,7 @@ def _form() -> rx.Component:
 
 def _sent() -> rx.Component:
     return rx.vstack(
-        rx.heading("Check your email", size="5"),
+        rx.heading("Check your email", size="4", as_="h2"),
         rx.text(
             "If that address belongs to a PazPaz account, a sign-in link is on its way. "
             "It works once and expires in 10 minutes."
@@ -40,7 +40,7 @@ def _sent() -> rx.Component:
 
 def signin_page() -> rx.Component:
     return card_page(
-        rx.heading("Sign in to PazPaz", size="6"),
+        rx.heading("Sign in to PazPaz", size="6", as_="h1"),
         banner(SignInState.notice, tone="green"),
         banner(SignInState.error),
         rx.cond(SignInState.sent, _sent(), _form()),

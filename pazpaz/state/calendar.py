@@ -104,6 +104,10 @@ class CalendarState(SessionState):
         if linked:  # the link back from a calendar feed event (services/calendar_feed.py)
             view = await self._show_detail(actor, linked)
             self.jump_date = view.starts_at.date().isoformat()
+        booking_for = self.router.url.query_parameters.get("book", "")
+        if booking_for and booking_for in {cid for cid, _ in self.clients}:  # "Book" on a client's page
+            self._open_form(self._next_hour())
+            self.form = {**self.form, "client_id": booking_for}
 
     @rx.event
     @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
@@ -139,8 +143,11 @@ class CalendarState(SessionState):
     @rx.event
     @handler
     def new_now(self):
+        self._open_form(self._next_hour())
+
+    def _next_hour(self) -> str:
         now = datetime.now(ZoneInfo(self.time_zone)).replace(minute=0, second=0, microsecond=0)
-        self._open_form((now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+        return (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
 
     @rx.event
     @handler
