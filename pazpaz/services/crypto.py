@@ -104,15 +104,31 @@ def encrypt_field(
     return bytes([FORMAT_VERSION]) + key_id.bytes + nonce + ciphertext
 
 
+# AESGCM objects by (kek, workspace, key id bytes): constructing one per value (key schedule)
+# cost more than the decryption. Same lifetime and bound as _DATA_KEYS.
+_CIPHERS: dict[tuple[bytes, uuid.UUID, bytes], AESGCM] = {}
+
+
+def _cipher(session: Session, workspace_id: uuid.UUID, key_id: bytes) -> AESGCM:
+    kek = get_settings().kek
+    cipher = _CIPHERS.get((kek, workspace_id, key_id))
+    if cipher is None:
+        cipher = AESGCM(_key_by_id(session, workspace_id, uuid.UUID(bytes=key_id)))
+        if len(_CIPHERS) > 10_000:
+            _CIPHERS.clear()
+        _CIPHERS[(kek, workspace_id, key_id)] = cipher
+    return cipher
+
+
 def decrypt_field(
     session: Session, workspace_id: uuid.UUID, table: str, column: str, row_id: uuid.UUID, blob: bytes
 ) -> str:
+    blob = bytes(blob)  # psycopg2 hands bytea over as a memoryview
     if len(blob) < _HEADER + 16 or blob[0] != FORMAT_VERSION:
         raise DecryptionError("Unknown ciphertext format.")
-    key = _key_by_id(session, workspace_id, uuid.UUID(bytes=bytes(blob[1:17])))
+    cipher = _cipher(session, workspace_id, blob[1:17])
     try:
-        aad = _field_aad(table, column, row_id, workspace_id)
-        plain = AESGCM(key).decrypt(bytes(blob[17:29]), bytes(blob[29:]), aad)
+        plain = cipher.decrypt(blob[17:29], blob[29:], _field_aad(table, column, row_id, workspace_id))
     except InvalidTag:
         raise DecryptionError("A value failed its integrity check (moved or tampered).") from None
     return plain.decode()
