@@ -75,7 +75,7 @@ def _reads(rng: random.Random) -> dict:
     from pazpaz.services import appointments
     from pazpaz.services.conflicts import find_conflicts
     from pazpaz.services.recurrence import place
-    from pazpaz.services.scope import Actor, workspace_session
+    from pazpaz.services.scope import Actor, read_session
 
     actors = [(Actor(workspace_id=ws_id, user_id=owner_id, role="owner"), zone)
               for ws_id, owner_id, zone in seeded_workspaces()]
@@ -91,7 +91,7 @@ def _reads(rng: random.Random) -> dict:
         actor, zone = rng.choice(actors)
         wall = datetime.combine(rng.choice(days[zone]), time(8)) + timedelta(minutes=5 * rng.randint(0, 120))
         start = place(wall, zones[zone])
-        with workspace_session(actor) as session:
+        with read_session(actor) as session:
             return len(find_conflicts(session, start, start + timedelta(minutes=60)))
 
     return {"week_read": week_read, "conflicts": conflicts}

@@ -6,8 +6,9 @@ and weeks of the seeded range:
 
   week_read  appointments.schedule(actor, first_day, days=7), the calendar's read
              (joins, decrypts client names, writes an audit row);
-  conflicts  find_conflicts for a random 60-minute slot, including the workspace
-             session (transaction) around it, which is what a booking pays.
+  conflicts  find_conflicts for a random 60-minute slot in a read session, as the
+             live check while booking (UI) and GET /api/v1/appointments/conflicts run it.
+             (A booking runs it again inside its write transaction, under the schedule lock.)
 
 Prints p50/p95/p99 and merges them into bench/results/schedule.json.
 """
@@ -117,7 +118,7 @@ def run_measurements(samples: int, warmup: int) -> dict[str, dict[str, float]]:
     from pazpaz.services import appointments
     from pazpaz.services.conflicts import find_conflicts
     from pazpaz.services.recurrence import place
-    from pazpaz.services.scope import Actor, workspace_session
+    from pazpaz.services.scope import Actor, read_session
 
     rng = random.Random(SAMPLE_SEED)
     seeded = seeded_workspaces()
@@ -135,7 +136,7 @@ def run_measurements(samples: int, warmup: int) -> dict[str, dict[str, float]]:
         wall = datetime.combine(rng.choice(days[zone]), time(8)) + timedelta(minutes=5 * rng.randint(0, 120))
         start = place(wall, zones[zone])
         end = start + timedelta(minutes=60)
-        with workspace_session(actor) as session:
+        with read_session(actor) as session:
             found = find_conflicts(session, start, end)
         return len(found)
 

@@ -23,15 +23,20 @@ _ENGINES: list[Engine] = []
 
 
 @lru_cache(maxsize=8)
-def engine_for(url: str, durable_commits: bool = True) -> Engine:
-    """The engine of one database URL. durable_commits=False gives the pool whose sessions
-    commit with synchronous_commit=off: only read_session() uses it, for transactions that
-    write nothing but the audit row of a read (docs/notes/perf.md "Read-audit commits")."""
+def engine_for(url: str, reads: bool = False, durable: bool = True) -> Engine:
+    """The engine of one database URL. reads=True gives the pool of read_session(): its
+    connections autocommit (each statement is its own transaction: no BEGIN and COMMIT round
+    trips around a one-statement read) and, unless durable, commit with synchronous_commit=off.
+    Only transactions that write nothing but the audit row of a read may use it
+    (docs/notes/perf.md "Read-audit commits")."""
     # Never connect at import time: prod workers fork from a preloaded parent.
     connect_args: dict = {"connect_timeout": 5}
-    if not durable_commits:
-        connect_args["options"] = "-c synchronous_commit=off"
-    engine = create_engine(url, pool_size=5, max_overflow=5, connect_args=connect_args)
+    options: dict = {}
+    if reads:
+        options["isolation_level"] = "AUTOCOMMIT"
+        if not durable:
+            connect_args["options"] = "-c synchronous_commit=off"
+    engine = create_engine(url, pool_size=5, max_overflow=5, connect_args=connect_args, **options)
     _ENGINES.append(engine)
     event.listen(engine, "checkin", _stamp_idle)
     event.listen(engine, "checkout", _ping_if_idle)
@@ -65,7 +70,7 @@ def get_engine() -> Engine:
 def get_read_engine() -> Engine:
     """The pool for read transactions (see engine_for); the durable pool when the
     deployment asks for durable read-audit commits (PAZPAZ_DURABLE_READ_AUDIT=1)."""
-    return engine_for(_database_url(), durable_commits=get_settings().durable_read_audit)
+    return engine_for(_database_url(), reads=True, durable=get_settings().durable_read_audit)
 
 
 def _database_url() -> str:

@@ -196,7 +196,7 @@ def _audit_override(session: Session, actor: Actor, appointment_id: uuid.UUID, c
 def check_times(actor: Actor, start: str, end: str = "", duration_minutes: str = "", service_id: str = "",
                 exclude_id: uuid.UUID | None = None) -> list[Conflict]:
     """Live check while the therapist picks a time: conflicts for a single slot."""
-    with workspace_session(actor) as session:
+    with read_session(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         start_at = parse_local(start, zone)
         if start_at is None:
@@ -213,6 +213,18 @@ def check_times(actor: Actor, start: str, end: str = "", duration_minutes: str =
         if end_at <= start_at:
             return []
         return find_conflicts(session, start_at, end_at, [exclude_id] if exclude_id else [])
+
+
+def conflicts_between(actor: Actor, start: datetime, end: datetime,
+                      exclude_id: uuid.UUID | None = None) -> tuple[list[Conflict], ZoneInfo]:
+    """The API's check for aware times: the conflicts and the zone to show them in, from
+    one read session."""
+    with read_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        if end <= start:
+            return [], zone
+        found = find_conflicts(session, start.astimezone(UTC), end.astimezone(UTC), [exclude_id] if exclude_id else [])
+        return found, zone
 
 
 def create_appointment(actor: Actor, data: AppointmentInput, recurrence: Recurrence | None = None,

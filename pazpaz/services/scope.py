@@ -72,9 +72,11 @@ def workspace_session(actor: Actor) -> Iterator[Session]:
 
 @contextmanager
 def read_session(actor: Actor) -> Iterator[Session]:
-    """A workspace session for a read whose only write is its audit row: it commits with
-    synchronous_commit=off (docs/notes/perf.md "Read-audit commits"). Any other write
-    through it raises, so a write can never lose its durability by coming through here."""
+    """A workspace session for a read whose only write is its audit row. Each statement
+    commits on its own (autocommit: no BEGIN/COMMIT round trips), with synchronous_commit=off
+    unless PAZPAZ_DURABLE_READ_AUDIT=1 (docs/notes/perf.md "Read-audit commits"). The audit
+    row is still written before the caller gets the data. Any other write through it raises,
+    so a write can never lose its atomicity or durability by coming through here."""
     with transaction(get_read_engine()) as session:
         session.info[WORKSPACE_KEY] = actor.workspace_id
         session.info[READ_KEY] = True

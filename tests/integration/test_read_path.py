@@ -31,8 +31,10 @@ def test_a_read_session_commits_without_waiting_for_the_wal_and_writes_stay_dura
     owner = make_workspace()
     with read_session(owner) as session:
         assert _synchronous_commit(session) == "off"
+        assert session.connection().connection.dbapi_connection.autocommit  # no BEGIN/COMMIT trips
     with workspace_session(owner) as session:
         assert _synchronous_commit(session) == "on"
+        assert not session.connection().connection.dbapi_connection.autocommit
 
 
 def test_durable_read_audit_setting_keeps_read_commits_synchronous(app_env, monkeypatch):
