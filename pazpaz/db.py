@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,7 +20,9 @@ from pazpaz.settings import SettingsError, get_settings
 IDLE_PING_SECONDS = 10.0
 
 
-_ENGINES: list[Engine] = []
+# Weak: an engine the lru_cache drops (tests make a database per test) must still be
+# garbage-collected with its pool, as before.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 @lru_cache(maxsize=8)
@@ -37,7 +40,7 @@ def engine_for(url: str, reads: bool = False, durable: bool = True) -> Engine:
         if not durable:
             connect_args["options"] = "-c synchronous_commit=off"
     engine = create_engine(url, pool_size=5, max_overflow=5, connect_args=connect_args, **options)
-    _ENGINES.append(engine)
+    _ENGINES.add(engine)
     event.listen(engine, "checkin", _stamp_idle)
     event.listen(engine, "checkout", _ping_if_idle)
     return engine
@@ -82,7 +85,7 @@ def _database_url() -> str:
 
 def dispose_engines() -> None:
     """Close every pooled connection (tests and benches that stop their database)."""
-    for engine in _ENGINES:
+    for engine in list(_ENGINES):
         engine.dispose()
     _ENGINES.clear()
     engine_for.cache_clear()

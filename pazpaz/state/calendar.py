@@ -43,8 +43,8 @@ def event_of(view: AppointmentView) -> dict[str, str]:
     title = view.client_name + (f" · {view.service_name}" if view.service_name else "") + (f" · {kind}" if kind else "")
     return {
         "id": str(view.id), "title": title, "start": wall(view.starts_at), "end": wall(view.ends_at),
-        "backgroundColor": colour, "borderColor": colour,
-        "classNames": [f"status-{view.status}", f"where-{view.location_kind or 'none'}"],
+        "color": colour,  # background and border
+        "classNames": [f"status-{view.status}"] + ([f"where-{view.location_kind}"] if view.location_kind else []),
     }
 
 
@@ -73,6 +73,10 @@ class CalendarState(SessionState):
     detail_open: bool = False
     nav_version: int = 0
     jump_date: str = ""
+    # Bumped when FullCalendar may show something the server doesn't have (a drag the server
+    # refused): it rides on every event so that read differs and is drawn. Plain navigation
+    # keeps it, so a read that brings the same events changes nothing on screen.
+    _redraw: int = 0
 
     async def _reload(self, actor: Actor) -> None:
         if not self.range_start:
@@ -83,9 +87,9 @@ class CalendarState(SessionState):
         first_day = date.fromisoformat(self.range_start) - timedelta(days=span)
         views = await self._call(appointments.schedule, actor, first_day, self.range_days + 2 * span)
         self.nav_version += 1
-        # The read's number rides on each event so the list always changes: after a refused
-        # drag, FullCalendar then redraws the server's truth instead of keeping the drop.
-        self.events = [{**event_of(v), "extendedProps": {"read": self.nav_version}} for v in views]
+        events = [{**event_of(v), "extendedProps": {"redraw": self._redraw}} for v in views]
+        if events != self.events:  # an unchanged list sends no delta and draws nothing
+            self.events = events
 
     @rx.event
     @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
@@ -287,4 +291,5 @@ class CalendarState(SessionState):
             self.error = str(refused)
         else:
             self.error = ""
+        self._redraw += 1  # FullCalendar shows the drop: draw the server's answer over it
         await self._reload(actor)
