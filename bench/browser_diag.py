@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             today = date.today()
             bb.seed_weeks(today - timedelta(days=today.weekday()), args.clicks + 2)
             page.goto("/calendar")
-            page.wait_for_function(f"document.querySelectorAll('.fc-event').length >= {bb.PER_WEEK}")
+            page.wait_for_function("n => document.querySelectorAll('.fc-event').length >= n", arg=bb.PER_WEEK)
             rows = []
             for _ in range(args.clicks):
                 rows.append(page.evaluate(PROBE))
