@@ -449,9 +449,9 @@ def schedule(actor: Actor, first_day: date, days: int = 7, include_cancelled: bo
         rows = session.exec(_week_statement(include_cancelled),  # type: ignore[call-overload]
                             params={"range_start": start, "range_end": end}).all()
         views = _views(session, actor.workspace_id, rows, zone)
-        audit.record(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                     entity_type="appointment", context=actor.context,
-                     details={"count": len(views), "days": days})
+        audit.record_read(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                          entity_type="appointment", context=actor.context,
+                          details={"count": len(views), "days": days})
         return views
 
 
@@ -463,8 +463,8 @@ def get_appointment(actor: Actor, appointment_id: uuid.UUID, audit_read: bool = 
             raise NotFound("Appointment not found.")
         view = _views(session, actor.workspace_id, rows, zone)[0]
         if audit_read:
-            audit.record(session, "appointment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                         entity_type="appointment", entity_id=appointment_id, context=actor.context)
+            audit.record_read(session, "appointment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                              entity_type="appointment", entity_id=appointment_id, context=actor.context)
         return view
 
 
@@ -540,6 +540,6 @@ def list_range(actor: Actor, start: datetime, end: datetime, *, client_id: uuid.
         total = rows[0].total if rows else session.exec(_count_statement(*filters),  # type: ignore[call-overload]
                                                         params=params).one()
         views = _views(session, actor.workspace_id, rows, zone)
-        audit.record(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                     entity_type="appointment", context=actor.context, details={"count": len(views)})
+        audit.record_read(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                          entity_type="appointment", context=actor.context, details={"count": len(views)})
         return AppointmentPage(items=views, total=total)
