@@ -387,6 +387,7 @@ def _views(session: Session, workspace_id: uuid.UUID, rows: list, zone: ZoneInfo
         return crypto.decrypt_field(session, workspace_id, table, column, row_id, blob) if blob else ""
 
     views = []
+    with_notes = bool(rows) and "notes_enc" in rows[0]._fields  # once: _fields is built per access
     for row in rows:
         first = open_("clients", "first_name_enc", row.client_id, row.first_name_enc)
         last = open_("clients", "last_name_enc", row.client_id, row.last_name_enc)
@@ -397,7 +398,7 @@ def _views(session: Session, workspace_id: uuid.UUID, rows: list, zone: ZoneInfo
         elif kind:
             where = row.location_address or (open_("clients", "address_enc", row.client_id, row.client_address_enc)
                                              if kind == "home" else "")
-        notes = open_("appointments", "notes_enc", row.id, row.notes_enc) if "notes_enc" in row._fields else None
+        notes = open_("appointments", "notes_enc", row.id, row.notes_enc) if with_notes else None
         views.append(AppointmentView(
             id=row.id, client_id=row.client_id, client_name=f"{first} {last}".strip(),
             starts_at=row.starts_at.astimezone(zone), ends_at=row.ends_at.astimezone(zone), status=row.status,
