@@ -51,9 +51,28 @@ PROBE = """
 """
 
 
+def print_profile(profile: dict, top: int = 25) -> None:
+    """Self time by function over the clicks (JavaScript and the layout it forces)."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    by_sample: dict[int, float] = {}
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=False):
+        by_sample[sample] = by_sample.get(sample, 0.0) + delta / 1000
+    totals: dict[str, float] = {}
+    for node_id, ms in by_sample.items():
+        frame = nodes[node_id]["callFrame"]
+        name = f"{frame['functionName'] or '(anonymous)'} {frame['url'].rsplit('/', 1)[-1]}:{frame['lineNumber']}"
+        totals[name] = totals.get(name, 0.0) + ms
+    busy = sum(ms for name, ms in totals.items() if not name.startswith("(idle)"))
+    print(f"JavaScript profile: {busy:.0f} ms busy over the clicks")
+    for name, ms in sorted(totals.items(), key=lambda item: -item[1])[:top]:
+        print(f"  {ms:8.1f} ms  {name}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.browser_diag")
     parser.add_argument("--clicks", type=int, default=20)
+    parser.add_argument("--cpu-profile", action="store_true",
+                        help="also sample the page's JavaScript (CDP) and print the top functions")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -70,9 +89,17 @@ def main(argv: list[str] | None = None) -> int:
             bb.seed_weeks(today - timedelta(days=today.weekday()), args.clicks + 2)
             page.goto("/calendar")
             page.wait_for_function("n => document.querySelectorAll('.fc-event').length >= n", arg=bb.PER_WEEK)
+            cdp = None
+            if args.cpu_profile:
+                cdp = page.context.new_cdp_session(page)
+                cdp.send("Profiler.enable")
+                cdp.send("Profiler.setSamplingInterval", {"interval": 200})
+                cdp.send("Profiler.start")
             rows = []
             for _ in range(args.clicks):
                 rows.append(page.evaluate(PROBE))
+            if cdp is not None:
+                print_profile(cdp.send("Profiler.stop")["profile"])
             browser.close()
     finally:
         process.send_signal(signal.SIGTERM)
