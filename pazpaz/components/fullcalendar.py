@@ -125,7 +125,8 @@ HOISTABLE = ("header_toolbar", "button_text", "event_time_format", "slot_label_f
 
 
 def _hoisted(name: str, value: Any) -> rx.Var:
-    _HOISTED[name] = value
+    if _HOISTED.setdefault(name, value) != value:  # one constant per option, shared by every page
+        raise ValueError(f"full_calendar: {name} differs between two calendars; pass it as a Var instead.")
     return rx.Var(_js_expr=f"pazpazFcOptions[{json.dumps(name)}]")
 
 
