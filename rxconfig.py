@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from pazpaz.components.theme import theme
 from pazpaz.settings import get_settings
 
 _settings = get_settings()
@@ -21,6 +22,7 @@ config = rx.Config(
     redis_token_expiration=_settings.session_idle_minutes * 60,
     plugins=[
         rx.plugins.SitemapPlugin(),
-        rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium")),
+        # One theme for every page: colours chosen for WCAG AA contrast (components/theme.py).
+        rx.plugins.RadixThemesPlugin(theme=theme()),
     ],
 )

@@ -29,12 +29,14 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bench.schedule_bench import PGDATA, PROJECT_ROOT, configure_environment, drop_database, release_engines
+from tests.support.ports import free_port
 
 DATABASE = "pazpaz_api_bench"
 APP_DATA = PROJECT_ROOT / ".testdata" / "bench-api"
 RESULTS = PROJECT_ROOT / "bench" / "results" / "api.json"
-PORT = 3400
-BASE = f"http://localhost:{PORT}"
+# Chosen when the bench starts (a free port, not a fixed one another program may hold).
+PORT = 0
+BASE = ""
 TARGETS = {"api_week_list": 9.0, "api_conflicts": 5.0}  # p95 ms
 TARGET_RPS = 160.0
 SAMPLE_SEED = 11
@@ -86,13 +88,20 @@ def make_tokens() -> list[tuple[str, str]]:
     return made
 
 
+def choose_port() -> None:
+    global PORT, BASE
+    PORT = free_port()
+    BASE = f"http://localhost:{PORT}"
+
+
 def start_app(app_url: str, owner_url: str) -> subprocess.Popen:
     from pazpaz.launcher import wait_for_health
+    from tests.support.ports import free_launcher_s3_port
 
     APP_DATA.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("S3_ENDPOINT_URL", "SMTP_HOST")}
     env.update(PAZPAZ_DATA_DIR=str(APP_DATA), PAZPAZ_PORT=str(PORT), PAZPAZ_PUBLIC_URL=BASE,
-               PAZPAZ_EMBEDDED_S3_PORT="8833", PAZPAZ_LOG_LEVEL="warning", DATABASE_URL=app_url,
+               PAZPAZ_EMBEDDED_S3_PORT=str(free_launcher_s3_port()), PAZPAZ_LOG_LEVEL="warning", DATABASE_URL=app_url,
                DATABASE_MIGRATION_URL=owner_url,
                # The benchmark is one client far above a person's pace: lift the per-token limits.
                PAZPAZ_API_RATE_READ="10000000/minute", PAZPAZ_API_RATE_WRITE="10000000/minute")
@@ -202,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         owner_url, app_url = seed_if_needed(pg, scale, args.reseed)
         tokens = make_tokens()
         release_engines()
+        choose_port()
         print(f"Starting the app (prod) on {BASE} ...", flush=True)
         app = start_app(app_url, owner_url)
         rng = random.Random(SAMPLE_SEED)

@@ -23,8 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".testdata" / "bench-browser"
-PORT = 3300
-BASE = f"http://localhost:{PORT}"
+# Chosen when the bench starts (free ports, not fixed ones another program may hold).
+PORT = 0
+BASE = ""
 RESULTS = ROOT / "bench" / "results" / "schedule.json"
 CLICKS = 30
 PER_WEEK = 40
@@ -37,11 +38,16 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def start_app() -> subprocess.Popen:
+    from tests.support.ports import free_launcher_s3_port, free_port
+
+    global PORT, BASE
+    PORT = free_port()
+    BASE = f"http://localhost:{PORT}"
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "S3_ENDPOINT_URL", "SMTP_HOST")}
     env.update(PAZPAZ_DATA_DIR=str(DATA), PAZPAZ_PORT=str(PORT), PAZPAZ_PUBLIC_URL=BASE,
-               PAZPAZ_EMBEDDED_S3_PORT="8733", PAZPAZ_SIGNUP="open", PAZPAZ_LOG_LEVEL="warning")
+               PAZPAZ_EMBEDDED_S3_PORT=str(free_launcher_s3_port()), PAZPAZ_SIGNUP="open", PAZPAZ_LOG_LEVEL="warning")
     log = open(DATA / "app.log", "wb")  # noqa: SIM115 (held by the child for its lifetime)
     process = subprocess.Popen([sys.executable, "-m", "pazpaz.launcher"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT)

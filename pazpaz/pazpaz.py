@@ -12,6 +12,7 @@ from pazpaz.api.uploads import guard_uploads
 from pazpaz.pages.audit import audit_page
 from pazpaz.pages.calendar import calendar_page
 from pazpaz.pages.clients import client_detail_page, client_edit_page, client_new_page, clients_page
+from pazpaz.pages.more import more_page
 from pazpaz.pages.notes import note_page
 from pazpaz.pages.security import security_page
 from pazpaz.pages.settings import settings_page
@@ -29,6 +30,7 @@ from pazpaz.state.handler import use_worker_threads
 from pazpaz.state.notes import NoteState
 from pazpaz.state.plan import PlanState, TimelineState
 from pazpaz.state.security import SecurityState
+from pazpaz.state.session import SessionState
 from pazpaz.state.signin import SignInState
 from pazpaz.state.signup import SignUpState
 from pazpaz.state.team import TeamState
@@ -61,4 +63,5 @@ app.add_page(note_page, route="/notes/[note_id]", title="Session note · PazPaz"
 app.add_page(settings_page, route="/settings", title="Settings · PazPaz",
              on_load=[TeamState.load, CatalogState.load])
 app.add_page(security_page, route="/settings/security", title="Security · PazPaz", on_load=SecurityState.load)
+app.add_page(more_page, route="/more", title="More · PazPaz", on_load=SessionState.require_signed_in)
 app.add_page(audit_page, route="/audit", title="Audit log · PazPaz", on_load=AuditState.load)

@@ -90,6 +90,9 @@ class Settings:
     backup_keep_weekly: int = 4
     backup_s3_bucket: str | None = None  # also copy each scheduled backup here (same S3 endpoint)
     backup_s3_prefix: str = "pazpaz-backups/"
+    # True: the audit row of a read commits with a WAL flush like every write. False (the
+    # default): read-only transactions commit with synchronous_commit=off (see db.py).
+    durable_read_audit: bool = False
 
     @property
     def outbox_dir(self) -> Path:
@@ -321,6 +324,7 @@ def build_settings(environ: dict[str, str]) -> Settings:
         backup_keep_weekly=_int(environ, "PAZPAZ_BACKUP_KEEP_WEEKLY", 4, 0, 520),
         backup_s3_bucket=_env(environ, "PAZPAZ_BACKUP_S3_BUCKET"),
         backup_s3_prefix=_env(environ, "PAZPAZ_BACKUP_S3_PREFIX", "pazpaz-backups/") or "pazpaz-backups/",
+        durable_read_audit=_int(environ, "PAZPAZ_DURABLE_READ_AUDIT", 0, 0, 1) == 1,
     )
 
 

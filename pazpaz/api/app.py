@@ -32,6 +32,7 @@ def build_api() -> Starlette:
         Route("/auth/second-step.js", second_step.second_step_script, methods=["GET"]),
         Route("/auth/invitation", invitations.invitation_page, methods=["GET"]),
         Route("/auth/invitation", invitations.accept_invitation, methods=["POST"]),
+        Route("/files/{attachment_id}/open", files.open_endpoint, methods=["GET"]),
         Route("/files/{attachment_id}", files.file_endpoint, methods=["GET"]),
         Route("/feed/{token}.ics", feed.feed_endpoint, methods=["GET"]),
         Route("/exports/{export_id}", exports.export_endpoint, methods=["GET"]),

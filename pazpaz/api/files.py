@@ -8,15 +8,17 @@ object, decrypted by the service as it goes (S3 only holds ciphertext), with saf
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import quote
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 
 from pazpaz.api.http import request_context
 from pazpaz.services import attachments, auth
 from pazpaz.services.errors import NotFound
+from pazpaz.services.scope import Actor
 from pazpaz.settings import get_settings
 
 
@@ -49,3 +51,23 @@ async def file_endpoint(request: Request) -> Response:
     if stream.length:
         headers["Content-Length"] = str(stream.length)
     return StreamingResponse(iterate_in_threadpool(stream.chunks), media_type=stream.content_type, headers=headers)
+
+
+async def open_endpoint(request: Request) -> Response:
+    """GET /files/{id}/open: the link a thumbnail carries, opened by the user's click in a new
+    tab. Same checks as the in-app "open" (owner's session, the practice's file), the same
+    audit row (attachment.read), then a redirect to a fresh short-lived signed URL."""
+    no_store = {"Cache-Control": "no-store"}
+    context = request_context(request)
+    signed_in = await run_in_threadpool(auth.validate_session,
+                                        request.cookies.get(get_settings().session_cookie_name), context)
+    if signed_in is None or signed_in.role != "owner":
+        return PlainTextResponse("Not found.", status_code=404, headers=no_store)
+    try:
+        attachment_id = uuid.UUID(request.path_params["attachment_id"])
+        url = await run_in_threadpool(attachments.download_url,
+                                      Actor(signed_in.workspace_id, signed_in.user_id, signed_in.role, context),
+                                      attachment_id)
+    except (ValueError, NotFound):
+        return PlainTextResponse("Not found.", status_code=404, headers=no_store)
+    return RedirectResponse(url, status_code=303, headers={**no_store, "Referrer-Policy": "no-referrer"})

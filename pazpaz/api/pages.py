@@ -33,8 +33,8 @@ input[aria-invalid=true]{{border-color:#b42318;outline-color:#b42318}}
 .help{{font-size:.9rem;color:#555a61;margin:6px 0 0}}
 .error{{color:#b42318;font-weight:600;margin:8px 0 0}}
 .button,button{{display:block;box-sizing:border-box;width:100%;min-height:44px;margin-top:16px;padding:12px;font-size:1rem;
-border:0;border-radius:8px;background:#1d4ed8;color:#fff;cursor:pointer;text-align:center;text-decoration:none}}
-.secondary{{background:#e8ecf5;color:#1d3b8b}}
+border:0;border-radius:8px;background:#3e63dd;color:#fff;cursor:pointer;text-align:center;text-decoration:none}}
+.secondary{{background:#edf2fe;color:#3a5bc7}}
 code{{font-size:1rem;background:#f1f3f5;padding:2px 6px;border-radius:4px;word-break:break-all}}
 ul.codes{{columns:2;padding-left:1.2em}} .qr{{display:block;margin:12px auto;width:220px;height:220px}}
 </style></head>

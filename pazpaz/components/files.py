@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner
+from pazpaz.components.theme import muted, section
 from pazpaz.state.files import FilesState
 
 UPLOAD_ID = "attachments"
@@ -12,19 +13,25 @@ ACCEPT = {"image/*": [], "application/pdf": [".pdf"]}
 
 
 def _file(item: rx.Var) -> rx.Component:
+    # A real link opened by the user's own click, in a new tab: the app tab stays (a window
+    # opened later from a server event is a blocked popup, or replaces the tab on a phone).
+    # /files/{id}/open checks the session, records the read and redirects to a fresh signed URL.
     return rx.vstack(
-        rx.button(
+        rx.el.a(
             rx.cond(item["kind"] == "image",
-                    rx.image(src=item["thumb"], alt=item["name"], width="120px", height="120px",
-                             object_fit="cover", border_radius="6px"),
+                    rx.image(src=item["thumb"], alt="", width="120px", height="120px",
+                             object_fit="cover", border_radius="var(--radius-2)"),
                     rx.box(rx.text("PDF", weight="bold"), width="120px", height="120px", display="flex",
                            align_items="center", justify_content="center", background="var(--gray-3)",
-                           border_radius="6px")),
-            on_click=FilesState.open_file(item["id"]), variant="ghost", height="auto", padding="0",
-            aria_label="Open " + item["name"],
+                           border_radius="var(--radius-2)")),
+            href="/files/" + item["id"] + "/open",
+            target="_blank",
+            rel="noopener noreferrer",
+            aria_label="Open " + item["name"] + " (new tab)",
+            class_name="pz-file-link",
         ),
         rx.text(item["name"], size="1", max_width="120px", overflow_wrap="anywhere"),
-        rx.button("Remove", size="1", variant="ghost", color_scheme="red",
+        rx.button("Remove", size="2", variant="soft", color_scheme="red",
                   on_click=FilesState.remove(item["id"]), aria_label="Remove " + item["name"]),
         spacing="1", align="center",
     )
@@ -47,33 +54,41 @@ def _removal_reason() -> rx.Component:
     )
 
 
+def _label_file_input(component: rx.Component, label: str) -> rx.Component:
+    """rx.upload renders its <input type=file> without a name: give it one for screen readers."""
+    for child in component.children:
+        if getattr(child, "type", None) is not None and str(child.type).strip('"\'') == "file":
+            child.custom_attrs = {**child.custom_attrs, "aria-label": label}
+        _label_file_input(child, label)
+    return component
+
+
 def files_block() -> rx.Component:
     return rx.cond(
         FilesState.visible,
-        rx.card(
-            rx.vstack(
-                rx.heading("Photos and files", size="3"),
-                rx.upload(
-                    rx.vstack(
-                        rx.button("Add photo or PDF", type="button", size="3"),
-                        rx.text("JPEG, PNG, WebP, HEIC or PDF, up to ", FilesState.max_mb,
-                                " MB. On a phone you can take a photo.", size="1", color="var(--gray-11)"),
-                        align="center", spacing="1",
-                    ),
-                    id=UPLOAD_ID,
-                    accept=ACCEPT,
-                    multiple=True,
-                    on_drop=FilesState.upload(rx.upload_files_chunk(upload_id=UPLOAD_ID,
-                                                                    on_upload_progress=FilesState.upload_progress)),
-                    border="1px dashed var(--gray-7)", padding="12px", border_radius="8px", width="100%",
+        section(
+            "Photos and files",
+            _label_file_input(rx.upload(
+                rx.vstack(
+                    rx.button(rx.icon("paperclip", size=16, aria_hidden="true"), "Add photo or PDF", type="button",
+                              size="3"),
+                    muted("JPEG, PNG, WebP, HEIC or PDF, up to ", FilesState.max_mb,
+                          " MB. On a phone you can take a photo.", size="1"),
+                    align="center", spacing="1",
                 ),
-                rx.cond(FilesState.uploading, rx.progress(value=FilesState.progress, width="100%",
-                                                          aria_label="Upload progress")),
-                banner(FilesState.upload_error),
-                _removal_reason(),
-                rx.flex(rx.foreach(FilesState.files, _file), gap="3", wrap="wrap", id="file-list"),
-                spacing="3", width="100%",
-            ),
-            width="100%",
+                id=UPLOAD_ID,
+                accept=ACCEPT,
+                multiple=True,
+                on_drop=FilesState.upload(rx.upload_files_chunk(upload_id=UPLOAD_ID,
+                                                                on_upload_progress=FilesState.upload_progress)),
+                border="1px dashed var(--gray-8)", padding="12px", border_radius="var(--radius-3)", width="100%",
+            ), "Add photo or PDF"),
+            rx.cond(FilesState.uploading, rx.progress(value=FilesState.progress, width="100%",
+                                                      aria_label="Upload progress")),
+            banner(FilesState.upload_error),
+            _removal_reason(),
+            rx.cond(FilesState.files.length() > 0,
+                    rx.flex(rx.foreach(FilesState.files, _file), spacing="3", wrap="wrap", id="file-list"),
+                    muted("No files yet.", id="file-list")),
         ),
     )

@@ -10,6 +10,7 @@ practice's wall-clock time, or it would follow UTC (see practice_now).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -59,6 +60,8 @@ class FullCalendar(rx.NoSSRComponent):
     now: rx.Var[Any]
     header_toolbar: rx.Var[dict[str, str]]
     button_text: rx.Var[dict[str, str]]
+    button_icons: rx.Var[Any]  # False: the named text buttons instead of unnamed icon glyphs
+    button_hints: rx.Var[dict[str, str]]
     editable: rx.Var[bool]
     event_duration_editable: rx.Var[bool]
     height: rx.Var[str]
@@ -83,21 +86,71 @@ class FullCalendar(rx.NoSSRComponent):
         imports = {f"{pkg}@{VERSION}": [ImportVar(tag=name, is_default=True)] for pkg, name in PLUGINS.items()}
         return imports
 
+    def add_custom_code(self) -> list[str]:
+        return [STABLE_PROPS_JS, "const pazpazFcOptions = " + json.dumps(_HOISTED, sort_keys=True) + ";"]
+
+
+# Any change in the calendar's state re-renders the component, and @fullcalendar/react hands
+# every prop to calendar.resetOptions(). A prop that is a new object or function each render
+# (the formats, `now`, the events of a read that changed nothing) makes FullCalendar refine
+# its options and redraw the whole grid. These keep such props the same object until their
+# content changes, so only a real change is drawn (docs/notes/perf.md "Browser").
+STABLE_PROPS_JS = """
+const pazpazFcPlugins = [""" + ", ".join(PLUGINS.values()) + """];
+const pazpazFcNow = new Map();
+function pazpazPracticeNow(zone) {
+  let now = pazpazFcNow.get(zone);
+  if (now === undefined) {
+    const format = new Intl.DateTimeFormat('en-CA', {timeZone: zone, hourCycle: 'h23', year: 'numeric',
+      month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit'});
+    now = () => {
+      const p = Object.fromEntries(format.formatToParts(new Date()).map((part) => [part.type, part.value]));
+      return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+    };
+    pazpazFcNow.set(zone, now);
+  }
+  return now;
+}
+let pazpazFcLastEvents = {text: null, events: []};
+function pazpazStableEvents(events) {
+  const text = JSON.stringify(events);
+  if (text !== pazpazFcLastEvents.text) {
+    pazpazFcLastEvents = {text, events};
+  }
+  return pazpazFcLastEvents.events;
+}
+"""
+# Constant option objects (toolbar, button texts, formats), emitted once as module-level
+# JavaScript by add_custom_code and referenced by name: the same object on every render.
+_HOISTED: dict[str, Any] = {}
+HOISTABLE = ("header_toolbar", "button_text", "event_time_format", "slot_label_format")
+
+
+def _hoisted(name: str, value: Any) -> rx.Var:
+    if _HOISTED.setdefault(name, value) != value:  # one constant per option, shared by every page
+        raise ValueError(f"full_calendar: {name} differs between two calendars; pass it as a Var instead.")
+    return rx.Var(_js_expr=f"pazpazFcOptions[{json.dumps(name)}]")
+
 
 def practice_now(zone: rx.Var[str]) -> rx.Var:
     """FullCalendar's `now` option: a function giving the current wall-clock time in the
-    practice's IANA zone as an offset-less string, which FullCalendar (in "UTC") reads as is."""
-    js = (
-        "(() => { const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {timeZone: " + str(zone)
-        + ", hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', "
-        "minute: '2-digit', second: '2-digit'}).formatToParts(new Date()).map((part) => [part.type, part.value])); "
-        "return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`; })"
-    )
-    return rx.Var(_js_expr=js, _var_data=zone._get_all_var_data())
+    practice's IANA zone as an offset-less string, which FullCalendar (in "UTC") reads as is.
+    One function per zone (pazpazPracticeNow), so a re-render doesn't look like a new "now"."""
+    return rx.Var(_js_expr=f"pazpazPracticeNow({zone})", _var_data=zone._get_all_var_data())
+
+
+def stable_events(events: rx.Var) -> rx.Var:
+    """The events prop, kept the same array while a read brings the same events."""
+    return rx.Var(_js_expr=f"pazpazStableEvents({events})", _var_data=events._get_all_var_data())
 
 
 def full_calendar(**props: Any) -> rx.Component:
+    for name in HOISTABLE:
+        if isinstance(props.get(name), dict):
+            props[name] = _hoisted(name, props[name])
+    if "events" in props:
+        props["events"] = stable_events(props["events"])
     return FullCalendar.create(
-        plugins=rx.Var(f"[{', '.join(PLUGINS.values())}]"),
+        plugins=rx.Var("pazpazFcPlugins"),
         **props,
     )

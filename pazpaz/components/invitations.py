@@ -38,7 +38,7 @@ def pending_invitations() -> rx.Component:
     return rx.cond(
         TeamState.invitations.length() > 0,
         rx.vstack(
-            rx.heading("Pending invitations", size="3"),
+            rx.heading("Pending invitations", size="3", as_="h3"),
             rx.foreach(TeamState.invitations, _invitation),
             spacing="2", width="100%", id="invitations",
         ),

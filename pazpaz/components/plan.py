@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field
 from pazpaz.state.plan import PlanState, TimelineState
 
 
 def _input(label: str, name: str, input_type: str = "text", suffix: rx.Var | str = "") -> rx.Component:
     # Per-goal forms repeat, so element ids carry the goal id to keep labels unique.
     element_id = name + "-" + suffix if isinstance(suffix, rx.Var) else name
-    return rx.vstack(rx.el.label(label, html_for=element_id, style=LABEL_STYLE),
-                     rx.el.input(id=element_id, name=name, type=input_type, style=CONTROL_STYLE),
-                     field_error(PlanState.errors.get(name, ""), name),
-                     spacing="1", flex="1 1 150px", min_width="0")
+    return field(label, element_id, rx.el.input, error=PlanState.errors.get(name, ""), name=name, type=input_type,
+                 box_props={"flex": "1 1 150px"})
 
 
 def _goal(goal: rx.Var) -> rx.Component:
@@ -31,12 +29,12 @@ def _goal(goal: rx.Var) -> rx.Component:
                     value=goal["status"].to(str), on_change=lambda v: PlanState.set_status(goal_id, v),
                     aria_label="Goal status", style={**CONTROL_STYLE, "width": "auto"},
                 ),
-                gap="2", align="center", wrap="wrap", width="100%",
+                spacing="2", align="center", wrap="wrap", width="100%",
             ),
             rx.foreach(goal["progress"].to(list[dict[str, str]]), lambda p: rx.flex(
                 rx.text(p["when"], size="1", color="var(--gray-11)", min_width="80px"),
                 rx.badge(p["kind"], size="1"), rx.text(p["text"], size="2", overflow_wrap="anywhere"),
-                gap="2", align="center", wrap="wrap")),
+                spacing="2", align="center", wrap="wrap")),
             rx.form(
                 # The goal id travels in the form: Reflex compiles form handlers outside foreach.
                 rx.el.input(type="hidden", name="goal_id", value=goal_id),
@@ -45,7 +43,7 @@ def _goal(goal: rx.Var) -> rx.Component:
                     _input("Reached on", "reached_on", "date", suffix=goal_id),
                     _input("Progress note", "progress_note", suffix=goal_id),
                     rx.button("Add milestone", type="submit", size="2", variant="soft"),
-                    gap="2", wrap="wrap", align="end", width="100%",
+                    spacing="2", wrap="wrap", align="end", width="100%",
                 ),
                 on_submit=PlanState.add_milestone, key=PlanState.form_key,
                 width="100%",
@@ -61,7 +59,7 @@ def plan_block() -> rx.Component:
         PlanState.visible,
         rx.card(
             rx.vstack(
-                rx.heading("Plan of care", size="3"),
+                rx.heading("Plan of care", size="4", as_="h2"),
                 banner(PlanState.error),
                 rx.form(
                     rx.vstack(
@@ -78,7 +76,7 @@ def plan_block() -> rx.Component:
                     rx.flex(
                         _input("New goal", "goal_text"), _input("Target date", "target_date", "date"),
                         rx.button("Add goal", type="submit", size="2"),
-                        gap="2", wrap="wrap", align="end", width="100%",
+                        spacing="2", wrap="wrap", align="end", width="100%",
                     ),
                     on_submit=PlanState.add_goal, key=PlanState.form_key, width="100%",
                 ),
@@ -92,20 +90,20 @@ def plan_block() -> rx.Component:
 def timeline_block() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Timeline", size="3"),
+            rx.heading("Timeline", size="4", as_="h2"),
             banner(TimelineState.error),
             rx.foreach(TimelineState.items, lambda i: rx.flex(
                 rx.text(i["when"], size="1", color="var(--gray-11)", min_width="120px"),
                 rx.cond(i["link"] != "", rx.link(i["title"], href=i["link"], size="2"),
                         rx.text(i["title"], size="2", overflow_wrap="anywhere")),
-                gap="2", wrap="wrap", width="100%")),
+                spacing="2", wrap="wrap", width="100%")),
             rx.cond(TimelineState.pages > 1, rx.flex(
                 rx.button("Newer", size="1", variant="soft", disabled=TimelineState.page <= 1,
                           on_click=TimelineState.go_to_page(TimelineState.page - 1)),
                 rx.text("Page ", TimelineState.page, " of ", TimelineState.pages, size="1"),
                 rx.button("Older", size="1", variant="soft", disabled=TimelineState.page >= TimelineState.pages,
                           on_click=TimelineState.go_to_page(TimelineState.page + 1)),
-                gap="2", align="center")),
+                spacing="2", align="center")),
             spacing="2", width="100%", id="timeline",
         ),
         width="100%",

@@ -40,7 +40,7 @@ def _session(item: rx.Var) -> rx.Component:
 def sessions_section() -> rx.Component:
     """Where you are signed in; loads itself when shown, so any page can include it in one line."""
     return rx.vstack(
-        rx.heading("Where you are signed in", size="4"),
+        rx.heading("Where you are signed in", size="3", as_="h3"),
         rx.text("Every browser signed in to your account. The network is approximate, not an exact address.",
                 size="2", color="var(--gray-11)"),
         banner(SessionsState.error),

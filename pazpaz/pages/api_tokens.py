@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error, labelled_input
+from pazpaz.components.forms import LABEL_STYLE, banner, field, labelled_input
 from pazpaz.state.api_tokens import ApiTokenState
 
 
@@ -23,26 +23,22 @@ def _token(token: rx.Var) -> rx.Component:
                     rx.button("Revoke", size="1", variant="soft", color_scheme="red",
                               on_click=ApiTokenState.revoke(token["id"])),
                     rx.badge(token["state"], color_scheme="gray")),
-            gap="2", align="center", wrap="wrap",
+            spacing="2", align="center", wrap="wrap",
         ),
         width="100%",
     )
 
 
 def _select(label: str, field_id: str, options: list[tuple[str, str]], default: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
-        rx.el.select(*(rx.el.option(text, value=value) for value, text in options), id=field_id, name=field_id,
-                     default_value=default, style=CONTROL_STYLE),
-        field_error(ApiTokenState.field_errors.get(field_id.removeprefix("token_"), ""), field_id),
-        spacing="1", flex="1 1 160px",
-    )
+    return field(label, field_id, rx.el.select, *(rx.el.option(text, value=value) for value, text in options),
+                 error=ApiTokenState.field_errors.get(field_id.removeprefix("token_"), ""), name=field_id,
+                 default_value=default, box_props={"flex": "1 1 160px"})
 
 
 def _form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.heading("New token", size="3"),
+            rx.heading("New token", size="3", as_="h3"),
             rx.flex(
                 rx.box(labelled_input("Token name", "token_name", error=ApiTokenState.field_errors.get("name", "")),
                        flex="1 1 200px"),
@@ -79,7 +75,7 @@ def _new_token() -> rx.Component:
 
 def api_tokens_section() -> rx.Component:
     return rx.vstack(
-        rx.heading("API tokens", size="4"),
+        rx.heading("API tokens", size="4", as_="h2"),
         rx.text("Personal access tokens let another program use PazPaz as you, through /api/v1 "
                 "(documentation at /api/v1/docs). Revoke a token you no longer use.",
                 size="2", color="var(--gray-11)"),

@@ -1,90 +1,86 @@
-"""/audit: the owner's audit log."""
+"""/audit: the owner's audit log: who did what to which record, and when."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner
+from pazpaz.components.forms import banner, field, pager
 from pazpaz.components.shell import shell
+from pazpaz.components.theme import empty_state, muted
 from pazpaz.state.audit import AuditState
 
-
-def _labelled(label: str, control: rx.Component, field_id: str) -> rx.Component:
-    return rx.vstack(rx.el.label(label, html_for=field_id, style=LABEL_STYLE), control, spacing="1", min_width="0")
+COLUMNS = ("When", "Who", "What", "Record", "IP address")
 
 
 def _choice(label: str, field_id: str, options: rx.Var, render) -> rx.Component:
-    return _labelled(label, rx.el.select(rx.el.option("Any", value=""), rx.foreach(options, render),
-                                         id=field_id, name=field_id, style=CONTROL_STYLE), field_id)
-
-
-def _date(label: str, field_id: str) -> rx.Component:
-    error = AuditState.field_errors.get(field_id, "")
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
-        rx.input(id=field_id, name=field_id, type="date", aria_invalid=rx.cond(error != "", "true", "false"),
-                 aria_describedby=f"{field_id}-error"),
-        rx.text(error, id=f"{field_id}-error", size="1", color="var(--red-11)"),
-        spacing="1", min_width="0",
-    )
+    return field(label, field_id, rx.el.select, rx.el.option("Any", value=""), rx.foreach(options, render),
+                 name=field_id, box_props={"flex": "1 1 160px"})
 
 
 def _filters() -> rx.Component:
+    # A From date after the To date is refused by the state (state/audit.py) in AuditState.error.
     return rx.form(
         rx.flex(
-            _date("From", "start"),
-            _date("To", "end"),
+            field("From", "start", rx.input, name="start", type="date", error=AuditState.field_errors.get("start", ""),
+                  box_props={"flex": "1 1 150px"}),
+            field("To", "end", rx.input, name="end", type="date", error=AuditState.field_errors.get("end", ""),
+                  box_props={"flex": "1 1 150px"}),
             _choice("User", "user_id", AuditState.users, lambda u: rx.el.option(u[1], value=u[0])),
             _choice("Entity type", "entity_type", AuditState.entity_types, lambda t: rx.el.option(t, value=t)),
             _choice("Action", "action", AuditState.action_choices, lambda a: rx.el.option(a[1], value=a[0])),
-            rx.button("Apply filters", type="submit", disabled=~AuditState.is_hydrated),
-            gap="3", wrap="wrap", align="end", width="100%",
+            rx.button("Apply filters", type="submit", size="3", disabled=~AuditState.is_hydrated),
+            spacing="3", wrap="wrap", align="end", width="100%",
         ),
         on_submit=AuditState.apply,
         width="100%",
+        no_validate=True,
     )
 
 
 def _row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(row["when"]), rx.table.cell(row["who"]), rx.table.cell(row["what"]),
-        rx.table.cell(row["record"]), rx.table.cell(row["ip"]),
+    return rx.el.tr(
+        rx.el.td(row["when"], style={"whiteSpace": "nowrap"}),
+        rx.el.td(row["who"]),
+        rx.el.td(row["what"]),
+        rx.el.td(row["record"]),
+        rx.el.td(row["ip"], style={"whiteSpace": "nowrap"}),
+    )
+
+
+def _table() -> rx.Component:
+    # A scrolling region must be reachable by keyboard (tabindex 0) and named. A plain table:
+    # Radix's Table wraps itself in a scroll area that can't take focus.
+    return rx.box(
+        rx.el.table(
+            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in COLUMNS])),
+            rx.el.tbody(rx.foreach(AuditState.rows, _row)),
+            class_name="pz-table",
+        ),
+        overflow_x="auto", width="100%", tab_index=0, role="region", aria_label="Audit events",
+        class_name="pz-scroll",
     )
 
 
 def _log() -> rx.Component:
     return rx.vstack(
-        _filters(),
+        rx.card(_filters(), width="100%"),
         banner(AuditState.error),
         rx.flex(
-            rx.text(AuditState.total_text, size="2", id="audit-count"),
+            muted(AuditState.total_text, id="audit-count"),
             rx.spacer(),
-            rx.button("Export CSV", variant="soft", on_click=AuditState.export),
-            width="100%", align="center",
+            rx.button("Export CSV", variant="soft", size="3", on_click=AuditState.export),
+            width="100%", align="center", spacing="3",
         ),
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                               ("When", "Who", "What", "Record", "IP")])),
-                rx.table.body(rx.foreach(AuditState.rows, _row)),
-                size="1", width="100%",
-            ),
-            overflow_x="auto", width="100%",
-        ),
-        rx.flex(
-            rx.button("Previous", variant="soft", disabled=AuditState.page <= 1,
-                      on_click=AuditState.go_to_page(AuditState.page - 1)),
-            rx.text("Page ", AuditState.page, " of ", AuditState.pages, size="2"),
-            rx.button("Next", variant="soft", disabled=AuditState.page >= AuditState.pages,
-                      on_click=AuditState.go_to_page(AuditState.page + 1)),
-            gap="3", align="center",
-        ),
-        spacing="3", width="100%",
+        rx.cond(AuditState.rows.length() > 0, _table(),
+                empty_state("No events match these filters. Widen the dates or choose \"Any\".")),
+        pager(AuditState.page, AuditState.pages, AuditState.go_to_page, label="Audit log pages"),
+        spacing="4", width="100%",
     )
 
 
 def audit_page() -> rx.Component:
     return shell(
         "Audit log",
-        rx.cond(AuditState.not_found, rx.vstack(rx.heading("Not found", size="5"), id="not-found"), _log()),
+        rx.cond(AuditState.not_found,
+                empty_state("The audit log is for the practice owner.", id="not-found"), _log()),
     )

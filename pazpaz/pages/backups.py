@@ -17,7 +17,7 @@ def backup_settings_section() -> rx.Component:
             B.visible,
             rx.card(
                 rx.vstack(
-                    rx.heading("Backups", size="4"),
+                    rx.heading("Backups", size="4", as_="h2"),
                     rx.text("Last successful backup: ", rx.text.strong(B.last_backup), id="backup-last"),
                     rx.cond(B.warning != "",
                             rx.callout(B.warning, color_scheme="red", role="alert", width="100%",

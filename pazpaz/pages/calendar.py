@@ -4,55 +4,53 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
+from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field, form_actions
 from pazpaz.components.fullcalendar import full_calendar, practice_now
 from pazpaz.components.shell import shell
+from pazpaz.components.theme import muted
 from pazpaz.pages.reminders import cancellation_badge
 from pazpaz.state.calendar import STATUS_COLOURS, CalendarState
 
 SCHEDULING_NOTE = "Scheduling note (visible to assistants)"
 SCHEDULING_NOTE_HINT = "For the visit itself (door code, parking). Clinical details belong in the session note."
 # Phones get the agenda list; wider screens the week grid.
-CALENDAR_HEIGHT = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'auto' : '760px'")
+# The grid grows to its content ("auto"): a fixed height made FullCalendar's inner scroller a
+# scrolling region a keyboard cannot reach (axe: scrollable-region-focusable).
+CALENDAR_HEIGHT = "auto"
 INITIAL_VIEW = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'listWeek' : 'timeGridWeek'")
+# Seven day columns do not fit a phone (the day headers collide): there it offers day and agenda.
+VIEWS = rx.Var("(typeof window !== 'undefined' && window.innerWidth <= 640) ? 'timeGridDay,listWeek' "
+               ": 'timeGridWeek,timeGridDay,dayGridMonth,listWeek'")
 
 
-def _labelled(label: str, field: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=f"appt-{field}", style=LABEL_STYLE),
-        control,
-        field_error(CalendarState.field_errors.get(field, ""), f"appt-{field}"),
-        spacing="1", width="100%", align="stretch",
-    )
+def _select(label: str, field_name: str, options: rx.Var, empty: str) -> rx.Component:
+    return field(label, f"appt-{field_name}", rx.el.select,
+                 rx.el.option(empty, value=""),
+                 rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
+                 error=CalendarState.field_errors.get(field_name, ""),
+                 value=CalendarState.form[field_name],
+                 on_change=lambda v: CalendarState.set_field(field_name, v))
 
 
-def _select(label: str, field: str, options: rx.Var, empty: str) -> rx.Component:
-    return _labelled(label, field, rx.el.select(
-        rx.el.option(empty, value=""),
-        rx.foreach(options, lambda o: rx.el.option(o[1], value=o[0])),
-        id=f"appt-{field}", value=CalendarState.form[field],
-        on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL_STYLE,
-    ))
+def _choice(label: str, field_name: str, *options: rx.Component) -> rx.Component:
+    return field(label, f"appt-{field_name}", rx.el.select, *options,
+                 error=CalendarState.field_errors.get(field_name, ""),
+                 value=CalendarState.form[field_name],
+                 on_change=lambda v: CalendarState.set_field(field_name, v))
 
 
-def _input(label: str, field: str, input_type: str) -> rx.Component:
-    return _labelled(label, field, rx.el.input(
-        id=f"appt-{field}", type=input_type, value=CalendarState.form[field],
-        on_change=lambda v: CalendarState.set_field(field, v), style=CONTROL_STYLE,
-    ))
+def _input(label: str, field_name: str, input_type: str) -> rx.Component:
+    return field(label, f"appt-{field_name}", rx.el.input, type=input_type,
+                 error=CalendarState.field_errors.get(field_name, ""),
+                 value=CalendarState.form[field_name],
+                 on_change=lambda v: CalendarState.set_field(field_name, v))
 
 
 def _scheduling_note() -> rx.Component:
     # Assistants see the schedule, so this note is theirs too: clinical words go in the session note.
-    return rx.vstack(
-        rx.el.label(SCHEDULING_NOTE, html_for="appt-notes", style=LABEL_STYLE),
-        rx.el.textarea(id="appt-notes", value=CalendarState.form["notes"], rows=3,
-                       aria_describedby="appt-notes-hint",
-                       on_change=lambda v: CalendarState.set_field("notes", v), style=CONTROL_STYLE),
-        rx.text(SCHEDULING_NOTE_HINT, id="appt-notes-hint", size="1", color="var(--gray-11)"),
-        field_error(CalendarState.field_errors.get("notes", ""), "appt-notes"),
-        spacing="1", width="100%", align="stretch",
-    )
+    return field(SCHEDULING_NOTE, "appt-notes", rx.el.textarea, error=CalendarState.field_errors.get("notes", ""),
+                 hint=SCHEDULING_NOTE_HINT, value=CalendarState.form["notes"], rows=3,
+                 on_change=lambda v: CalendarState.set_field("notes", v))
 
 
 def _repeat() -> rx.Component:
@@ -60,16 +58,12 @@ def _repeat() -> rx.Component:
     return rx.cond(
         CalendarState.form["id"] == "",
         rx.vstack(
-            _labelled("Repeat", "repeat", rx.el.select(
-                rx.el.option("Does not repeat", value="none"), rx.el.option("Weekly", value="weekly"),
-                id="appt-repeat", value=CalendarState.form["repeat"],
-                on_change=lambda v: CalendarState.set_field("repeat", v), style=CONTROL_STYLE)),
+            _choice("Repeat", "repeat", rx.el.option("Does not repeat", value="none"),
+                    rx.el.option("Weekly", value="weekly")),
             rx.cond(weekly, rx.grid(
                 _input("Every N weeks", "interval_weeks", "number"),
-                _labelled("Ends", "ends", rx.el.select(
-                    rx.el.option("After a number of times", value="count"), rx.el.option("On a date", value="until"),
-                    id="appt-ends", value=CalendarState.form["ends"],
-                    on_change=lambda v: CalendarState.set_field("ends", v), style=CONTROL_STYLE)),
+                _choice("Ends", "ends", rx.el.option("After a number of times", value="count"),
+                        rx.el.option("On a date", value="until")),
                 rx.cond(CalendarState.form["ends"] == "count", _input("Times", "count", "number"),
                         _input("Last date", "until", "date")),
                 columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%",
@@ -78,12 +72,9 @@ def _repeat() -> rx.Component:
         ),
         rx.cond(
             CalendarState.form["series"] == "yes",
-            _labelled("Apply to", "scope", rx.el.select(
-                rx.el.option("This appointment", value="this"),
-                rx.el.option("This and following", value="following"),
-                rx.el.option("All in the series", value="all"),
-                id="appt-scope", value=CalendarState.form["scope"],
-                on_change=lambda v: CalendarState.set_field("scope", v), style=CONTROL_STYLE)),
+            _choice("Apply to", "scope", rx.el.option("This appointment", value="this"),
+                    rx.el.option("This and following", value="following"),
+                    rx.el.option("All in the series", value="all")),
         ),
     )
 
@@ -120,16 +111,16 @@ def _form_dialog() -> rx.Component:
                     _repeat(),
                     _scheduling_note(),
                     _conflicts(),
-                    rx.hstack(
+                    form_actions(
                         rx.button("Save appointment", type="submit", size="3"),
-                        rx.dialog.close(rx.button("Close", variant="soft", size="3", type="button",
-                                                  on_click=CalendarState.close_form)),
-                        wrap="wrap",
+                        rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", size="3",
+                                                  type="button", on_click=CalendarState.close_form)),
                     ),
                     spacing="3", width="100%",
                 ),
                 on_submit=lambda _: CalendarState.save(False),
                 width="100%",
+                no_validate=True,
             ),
             max_width="560px",
         ),
@@ -151,7 +142,7 @@ def _detail_dialog() -> rx.Component:
             rx.vstack(
                 banner(CalendarState.error),
                 rx.flex(rx.badge(s["status"], id="appt-status"), rx.text(s["service"], size="2"),
-                        rx.text(s["location"], size="2"), gap="2", wrap="wrap"),
+                        rx.text(s["location"], size="2"), spacing="2", wrap="wrap"),
                 rx.cond(s["where"] != "", rx.text(s["where"], size="2", overflow_wrap="anywhere")),
                 rx.cond(s["notes"] != "", rx.text(rx.text.strong("Scheduling note: "), s["notes"], size="2",
                                                   white_space="pre-wrap")),
@@ -174,14 +165,15 @@ def _detail_dialog() -> rx.Component:
                                           on_click=CalendarState.change_status("cancelled", "following")),
                                 rx.button("Cancel all", size="2", variant="soft", color_scheme="red",
                                           on_click=CalendarState.change_status("cancelled", "all")),
-                                gap="2", wrap="wrap",
+                                spacing="2", wrap="wrap",
                             ),
                             _status_button("Cancel appointment", "cancelled", color_scheme="red"),
                         ),
                     ),
-                    gap="2", wrap="wrap",
+                    spacing="2", wrap="wrap",
                 ),
-                rx.dialog.close(rx.button("Close", variant="outline", size="2", on_click=CalendarState.close_detail)),
+                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray", size="2",
+                                          on_click=CalendarState.close_detail)),
                 spacing="3", width="100%",
             ),
             max_width="520px",
@@ -196,8 +188,8 @@ def _legend() -> rx.Component:
         *[rx.hstack(rx.box(width="12px", height="12px", border_radius="3px", background=colour),
                     rx.text(status.replace("_", "-"), size="1"), align="center", spacing="1")
           for status, colour in STATUS_COLOURS.items()],
-        rx.text("Home visits: amber edge · Online: dashed border", size="1", color="var(--gray-11)"),
-        gap="3", wrap="wrap",
+        muted("Home visits: amber edge · Online: dashed border", size="1"),
+        spacing="3", wrap="wrap",
     )
 
 
@@ -206,18 +198,14 @@ def calendar_page() -> rx.Component:
         "Calendar",
         rx.vstack(
             rx.flex(
-                rx.button("New appointment", size="3", on_click=CalendarState.new_now),
-                rx.hstack(
-                    rx.el.label("Go to date", html_for="jump-date", style=LABEL_STYLE),
-                    rx.el.input(id="jump-date", type="date", on_change=CalendarState.jump_to,
-                                style={**CONTROL_STYLE, "width": "auto"}),
-                    align="center", spacing="2",
-                ),
-                gap="3", wrap="wrap", align="center",
+                rx.el.label("Go to date", html_for="jump-date", style=LABEL_STYLE),
+                rx.el.input(id="jump-date", type="date", on_change=CalendarState.jump_to, class_name="pz-control",
+                            style={**CONTROL_STYLE, "width": "auto"}),
+                align="center", spacing="2", wrap="wrap",
             ),
             rx.cond(~CalendarState.form_open & ~CalendarState.detail_open, banner(CalendarState.error)),
             cancellation_badge(),
-            rx.box(
+            rx.card(
                 full_calendar(
                     events=CalendarState.events,
                     initial_view=INITIAL_VIEW,
@@ -229,13 +217,14 @@ def calendar_page() -> rx.Component:
                     key=CalendarState.jump_date + "|" + CalendarState.time_zone,
                     time_zone="UTC",
                     now=practice_now(CalendarState.time_zone),
-                    header_toolbar={"left": "prev,next today", "center": "title",
-                                    "right": "timeGridWeek,timeGridDay,dayGridMonth,listWeek"},
+                    header_toolbar={"left": "prev,next today", "center": "title", "right": VIEWS},
+                    # Named text buttons: FullCalendar's arrow glyphs have no accessible name.
+                    button_icons=False,
                     button_text={"today": "Today", "week": "Week", "day": "Day", "month": "Month",
-                                 "list": "Agenda"},
+                                 "list": "Agenda", "prev": "Previous", "next": "Next"},
+                    button_hints={"prev": "Previous $0", "next": "Next $0", "today": "Go to today"},
                     editable=True,
                     event_duration_editable=True,
-                    # A fixed grid height lays out faster on desktop; the phone's agenda grows freely.
                     height=CALENDAR_HEIGHT,
                     slot_min_time="07:00:00",
                     slot_max_time="21:00:00",
@@ -262,4 +251,6 @@ def calendar_page() -> rx.Component:
             _detail_dialog(),
             spacing="3", width="100%",
         ),
+        actions=rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New appointment", size="3",
+                          on_click=CalendarState.new_now),
     )

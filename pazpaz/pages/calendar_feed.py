@@ -45,7 +45,7 @@ def _full_names_switch() -> rx.Component:
 def calendar_feed_section() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Calendar feed", size="4"),
+            rx.heading("Calendar feed", size="4", as_="h2"),
             rx.text("Subscribe to your schedule from your phone's calendar: the last 30 days and the next 90, "
                     "with times, places and a link back to PazPaz. Titles show clients' initials unless you "
                     "switch full names on below; notes are never included.", size="2", color="var(--gray-11)"),

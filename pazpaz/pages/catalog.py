@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
+from pazpaz.components.forms import banner, field
 from pazpaz.state.catalog import CatalogState
 
 
 def _field(label: str, field_id: str, default: rx.Var, error: rx.Var, input_type: str = "text") -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
-        rx.el.input(id=field_id, name=field_id, type=input_type, default_value=default, style=CONTROL_STYLE),
-        field_error(error, field_id),
-        spacing="1", width="100%", flex="1 1 160px", min_width="0",
-    )
+    return field(label, field_id, rx.el.input, error=error, name=field_id, type=input_type, default_value=default,
+                 box_props={"flex": "1 1 160px"})
 
 
 def _toggle(item: rx.Var, handler) -> rx.Component:
@@ -34,7 +30,7 @@ def _service_row(service: rx.Var) -> rx.Component:
         rx.spacer(),
         rx.button("Edit", size="1", variant="soft", on_click=CatalogState.edit_service(service)),
         _toggle(service, CatalogState.set_service_active),
-        gap="2", align="center", wrap="wrap", width="100%",
+        spacing="2", align="center", wrap="wrap", width="100%",
     )
 
 
@@ -47,7 +43,7 @@ def _location_row(location: rx.Var) -> rx.Component:
         rx.spacer(),
         rx.button("Edit", size="1", variant="soft", on_click=CatalogState.edit_location(location)),
         _toggle(location, CatalogState.set_location_active),
-        gap="2", align="center", wrap="wrap", width="100%",
+        spacing="2", align="center", wrap="wrap", width="100%",
     )
 
 
@@ -55,7 +51,7 @@ def services_section() -> rx.Component:
     f, e = CatalogState.service_form, CatalogState.service_errors
     return rx.card(
         rx.vstack(
-            rx.heading("Services", size="4"),
+            rx.heading("Services", size="4", as_="h2"),
             rx.foreach(CatalogState.services, _service_row),
             rx.form(
                 rx.flex(
@@ -64,7 +60,7 @@ def services_section() -> rx.Component:
                            e.get("duration_minutes", ""), "number"),
                     _field("Price (optional)", "service_price", f.get("price", ""), e.get("price", "")),
                     rx.button(rx.cond(f.get("id", "") != "", "Save service", "Add service"), type="submit"),
-                    gap="3", wrap="wrap", align="end", width="100%",
+                    spacing="3", wrap="wrap", align="end", width="100%",
                 ),
                 on_submit=CatalogState.save_service, key=CatalogState.service_key, width="100%",
             ),
@@ -78,23 +74,19 @@ def locations_section() -> rx.Component:
     f, e = CatalogState.location_form, CatalogState.location_errors
     return rx.card(
         rx.vstack(
-            rx.heading("Locations", size="4"),
+            rx.heading("Locations", size="4", as_="h2"),
             rx.foreach(CatalogState.locations, _location_row),
             rx.form(
                 rx.flex(
                     _field("Location name", "location_name", f.get("name", ""), e.get("name", "")),
-                    rx.vstack(
-                        rx.el.label("Type", html_for="location_kind", style=LABEL_STYLE),
-                        rx.el.select(rx.el.option("Clinic", value="clinic"), rx.el.option("Home visit", value="home"),
-                                     rx.el.option("Online", value="online"), id="location_kind",
-                                     name="location_kind", default_value=f.get("kind", "clinic"), style=CONTROL_STYLE),
-                        field_error(e.get("kind", ""), "location_kind"),
-                        spacing="1", flex="1 1 140px",
-                    ),
+                    field("Type", "location_kind", rx.el.select, rx.el.option("Clinic", value="clinic"),
+                          rx.el.option("Home visit", value="home"), rx.el.option("Online", value="online"),
+                          error=e.get("kind", ""), name="location_kind", default_value=f.get("kind", "clinic"),
+                          box_props={"flex": "1 1 140px"}),
                     _field("Address", "location_address", f.get("address", ""), e.get("address", "")),
                     _field("Video link", "location_video", f.get("video_link", ""), e.get("video_link", "")),
                     rx.button(rx.cond(f.get("id", "") != "", "Save location", "Add location"), type="submit"),
-                    gap="3", wrap="wrap", align="end", width="100%",
+                    spacing="3", wrap="wrap", align="end", width="100%",
                 ),
                 on_submit=CatalogState.save_location, key=CatalogState.location_key, width="100%",
             ),

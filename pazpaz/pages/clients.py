@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.files import files_block
-from pazpaz.components.forms import LABEL_STYLE, banner, field_error
+from pazpaz.components.forms import LABEL_STYLE, banner, field, form_actions, pager
 from pazpaz.components.plan import plan_block, timeline_block
 from pazpaz.components.shell import shell
+from pazpaz.components.theme import empty_state, muted, plural, section
 from pazpaz.pages.erasure import erasure_card
 from pazpaz.pages.reminders import client_reminder_card
 from pazpaz.state.clients import ClientListState, ClientState
@@ -19,15 +20,13 @@ def _client_row(row: rx.Var) -> rx.Component:
             rx.flex(
                 rx.text(row["name"], weight="bold", size="3", min_width="0", overflow_wrap="anywhere"),
                 rx.spacer(),
-                rx.cond(row["last_visit"] != "", rx.text("Last visit ", row["last_visit"], size="1",
-                                                          color="var(--gray-11)")),
-                wrap="wrap", gap="2", align="center",
+                rx.cond(row["last_visit"] != "", muted("Last visit ", row["last_visit"], size="1")),
+                wrap="wrap", spacing="2", align="center",
             ),
             rx.flex(
                 rx.cond(row["phone"] != "", rx.text(row["phone"], size="2")),
-                rx.cond(row["email"] != "", rx.text(row["email"], size="2", color="var(--gray-11)",
-                                                    overflow_wrap="anywhere")),
-                wrap="wrap", gap="3",
+                rx.cond(row["email"] != "", muted(row["email"], overflow_wrap="anywhere")),
+                wrap="wrap", spacing="3",
             ),
             width="100%",
         ),
@@ -40,42 +39,33 @@ def _client_row(row: rx.Var) -> rx.Component:
 
 def _toolbar() -> rx.Component:
     return rx.flex(
-        rx.vstack(
-            rx.el.label("Search clients", html_for="client-search", style=LABEL_STYLE),
-            rx.input(id="client-search", placeholder="Name, email or phone", value=ClientListState.search,
-                     on_change=ClientListState.set_search.debounce(300), width="100%", size="3", type="search"),
-            spacing="1", flex="1 1 220px", min_width="0",
-        ),
-        rx.vstack(
-            rx.el.label("Sort by", html_for="client-sort", style=LABEL_STYLE),
-            rx.el.select(
-                rx.el.option("Name", value="name"),
-                rx.el.option("Last visit", value="last_visit"),
-                id="client-sort", value=ClientListState.sort, on_change=ClientListState.set_sort,
-                style={"padding": "9px", "borderRadius": "6px", "border": "1px solid var(--gray-7)",
-                       "background": "white", "fontSize": "1rem"},
-            ),
-            spacing="1",
-        ),
+        field("Search clients", "client-search", rx.input, placeholder="Name, email or phone",
+              value=ClientListState.search, on_change=ClientListState.set_search.debounce(300), type="search",
+              box_props={"flex": "1 1 220px"}),
+        field("Sort by", "client-sort", rx.el.select,
+              rx.el.option("Name", value="name"), rx.el.option("Last visit", value="last_visit"),
+              value=ClientListState.sort, on_change=ClientListState.set_sort, box_props={"flex": "0 1 180px"}),
         rx.hstack(
             rx.checkbox(id="show-archived", checked=ClientListState.show_archived,
-                        on_change=ClientListState.set_show_archived),
+                        on_change=ClientListState.set_show_archived, size="3"),
             rx.el.label("Show archived", html_for="show-archived", style=LABEL_STYLE),
-            align="center", padding_top="24px",
+            align="center", min_height="44px",
         ),
-        wrap="wrap", gap="3", width="100%", align="start",
+        wrap="wrap", spacing="3", width="100%", align="end",
     )
 
 
-def _pager() -> rx.Component:
-    return rx.flex(
-        rx.button("Previous", variant="soft", disabled=ClientListState.page <= 1,
-                  on_click=ClientListState.go_to_page(ClientListState.page - 1)),
-        rx.text("Page ", ClientListState.page, " of ", ClientListState.pages, " · ", ClientListState.total,
-                " clients", size="2"),
-        rx.button("Next", variant="soft", disabled=ClientListState.page >= ClientListState.pages,
-                  on_click=ClientListState.go_to_page(ClientListState.page + 1)),
-        gap="3", align="center", wrap="wrap",
+def _new_client_button(label: str = "New client") -> rx.Component:
+    return rx.link(rx.button(rx.icon("plus", size=16, aria_hidden="true"), label, size="3"), href="/clients/new")
+
+
+def _empty_list() -> rx.Component:
+    searching = (ClientListState.search != "") | ClientListState.show_archived
+    return rx.cond(
+        searching,
+        empty_state("No clients match your search. Try another name, email or phone."),
+        empty_state("No clients yet. Add your first client to book appointments and write notes.",
+                    _new_client_button("Add client")),
     )
 
 
@@ -83,39 +73,31 @@ def clients_page() -> rx.Component:
     return shell(
         "Clients",
         rx.vstack(
-            rx.link(rx.button("New client", size="3"), href="/clients/new"),
             _toolbar(),
             banner(ClientListState.error),
             rx.cond(
                 ClientListState.rows.length() > 0,
                 rx.vstack(rx.foreach(ClientListState.rows, _client_row), spacing="2", width="100%",
                           id="client-list"),
-                rx.text("No clients match.", color="var(--gray-11)"),
+                _empty_list(),
             ),
-            _pager(),
+            rx.cond(ClientListState.total > 0,
+                    pager(ClientListState.page, ClientListState.pages, ClientListState.go_to_page,
+                          muted(plural(ClientListState.total, "client", "clients")), label="Client pages")),
             spacing="4", width="100%",
         ),
+        actions=_new_client_button(),
     )
 
 
 def _field(label: str, name: str, input_type: str = "text", **props) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=name, style=LABEL_STYLE),
-        rx.input(id=name, name=name, type=input_type, default_value=ClientState.client.get(name, ""),
-                 width="100%", size="3", **props),
-        field_error(ClientState.field_errors.get(name, ""), name),
-        spacing="1", width="100%", align="stretch",
-    )
+    return field(label, name, rx.input, error=ClientState.field_errors.get(name, ""), name=name, type=input_type,
+                 default_value=ClientState.client.get(name, ""), **props)
 
 
 def _area(label: str, name: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=name, style=LABEL_STYLE),
-        rx.text_area(id=name, name=name, default_value=ClientState.client.get(name, ""), width="100%",
-                     rows="4", size="3"),
-        field_error(ClientState.field_errors.get(name, ""), name),
-        spacing="1", width="100%", align="stretch",
-    )
+    return field(label, name, rx.text_area, error=ClientState.field_errors.get(name, ""), name=name,
+                 default_value=ClientState.client.get(name, ""), rows="4")
 
 
 def _client_form(submit_label: str) -> rx.Component:
@@ -129,115 +111,154 @@ def _client_form(submit_label: str) -> rx.Component:
                 _field("Phone", "phone", "tel", auto_complete="off"),
                 _field("Date of birth", "date_of_birth", "date"),
                 _field("Emergency contact", "emergency_contact", auto_complete="off"),
-                columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%",
+                columns=rx.breakpoints(initial="1", sm="2"), spacing="4", width="100%",
             ),
             _area("Address", "address"),
             rx.cond(ClientState.intake_visible, _area("Intake and medical notes", "intake_notes")),
-            rx.hstack(
+            form_actions(
                 rx.button(submit_label, type="submit", size="3", loading=ClientState.saving,
                           disabled=~ClientState.is_hydrated),
-                rx.link(rx.button("Cancel", variant="soft", size="3", type="button"), href="/clients"),
+                rx.link(rx.button("Cancel", variant="soft", color_scheme="gray", size="3", type="button"),
+                        href="/clients"),
             ),
             spacing="4", width="100%",
         ),
         on_submit=ClientState.save,
         key=ClientState.form_key,
         width="100%",
+        # The browser's own "fill this in" bubble would hide our highlighted fields.
+        no_validate=True,
     )
 
 
 def _not_found() -> rx.Component:
-    return rx.vstack(
-        rx.heading("Not found", size="5"),
-        rx.text("There is no such client in your practice."),
-        rx.link("Back to clients", href="/clients"),
-        id="not-found",
-    )
+    return empty_state("There is no such client in your practice.",
+                       rx.link(rx.button("Back to clients", size="3", variant="soft"), href="/clients"),
+                       id="not-found")
 
 
 def client_new_page() -> rx.Component:
     # Render the form only after load_new has cleared the previous client: inputs take
     # their default values once, at mount.
-    return shell("New client", rx.cond(ClientState.form_key == "new", _client_form("Create client"),
-                                       rx.spinner()))
+    return shell("New client", rx.card(rx.cond(ClientState.form_key == "new", _client_form("Create client"),
+                                               rx.spinner()), width="100%", size="3"))
 
 
 def client_edit_page() -> rx.Component:
     # The form mounts only once this client is loaded: inputs take default values at mount.
     return shell("Edit client", rx.cond(
         ClientState.not_found, _not_found(),
-        rx.cond((ClientState.form_key != "") & (ClientState.form_key != "new"), _client_form("Save changes"),
-                rx.spinner(aria_label="Loading the client"))))
+        rx.card(rx.cond((ClientState.form_key != "") & (ClientState.form_key != "new"),
+                        _client_form("Save changes"), rx.spinner(aria_label="Loading the client")),
+                width="100%", size="3")))
+
+
+CONTACT = (("Email", "email"), ("Phone", "phone"), ("Date of birth", "date_of_birth"), ("Address", "address"),
+           ("Emergency contact", "emergency_contact"), ("Last visit", "last_visit"))
 
 
 def _detail_line(label: str, name: str) -> rx.Component:
     return rx.cond(
         ClientState.client.get(name, "") != "",
         rx.vstack(
-            rx.text(label, size="1", color="var(--gray-11)", weight="medium"),
+            muted(label, size="1", weight="medium"),
             rx.text(ClientState.client.get(name, ""), size="3", white_space="pre-wrap", overflow_wrap="anywhere"),
-            spacing="0",
+            spacing="0", min_width="0",
         ),
+    )
+
+
+def _contact() -> rx.Component:
+    known = ClientState.client.get("email", "") != ""
+    for _, name in CONTACT[1:]:
+        known = known | (ClientState.client.get(name, "") != "")
+    return section(
+        "Contact",
+        rx.cond(
+            known,
+            rx.grid(*[_detail_line(label, name) for label, name in CONTACT],
+                    columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
+            empty_state("No contact details yet.",
+                        rx.link(rx.button("Add contact details", size="2", variant="soft"), href=_edit_href())),
+        ),
+    )
+
+
+def _edit_href() -> rx.Var:
+    return "/clients/" + ClientState.client.get("id", "") + "/edit"
+
+
+def _book_href() -> rx.Var:
+    return "/calendar?book=" + ClientState.client.get("id", "")
+
+
+def _visit(v: rx.Var) -> rx.Component:
+    return rx.flex(
+        rx.text(v["when"], size="2", weight="medium"), rx.badge(v["status"], color_scheme="gray"),
+        muted(v["service"]),
+        spacing="2", wrap="wrap", align="center", padding_y="6px", border_bottom="1px solid var(--gray-4)",
+        width="100%",
+    )
+
+
+def _note_row(n: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.flex(
+            rx.text(n["date"], size="2", weight="medium"),
+            rx.badge(n["status"], color_scheme=rx.cond(n["status"] == "draft", "amber", "green")),
+            muted(n["versions"], rx.cond(n["versions"] == "1", " version", " versions"), size="1"),
+            spacing="2", wrap="wrap", align="center", min_height="44px",
+        ),
+        href="/notes/" + n["id"], underline="none", color="inherit",
+        border_bottom="1px solid var(--gray-4)", width="100%",
     )
 
 
 def _detail() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            rx.heading(ClientState.client.get("name", ""), size="6", id="client-name"),
-            rx.cond(ClientState.archived, rx.badge("Archived", color_scheme="gray")),
-            gap="3", align="center", wrap="wrap",
-        ),
-        rx.flex(
-            rx.link(rx.button("Edit", size="2"), href="/clients/" + ClientState.client.get("id", "") + "/edit"),
+            rx.cond(ClientState.archived, rx.badge("Archived", color_scheme="gray", size="2")),
+            rx.link(rx.button(rx.icon("calendar-plus", size=16, aria_hidden="true"), "Book appointment", size="3"),
+                    href=_book_href()),
+            rx.link(rx.button("Edit", size="3", variant="soft"), href=_edit_href()),
             rx.cond(
                 ClientState.archived,
-                rx.button("Restore", variant="soft", size="2", on_click=ClientState.set_archived(False)),
-                rx.button("Archive", variant="soft", color_scheme="gray", size="2",
+                rx.button("Restore", variant="soft", size="3", on_click=ClientState.set_archived(False)),
+                rx.button("Archive", variant="soft", color_scheme="gray", size="3",
                           on_click=ClientState.set_archived(True)),
             ),
-            gap="2",
+            spacing="2", wrap="wrap", align="center",
         ),
-        rx.card(
-            rx.heading("Contact", size="3"),
-            rx.grid(
-                _detail_line("Email", "email"), _detail_line("Phone", "phone"),
-                _detail_line("Date of birth", "date_of_birth"), _detail_line("Address", "address"),
-                _detail_line("Emergency contact", "emergency_contact"), _detail_line("Last visit", "last_visit"),
-                columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%", margin_top="8px",
-            ),
-            width="100%",
-        ),
+        _contact(),
         client_reminder_card(),
         rx.cond(
-            ClientState.intake_visible,
-            rx.card(rx.heading("Intake and medical notes", size="3"),
-                    _detail_line("Notes", "intake_notes"), width="100%"),
+            ClientState.intake_visible & (ClientState.client.get("intake_notes", "") != ""),
+            section("Intake and medical notes", _detail_line("Notes", "intake_notes")),
         ),
-        rx.card(
-            rx.heading("Appointments", size="3"),
+        section(
+            "Appointments",
             rx.cond(ClientState.visits.length() > 0,
-                    rx.vstack(rx.foreach(ClientState.visits, lambda v: rx.flex(
-                        rx.text(v["when"], size="2"), rx.badge(v["status"]), rx.text(v["service"], size="2"),
-                        gap="2", wrap="wrap")), spacing="1"),
-                    rx.text("No appointments yet.", size="2", color="var(--gray-11)")),
-            width="100%",
+                    rx.vstack(rx.foreach(ClientState.visits, _visit), spacing="0", width="100%"),
+                    empty_state("No appointments yet.",
+                                rx.link(rx.button("Book appointment", size="2", variant="soft"), href=_book_href()))),
         ),
-        rx.cond(ClientState.intake_visible, rx.card(
-            rx.flex(rx.heading("Session notes", size="3"), rx.spacer(),
-                    rx.button("New note", size="1", on_click=ClientState.new_note), width="100%"),
-            rx.vstack(rx.foreach(ClientState.notes, lambda n: rx.link(rx.flex(
-                rx.text(n["date"], size="2"), rx.badge(n["status"]), rx.text(n["versions"], " version(s)", size="1"),
-                gap="2", wrap="wrap"), href="/notes/" + n["id"])), spacing="1", margin_top="6px"),
-            width="100%",
+        rx.cond(ClientState.intake_visible, section(
+            "Session notes",
+            rx.cond(ClientState.notes.length() > 0,
+                    rx.vstack(rx.foreach(ClientState.notes, _note_row), spacing="0", width="100%"),
+                    muted("No session notes yet. Write one from an appointment, or start one here.")),
+            actions=rx.button("New note", size="2", variant="soft", on_click=ClientState.new_note),
         )),
         plan_block(),
         files_block(),
         timeline_block(),
         erasure_card(),
-        spacing="3", width="100%",
+        spacing="4", width="100%",
     )
 
 
 def client_detail_page() -> rx.Component:
-    return shell("Client", rx.cond(ClientState.not_found, _not_found(), _detail()))
+    # The client's name is the page's one h1 (a long name wraps; see app.css .pz-title).
+    title = rx.el.span(rx.cond(ClientState.not_found, "Client not found", ClientState.client.get("name", "")),
+                       id="client-name")
+    return shell(title, rx.cond(ClientState.not_found, _not_found(), _detail()))

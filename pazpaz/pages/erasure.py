@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error, labelled_input
+from pazpaz.components.forms import banner, field, labelled_input
 from pazpaz.pages.exports import client_export_card
 from pazpaz.services.erasure import REASONS, RETENTION_NOTICE
 from pazpaz.state.erasure import ErasureState as E
@@ -35,13 +35,10 @@ def _hold() -> rx.Component:
 def _erase_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.el.label("Reason for the erasure", html_for="erase_reason", style=LABEL_STYLE),
-            rx.el.select(
-                rx.el.option("Choose a reason", value=""),
-                *[rx.el.option(label, value=code) for code, label in REASONS.items()],
-                id="erase_reason", name="erase_reason", style=CONTROL_STYLE,
-            ),
-            field_error(E.field_errors.get("reason", ""), "erase_reason"),
+            field("Reason for the erasure", "erase_reason", rx.el.select,
+                  rx.el.option("Choose a reason", value=""),
+                  *[rx.el.option(label, value=code) for code, label in REASONS.items()],
+                  error=E.field_errors.get("reason", ""), name="erase_reason"),
             labelled_input("Type the client's full name to confirm", "confirm_name",
                            error=E.field_errors.get("confirm", ""), auto_complete="off"),
             rx.button("Erase client", type="submit", color_scheme="red", disabled=~E.is_hydrated),
@@ -58,7 +55,7 @@ def erasure_card() -> rx.Component:
             E.visible,
             rx.card(
                 rx.vstack(
-                    rx.heading("Legal hold and erasure", size="3"),
+                    rx.heading("Legal hold and erasure", size="4", as_="h2"),
                     rx.text(RETENTION_NOTICE, **HINT, id="retention-notice"),
                     _hold(),
                     rx.cond(E.hold_reason == "", _erase_form()),
@@ -69,4 +66,6 @@ def erasure_card() -> rx.Component:
             ),
         ),
         on_mount=E.load, width="100%",
+        # Two cards in one box: the same gap as between the page's other sections.
+        style={"display": "flex", "flexDirection": "column", "gap": "var(--space-4)"},
     )

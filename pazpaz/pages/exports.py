@@ -26,7 +26,7 @@ def _progress() -> rx.Component:
 def _card(title: str, text: str, button: str, action) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading(title, size="3"),
+            rx.heading(title, size="4", as_="h2"),
             rx.text(text, **HINT),
             rx.button(button, variant="soft", on_click=action, disabled=~X.is_hydrated),
             _progress(),

@@ -6,8 +6,9 @@ import reflex as rx
 from reflex_components_core.core.banner import has_connection_errors
 
 from pazpaz.components.files import files_block
-from pazpaz.components.forms import banner, field_error
+from pazpaz.components.forms import banner, field, form_actions
 from pazpaz.components.shell import shell
+from pazpaz.components.theme import MUTED, empty_state, muted, section, subsection_title
 from pazpaz.services.soap_notes import SECTIONS
 from pazpaz.state.notes import NoteState
 
@@ -16,15 +17,22 @@ TITLES = {"subjective": "Subjective", "objective": "Objective", "assessment": "A
 
 
 def _section(name: str) -> rx.Component:
+    return field(
+        TITLES[name], f"note-{name}", rx.text_area,
+        error=NoteState.field_errors.get(name, ""),
+        wrap=lambda control: rx.debounce_input(control, debounce_timeout=1500, force_notify_on_blur=True),
+        value=NoteState.sections[name], rows="5",
+        on_change=lambda value: NoteState.edit(name, value),
+    )
+
+
+def _document_section(name: str) -> rx.Component:
+    """A finalized note's section as text: it reads as a record, not as a form."""
     return rx.vstack(
-        rx.el.label(TITLES[name], html_for=f"note-{name}", style=LABEL),
-        rx.debounce_input(
-            rx.text_area(id=f"note-{name}", value=NoteState.sections[name], rows="5", width="100%", size="3",
-                         on_change=lambda value: NoteState.edit(name, value)),
-            debounce_timeout=1500,
-            force_notify_on_blur=True,
-        ),
-        field_error(NoteState.field_errors.get(name, ""), f"note-{name}"),
+        subsection_title(TITLES[name]),
+        rx.cond(NoteState.sections[name] != "",
+                rx.text(NoteState.sections[name], size="3", class_name="pz-doc-section"),
+                muted("Nothing recorded.")),
         spacing="1", width="100%",
     )
 
@@ -44,43 +52,69 @@ def _save_state() -> rx.Component:
                 ),
             ),
         ),
-        id="save-state", role="status", aria_live="polite", min_height="24px",
+        id="save-state", role="status", aria_live="polite",
     )
 
 
 def _meta() -> rx.Component:
+    return rx.grid(
+        field("Session date", "note-date", rx.input, type="date", value=NoteState.session_date,
+              on_change=lambda v: NoteState.set_meta("session_date", v)),
+        field("Duration (minutes)", "note-duration", rx.input, type="number",
+              wrap=lambda control: rx.debounce_input(control, debounce_timeout=1000),
+              value=NoteState.duration, on_change=lambda v: NoteState.set_meta("duration", v)),
+        columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%", max_width="480px",
+    )
+
+
+def _meta_text() -> rx.Component:
     return rx.flex(
-        rx.vstack(
-            rx.el.label("Session date", html_for="note-date", style=LABEL),
-            rx.input(id="note-date", type="date", value=NoteState.session_date,
-                     on_change=lambda v: NoteState.set_meta("session_date", v),
-                     read_only=NoteState.status != "draft"),
-            spacing="1",
+        rx.text(rx.text.strong("Session date "), rx.cond(NoteState.session_date != "", NoteState.session_date, "—"),
+                size="2"),
+        rx.text(rx.text.strong("Duration "), rx.cond(NoteState.duration != "", NoteState.duration + " min", "—"),
+                size="2"),
+        spacing="4", wrap="wrap",
+    )
+
+
+def _finalize() -> rx.Component:
+    """Finalizing cannot be undone (only amended): ask first."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button("Finalize note", size="3", disabled=NoteState.stale)),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Finalize this note?"),
+            rx.alert_dialog.description(
+                "A finalized note is locked. Later changes are saved as amendments, each with a reason, "
+                "and every version stays in the history.", size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Keep editing", variant="soft", color_scheme="gray", size="3")),
+                rx.alert_dialog.action(rx.button("Finalize", size="3", on_click=NoteState.finalize)),
+                spacing="3", justify="end", wrap="wrap", margin_top="16px",
+            ),
+            max_width="440px",
         ),
-        rx.vstack(
-            rx.el.label("Duration (minutes)", html_for="note-duration", style=LABEL),
-            rx.debounce_input(rx.input(id="note-duration", type="number", value=NoteState.duration,
-                                       on_change=lambda v: NoteState.set_meta("duration", v),
-                                       read_only=NoteState.status != "draft"), debounce_timeout=1000),
-            spacing="1",
+    )
+
+
+def _amend_form() -> rx.Component:
+    return rx.vstack(
+        field("Reason for the amendment", "amend-reason", rx.input,
+              error=NoteState.field_errors.get("reason", ""),
+              hint="Required. It is kept with the new version in the note's history.",
+              value=NoteState.reason, on_change=NoteState.set_reason),
+        form_actions(
+            rx.button("Save amendment", size="3", on_click=NoteState.amend, disabled=NoteState.stale),
+            rx.button("Cancel", size="3", variant="soft", color_scheme="gray", on_click=NoteState.reload),
         ),
-        gap="3", wrap="wrap",
+        spacing="3", width="100%",
     )
 
 
 def _actions() -> rx.Component:
     return rx.cond(
         NoteState.status == "draft",
-        rx.button("Finalize note", size="3", on_click=NoteState.finalize, disabled=NoteState.stale),
-        rx.vstack(
-            rx.text("This note is finalized. To change it, edit the text and save an amendment with a reason.",
-                    size="2", color="var(--gray-11)"),
-            rx.el.label("Reason for the amendment", html_for="amend-reason", style=LABEL),
-            rx.input(id="amend-reason", value=NoteState.reason, on_change=NoteState.set_reason, width="100%"),
-            field_error(NoteState.field_errors.get("reason", ""), "amend-reason"),
-            rx.button("Save amendment", size="3", on_click=NoteState.amend, disabled=NoteState.stale),
-            spacing="2", width="100%",
-        ),
+        form_actions(_finalize()),
+        rx.cond(NoteState.amending, _amend_form(), rx.fragment()),
     )
 
 
@@ -113,41 +147,77 @@ def _field_diff(item: rx.Var) -> rx.Component:
 
 
 def _version(version: rx.Var) -> rx.Component:
-    return rx.card(
-        rx.flex(rx.text("Version ", version["number"], weight="bold"), rx.text(version["when"], size="2"),
-                gap="3", wrap="wrap"),
-        rx.cond(version["kind"] == "file_removed", rx.text("File removed: ", version["file"], size="2")),
-        rx.cond(version["reason"] != "", rx.text("Reason: ", version["reason"], size="2")),
-        rx.foreach(version["diff"], _field_diff),
-        rx.el.details(rx.el.summary("Content hash (SHA-256)"),
-                      rx.text(version["hash"], size="1", font_family="monospace", overflow_wrap="anywhere")),
-        width="100%",
+    return rx.el.details(
+        rx.el.summary(
+            rx.text("Version ", version["number"], weight="bold", as_="span"),
+            rx.text(" · ", version["when"], as_="span", size="2"),
+            rx.cond(version["reason"] != "", rx.text(" · Reason: ", version["reason"], as_="span", size="2")),
+        ),
+        rx.vstack(
+            rx.cond(version["kind"] == "file_removed", rx.text("File removed: ", version["file"], size="2")),
+            rx.foreach(version["diff"], _field_diff),
+            rx.text("SHA-256 ", version["hash"], size="1", font_family="monospace", overflow_wrap="anywhere",
+                    color=MUTED),
+            spacing="2", padding_top="8px", width="100%",
+        ),
+        class_name="pz-details",
+        # Keyed by version: a new version must not inherit the open/closed state of the one
+        # that used to sit at its position.
+        key=version["number"],
+        style={"borderTop": "1px solid var(--gray-5)", "padding": "8px 0"},
+    )
+
+
+def _editable() -> rx.Component:
+    return rx.vstack(
+        rx.cond(NoteState.status == "draft", _meta(), _meta_text()),
+        rx.box(*[_section(name) for name in SECTIONS], key=NoteState.load_key, width="100%",
+               style={"display": "flex", "flexDirection": "column", "gap": "16px"}),
+        spacing="4", width="100%",
+    )
+
+
+def _document() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            _meta_text(),
+            rx.spacer(),
+            rx.button("Amend", size="3", variant="soft", on_click=NoteState.set_amending(True)),
+            align="center", spacing="3", wrap="wrap", width="100%",
+        ),
+        *[_document_section(name) for name in SECTIONS],
+        spacing="4", width="100%",
     )
 
 
 def _note() -> rx.Component:
     return rx.vstack(
         rx.flex(
-            rx.link(NoteState.client_name, href="/clients/" + NoteState.client_id, weight="bold", size="4"),
-            rx.badge(NoteState.status, id="note-status"),
-            gap="3", align="center", wrap="wrap",
+            rx.link(NoteState.client_name, href="/clients/" + NoteState.client_id, weight="bold", size="4",
+                    overflow_wrap="anywhere"),
+            rx.badge(NoteState.status, id="note-status", size="2",
+                     color_scheme=rx.cond(NoteState.status == "draft", "amber", "green")),
+            _save_state(),
+            spacing="3", align="center", wrap="wrap",
         ),
         banner(NoteState.notice, tone="green"),
         rx.cond(NoteState.stale, rx.callout(
             rx.vstack(rx.text(NoteState.save_error),
                       rx.button("Reload the latest version", on_click=NoteState.reload), spacing="2"),
             color_scheme="red", width="100%", role="alert")),
-        _save_state(),
-        _meta(),
-        rx.box(*[_section(name) for name in SECTIONS], key=NoteState.load_key, width="100%",
-               style={"display": "flex", "flexDirection": "column", "gap": "12px"}),
+        rx.card(
+            rx.vstack(
+                rx.cond((NoteState.status == "draft") | NoteState.amending, _editable(), _document()),
+                _actions(),
+                spacing="4", width="100%",
+            ),
+            width="100%", size="3",
+        ),
         _goals(),
         files_block(),
-        _actions(),
         rx.cond(NoteState.versions.length() > 0,
-                rx.vstack(rx.heading("History", size="4"), rx.foreach(NoteState.versions, _version),
-                          spacing="2", width="100%")),
-        spacing="3", width="100%",
+                section("History", rx.box(rx.foreach(NoteState.versions, _version), width="100%"))),
+        spacing="4", width="100%",
     )
 
 
@@ -155,7 +225,8 @@ def note_page() -> rx.Component:
     return shell(
         "Session note",
         rx.cond(NoteState.not_found,
-                rx.vstack(rx.heading("Not found", size="5"), rx.link("Back to clients", href="/clients"),
-                          id="not-found"),
+                empty_state("There is no such note in your practice.",
+                            rx.link(rx.button("Back to clients", size="3", variant="soft"), href="/clients"),
+                            id="not-found"),
                 rx.cond(NoteState.load_key != "", _note(), rx.spinner(aria_label="Loading the note"))),
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, field_error
+from pazpaz.components.forms import LABEL_STYLE, banner, field, field_error
+from pazpaz.components.theme import plural
 from pazpaz.state.clients import ClientState
 from pazpaz.state.reminders import CancellationBadgeState, ClientReminderState, ReminderSettingsState
 
@@ -16,13 +17,8 @@ HINT = {"size": "2", "color": "var(--gray-11)"}
 
 def _field(label: str, field_id: str, default: rx.Var, error_key: str, input_type: str = "text",
            **props) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
-        rx.el.input(id=field_id, name=field_id, type=input_type, default_value=default, style=CONTROL_STYLE,
-                    **props),
-        field_error(S.field_errors.get(error_key, ""), field_id),
-        spacing="1", flex="1 1 160px", min_width="0",
-    )
+    return field(label, field_id, rx.el.input, error=S.field_errors.get(error_key, ""), name=field_id,
+                 type=input_type, default_value=default, box_props={"flex": "1 1 160px"}, **props)
 
 
 def _checkbox(label: str, field_id: str, checked: rx.Var) -> rx.Component:
@@ -50,7 +46,7 @@ def _reminders_card() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Client reminders", size="4"),
+                rx.heading("Client reminders", size="4", as_="h2"),
                 rx.text("Clients with an email address get a reminder with Confirm and Cancel links. "
                         "Nothing is sent during quiet hours: a reminder due then goes out when they end, "
                         "if that is still before the appointment.", **HINT),
@@ -65,13 +61,9 @@ def _reminders_card() -> rx.Component:
                            "cancel_window_hours", "number", min="0", max="168"),
                     spacing="3", wrap="wrap", width="100%",
                 ),
-                rx.vstack(
-                    rx.el.label("Message (optional)", html_for="reminder_message", style=LABEL_STYLE),
-                    rx.el.textarea(id="reminder_message", name="reminder_message", default_value=S.message,
-                                   rows="3", style=CONTROL_STYLE),
-                    field_error(S.field_errors.get("message", ""), "reminder_message"),
-                    spacing="1", width="100%",
-                ),
+                field("Message (optional)", "reminder_message", rx.el.textarea,
+                      error=S.field_errors.get("message", ""), name="reminder_message", default_value=S.message,
+                      rows="3"),
                 rx.flex(
                     _field("Quiet hours from", "quiet_start", S.quiet_start, "quiet_start", "time"),
                     _field("Quiet hours until", "quiet_end", S.quiet_end, "quiet_end", "time"),
@@ -90,7 +82,7 @@ def _agenda_card() -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.heading("Daily agenda by email", size="4"),
+                rx.heading("Daily agenda by email", size="4", as_="h2"),
                 rx.text("Tomorrow's appointments, with times, places and video links, mailed to you each "
                         "evening.", **HINT),
                 _checkbox("Email me tomorrow's agenda", "agenda_enabled", S.agenda_enabled),
@@ -125,7 +117,7 @@ def _job_row(row: rx.Var) -> rx.Component:
 def _jobs_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Scheduled jobs", size="4"),
+            rx.heading("Scheduled jobs", size="4", as_="h2"),
             rx.text("Work PazPaz does on its own. A failed run is retried with growing pauses.", **HINT),
             rx.foreach(S.job_rows, _job_row),
             spacing="3", width="100%",
@@ -151,7 +143,7 @@ def client_reminder_card() -> rx.Component:
     return rx.cond(client_id != "", rx.box(rx.card(
         rx.flex(
             rx.vstack(
-                rx.heading("Reminders", size="3"),
+                rx.heading("Reminders", size="4", as_="h2"),
                 rx.text(C.reminder_text, size="2", id="client-reminder-status"),
                 spacing="1",
             ),
@@ -178,8 +170,8 @@ def cancellation_badge(link: bool = False) -> rx.Component:
             B.unseen > 0,
             rx.callout(
                 rx.flex(
-                    rx.text(B.unseen, " appointment(s) cancelled by clients through a reminder link.",
-                            id="client-cancellations"),
+                    rx.text(plural(B.unseen, "appointment", "appointments"),
+                            " cancelled by clients through a reminder link.", id="client-cancellations"),
                     rx.link("Open the calendar", href="/calendar", size="2") if link else rx.fragment(),
                     rx.button("Mark as seen", size="1", variant="soft", on_click=B.mark_seen),
                     spacing="3", align="center", wrap="wrap",

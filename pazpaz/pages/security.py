@@ -20,7 +20,7 @@ def _code_form(submit_label: str, on_submit, cancel) -> rx.Component:
             rx.flex(
                 rx.button(submit_label, type="submit", size="3", disabled=~SecurityState.is_hydrated),
                 rx.button("Cancel", type="button", variant="soft", size="3", on_click=cancel),
-                gap="3", wrap="wrap",
+                spacing="3", wrap="wrap",
             ),
             spacing="3", width="100%",
         ),
@@ -32,7 +32,7 @@ def _code_form(submit_label: str, on_submit, cancel) -> rx.Component:
 
 def _backup_codes() -> rx.Component:
     return rx.vstack(
-        rx.heading("Save your backup codes", size="3"),
+        rx.heading("Save your backup codes", size="3", as_="h3"),
         rx.text("If you lose your phone, each code signs you in once. Keep them somewhere safe, apart from "
                 "your phone: this is the only time they are shown."),
         rx.el.ul(
@@ -44,7 +44,7 @@ def _backup_codes() -> rx.Component:
             rx.el.a("Download as a .txt file", href=SecurityState.codes_download, download="pazpaz-backup-codes.txt",
                     style={"minHeight": "44px", "display": "inline-flex", "alignItems": "center"}),
             rx.button("I saved them", size="3", on_click=SecurityState.codes_saved),
-            gap="4", align="center", wrap="wrap",
+            spacing="4", align="center", wrap="wrap",
         ),
         spacing="3", width="100%",
     )
@@ -79,7 +79,7 @@ def _when_on() -> rx.Component:
                 rx.cond(~SecurityState.required,
                         rx.button("Turn off two-step sign-in", variant="soft", color_scheme="red", size="3",
                                   on_click=SecurityState.confirm_with_code("turn_off"))),
-                gap="3", wrap="wrap",
+                spacing="3", wrap="wrap",
             ),
             rx.vstack(
                 rx.text(rx.cond(SecurityState.confirming == "regenerate",
@@ -112,7 +112,7 @@ def _when_off() -> rx.Component:
 def _two_step_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Two-step sign-in", size="4"),
+            rx.heading("Two-step sign-in", size="4", as_="h2"),
             rx.cond(
                 SecurityState.backup_codes.length() > 0,
                 _backup_codes(),
@@ -127,13 +127,13 @@ def _two_step_card() -> rx.Component:
 def _practice_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading("Your practice", size="4"),
+            rx.heading("Your practice", size="4", as_="h2"),
             rx.el.label(
                 rx.flex(
                     rx.switch(checked=SecurityState.required, on_change=SecurityState.set_required,
                               disabled=~SecurityState.two_step_on & ~SecurityState.required, id="require-two-step"),
                     rx.text("Require two-step sign-in for everyone"),
-                    gap="3", align="center", min_height="44px",
+                    spacing="3", align="center", min_height="44px",
                 ),
             ),
             rx.text("Anyone without it is signed out now and sets it up right after their next sign-in link. "

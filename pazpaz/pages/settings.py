@@ -7,6 +7,7 @@ import reflex as rx
 from pazpaz.components.forms import banner, labelled_input
 from pazpaz.components.invitations import pending_invitations
 from pazpaz.components.shell import shell
+from pazpaz.components.theme import muted, section
 from pazpaz.pages.api_tokens import api_tokens_section
 from pazpaz.pages.backups import backup_settings_section
 from pazpaz.pages.calendar_feed import calendar_feed_section
@@ -31,7 +32,7 @@ def _member(member: rx.Var) -> rx.Component:
             rx.cond(member["two_step"] == "yes", rx.badge("Two-step on", color_scheme="green")),
             rx.cond(
                 (member["two_step"] == "yes") & (member["is_me"] != "yes"),
-                rx.button("Reset two-step sign-in", size="1", variant="soft",
+                rx.button("Reset two-step sign-in", size="2", variant="soft",
                           on_click=TeamState.reset_two_step(member["id"])),
             ),
             rx.cond(
@@ -39,13 +40,13 @@ def _member(member: rx.Var) -> rx.Component:
                 rx.fragment(),
                 rx.cond(
                     member["active"] == "yes",
-                    rx.button("Deactivate", size="1", variant="soft", color_scheme="red",
+                    rx.button("Deactivate", size="2", variant="soft", color_scheme="red",
                               on_click=TeamState.set_active(member["id"], False)),
-                    rx.button("Reactivate", size="1", variant="soft",
+                    rx.button("Reactivate", size="2", variant="soft",
                               on_click=TeamState.set_active(member["id"], True)),
                 ),
             ),
-            gap="2", align="center", wrap="wrap",
+            spacing="2", align="center", wrap="wrap",
         ),
         width="100%",
     )
@@ -54,7 +55,7 @@ def _member(member: rx.Var) -> rx.Component:
 def _invite_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.heading("Invite an assistant", size="3"),
+            rx.heading("Invite an assistant", size="3", as_="h3"),
             rx.text("Assistants see clients' contact details and the schedule, never clinical notes. "
                     "Each invitation link works once and expires on the date shown.", size="2", color="var(--gray-11)"),
             rx.flex(
@@ -62,7 +63,7 @@ def _invite_form() -> rx.Component:
                                       error=TeamState.field_errors.get("name", "")), flex="1 1 200px"),
                 rx.box(labelled_input("Assistant's email", "invite_email", input_type="email",
                                       error=TeamState.field_errors.get("email", "")), flex="1 1 200px"),
-                gap="3", wrap="wrap", width="100%",
+                spacing="3", wrap="wrap", width="100%",
             ),
             rx.button("Send invitation", type="submit", disabled=~TeamState.is_hydrated),
             spacing="3", width="100%",
@@ -77,16 +78,11 @@ def settings_page() -> rx.Component:
     return shell(
         "Settings",
         rx.vstack(
-            rx.card(
-                rx.heading("Practice", size="3"),
-                rx.text("Name: ", SessionState.workspace_name),
-                width="100%",
-            ),
-            rx.card(
-                rx.heading("Security", size="3"),
+            section("Practice", rx.text("Name: ", rx.text.strong(SessionState.workspace_name))),
+            section(
+                "Security",
                 rx.text("Two-step sign-in, and the devices where you are signed in: ",
                         rx.link("Security settings", href="/settings/security", id="security-link")),
-                width="100%",
             ),
             calendar_feed_section(),
             language_section(),
@@ -94,14 +90,13 @@ def settings_page() -> rx.Component:
             rx.cond(TeamState.can_manage, catalog_sections()),
             rx.cond(
                 TeamState.can_manage,
-                rx.vstack(
-                    rx.heading("Team", size="4"),
+                section(
+                    "Team",
                     rx.foreach(TeamState.members, _member),
                     pending_invitations(),
-                    rx.card(_invite_form(), width="100%"),
-                    spacing="3", width="100%",
+                    rx.box(_invite_form(), width="100%", padding_top="8px", border_top="1px solid var(--gray-5)"),
                 ),
-                rx.text("Only the practice owner manages the team.", color="var(--gray-11)"),
+                muted("Only the practice owner manages the team."),
             ),
             reminder_settings_sections(),
             api_tokens_section(),

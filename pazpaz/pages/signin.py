@@ -28,7 +28,7 @@ def _form() -> rx.Component:
 
 def _sent() -> rx.Component:
     return rx.vstack(
-        rx.heading(t("Check your email"), size="5"),
+        rx.heading(t("Check your email"), size="4", as_="h2"),
         rx.text(t("If that address belongs to a PazPaz account, a sign-in link is on its way. "
                   "It works once and expires in 10 minutes.")),
         rx.button(t("Use another address"), variant="soft", on_click=SignInState.start_over),
@@ -40,7 +40,7 @@ def _sent() -> rx.Component:
 def signin_page() -> rx.Component:
     return card_page(
         document_language(),
-        rx.heading(t("Sign in to PazPaz"), size="6"),
+        rx.heading(t("Sign in to PazPaz"), size="6", as_="h1"),
         banner(SignInState.notice, tone="green"),
         banner(SignInState.error),
         rx.cond(SignInState.sent, _sent(), _form()),

@@ -65,7 +65,7 @@ def _form() -> rx.Component:
 
 def _sent() -> rx.Component:
     return rx.vstack(
-        rx.heading("Check your email", size="5"),
+        rx.heading("Check your email", size="4", as_="h2"),
         rx.text("We sent you a sign-in link. It works once and expires in 10 minutes."),
         spacing="3",
         id="signup-sent",
@@ -74,7 +74,7 @@ def _sent() -> rx.Component:
 
 def signup_page() -> rx.Component:
     return card_page(
-        rx.heading("Create your practice", size="6"),
+        rx.heading("Create your practice", size="6", as_="h1"),
         banner(SignUpState.error),
         rx.cond(
             SignUpState.allowed,

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func
+from sqlalchemy import bindparam, exists, func
 from sqlmodel import Session, select
 
 from pazpaz.i18n import N_, msg, nmsg
@@ -26,7 +27,7 @@ from pazpaz.services import audit, clock, crypto, workspaces
 from pazpaz.services.conflicts import MAX_DURATION, Conflict, find_conflicts, lock_schedule
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.recurrence import Recurrence, expand, local_wall_time, place
-from pazpaz.services.scope import Actor, workspace_session
+from pazpaz.services.scope import Actor, read_session, scoped, workspace_session
 
 SCOPES = ("this", "following", "all")
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -200,7 +201,7 @@ def _audit_override(session: Session, actor: Actor, appointment_id: uuid.UUID, c
 def check_times(actor: Actor, start: str, end: str = "", duration_minutes: str = "", service_id: str = "",
                 exclude_id: uuid.UUID | None = None) -> list[Conflict]:
     """Live check while the therapist picks a time: conflicts for a single slot."""
-    with workspace_session(actor) as session:
+    with read_session(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         start_at = parse_local(start, zone)
         if start_at is None:
@@ -217,6 +218,18 @@ def check_times(actor: Actor, start: str, end: str = "", duration_minutes: str =
         if end_at <= start_at:
             return []
         return find_conflicts(session, start_at, end_at, [exclude_id] if exclude_id else [])
+
+
+def conflicts_between(actor: Actor, start: datetime, end: datetime,
+                      exclude_id: uuid.UUID | None = None) -> tuple[list[Conflict], ZoneInfo]:
+    """The API's check for aware times: the conflicts and the zone to show them in, from
+    one read session."""
+    with read_session(actor) as session:
+        zone = workspace_zone(session, actor.workspace_id)
+        if end <= start:
+            return [], zone
+        found = find_conflicts(session, start.astimezone(UTC), end.astimezone(UTC), [exclude_id] if exclude_id else [])
+        return found, zone
 
 
 def create_appointment(actor: Actor, data: AppointmentInput, recurrence: Recurrence | None = None,
@@ -379,6 +392,7 @@ def _views(session: Session, workspace_id: uuid.UUID, rows: list, zone: ZoneInfo
         return crypto.decrypt_field(session, workspace_id, table, column, row_id, blob) if blob else ""
 
     views = []
+    with_notes = bool(rows) and "notes_enc" in rows[0]._fields  # once: _fields is built per access
     for row in rows:
         first = open_("clients", "first_name_enc", row.client_id, row.first_name_enc)
         last = open_("clients", "last_name_enc", row.client_id, row.last_name_enc)
@@ -389,7 +403,7 @@ def _views(session: Session, workspace_id: uuid.UUID, rows: list, zone: ZoneInfo
         elif kind:
             where = row.location_address or (open_("clients", "address_enc", row.client_id, row.client_address_enc)
                                              if kind == "home" else "")
-        notes = open_("appointments", "notes_enc", row.id, row.notes_enc) if "notes_enc" in row._fields else None
+        notes = open_("appointments", "notes_enc", row.id, row.notes_enc) if with_notes else None
         views.append(AppointmentView(
             id=row.id, client_id=row.client_id, client_name=f"{first} {last}".strip(),
             starts_at=row.starts_at.astimezone(zone), ends_at=row.ends_at.astimezone(zone), status=row.status,
@@ -420,40 +434,48 @@ def _joined(with_notes: bool = False):
     )
 
 
+@lru_cache(maxsize=2)
+def _week_statement(include_cancelled: bool):
+    """The calendar's query, built once: only its bound values change between calls."""
+    statement = _joined().where(Appointment.starts_at >= bindparam("range_start"),
+                                Appointment.starts_at < bindparam("range_end"))
+    if not include_cancelled:
+        statement = statement.where(Appointment.status != "cancelled")
+    return scoped(statement.order_by(Appointment.starts_at))
+
+
 def schedule(actor: Actor, first_day: date, days: int = 7, include_cancelled: bool = True) -> list[AppointmentView]:
     """The calendar's read: appointments starting in [first_day, first_day + days) local time."""
     if not 1 <= days <= 84:
         raise ValidationFailed({"days": N_("Show between 1 and 84 days.")})
-    with workspace_session(actor) as session:
+    with read_session(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         start = place(datetime.combine(first_day, time()), zone)
         end = place(datetime.combine(first_day + timedelta(days=days), time()), zone)
-        statement = _joined().where(Appointment.starts_at >= start, Appointment.starts_at < end)
-        if not include_cancelled:
-            statement = statement.where(Appointment.status != "cancelled")
-        rows = session.exec(statement.order_by(Appointment.starts_at)).all()
+        rows = session.exec(_week_statement(include_cancelled),  # type: ignore[call-overload]
+                            params={"range_start": start, "range_end": end}).all()
         views = _views(session, actor.workspace_id, rows, zone)
-        audit.record(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                     entity_type="appointment", context=actor.context,
-                     details={"count": len(views), "days": days})
+        audit.record_read(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                          entity_type="appointment", context=actor.context,
+                          details={"count": len(views), "days": days})
         return views
 
 
 def get_appointment(actor: Actor, appointment_id: uuid.UUID, audit_read: bool = True) -> AppointmentView:
-    with workspace_session(actor) as session:
+    with read_session(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         rows = session.exec(_joined(with_notes=True).where(Appointment.id == appointment_id)).all()
         if not rows:
             raise NotFound(N_("Appointment not found."))
         view = _views(session, actor.workspace_id, rows, zone)[0]
         if audit_read:
-            audit.record(session, "appointment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                         entity_type="appointment", entity_id=appointment_id, context=actor.context)
+            audit.record_read(session, "appointment.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                              entity_type="appointment", entity_id=appointment_id, context=actor.context)
         return view
 
 
 def client_appointments(actor: Actor, client_id: uuid.UUID, limit: int = 20) -> list[AppointmentView]:
-    with workspace_session(actor) as session:
+    with read_session(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
         rows = session.exec(_joined().where(Appointment.client_id == client_id)
                             .order_by(Appointment.starts_at.desc()).limit(limit)).all()
@@ -468,6 +490,32 @@ MAX_LIST_RANGE = timedelta(days=366)
 class AppointmentPage:
     items: list[AppointmentView]
     total: int
+
+
+def _list_clauses(by_client: bool, by_status: bool, by_location: bool) -> list:
+    clauses = [Appointment.starts_at >= bindparam("range_start"), Appointment.starts_at < bindparam("range_end")]
+    if by_client:
+        clauses.append(Appointment.client_id == bindparam("client_id"))
+    if by_status:
+        clauses.append(Appointment.status == bindparam("status"))
+    if by_location:
+        clauses.append(Appointment.location_id == bindparam("location_id"))
+    return clauses
+
+
+@lru_cache(maxsize=16)
+def _list_statement(by_client: bool, by_status: bool, by_location: bool, sort: str):
+    """One page and, as a window count, its total; built once per filter combination."""
+    order = Appointment.starts_at.desc() if sort == "-start" else Appointment.starts_at
+    return scoped(_joined().add_columns(func.count().over().label("total"))
+                  .where(*_list_clauses(by_client, by_status, by_location))
+                  .order_by(order, Appointment.id).offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+@lru_cache(maxsize=8)
+def _count_statement(by_client: bool, by_status: bool, by_location: bool):
+    return scoped(select(func.count()).select_from(Appointment).where(*_list_clauses(by_client, by_status,
+                                                                                     by_location)))
 
 
 def list_range(actor: Actor, start: datetime, end: datetime, *, client_id: uuid.UUID | None = None,
@@ -488,25 +536,16 @@ def list_range(actor: Actor, start: datetime, end: datetime, *, client_id: uuid.
         errors["status"] = N_("Unknown status.")
     if errors:
         raise ValidationFailed(errors)
-    with workspace_session(actor) as session:
+    with read_session(actor) as session:
         zone = workspace_zone(session, actor.workspace_id)
-        clauses = [Appointment.starts_at >= start, Appointment.starts_at < end]
-        if client_id is not None:
-            clauses.append(Appointment.client_id == client_id)
-        if status is not None:
-            clauses.append(Appointment.status == status)
-        if location_id is not None:
-            clauses.append(Appointment.location_id == location_id)
-        order = Appointment.starts_at.desc() if sort == "-start" else Appointment.starts_at
-        # The total rides along as a window count: one query for the page and its total.
-        statement = (_joined().add_columns(func.count().over().label("total")).where(*clauses)
-                     .order_by(order, Appointment.id).offset((page - 1) * page_size).limit(page_size))
-        rows = session.exec(statement).all()
-        if rows:
-            total = rows[0].total
-        else:
-            total = session.exec(select(func.count()).select_from(Appointment).where(*clauses)).one()
+        params = {"range_start": start, "range_end": end, "client_id": client_id, "status": status,
+                  "location_id": location_id, "offset": (page - 1) * page_size, "limit": page_size}
+        filters = (client_id is not None, status is not None, location_id is not None)
+        rows = session.exec(_list_statement(*filters, sort), params=params).all()  # type: ignore[call-overload]
+        # An empty page (past the end, or nothing there) still reports the total.
+        total = rows[0].total if rows else session.exec(_count_statement(*filters),  # type: ignore[call-overload]
+                                                        params=params).one()
         views = _views(session, actor.workspace_id, rows, zone)
-        audit.record(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                     entity_type="appointment", context=actor.context, details={"count": len(views)})
+        audit.record_read(session, "appointment.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                          entity_type="appointment", context=actor.context, details={"count": len(views)})
         return AppointmentPage(items=views, total=total)

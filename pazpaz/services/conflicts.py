@@ -15,12 +15,14 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, select
 
 from pazpaz.models import ACTIVE_STATUSES, Appointment, Client
 from pazpaz.services import crypto
+from pazpaz.services.scope import scoped
 
 # Appointments are at most this long (a CHECK constraint holds it), so a conflict
 # search only scans starts within this window before the new end: an index range scan.
@@ -59,27 +61,42 @@ def initials(first: str, last: str) -> str:
     return "".join(part[:1].upper() + "." for part in (first, last) if part)
 
 
-def find_conflicts(
-    session: Session, start: datetime, end: datetime, exclude_ids: Iterable[uuid.UUID] = ()
-) -> list[Conflict]:
-    """Active appointments overlapping [start, end) in the session's workspace."""
-    excluded = list(exclude_ids)
+@lru_cache(maxsize=2)
+def _conflict_statement(with_exclusions: bool):
+    """Built once (only bound values change): the query itself takes ~0.03 ms, so building
+    and hashing a fresh statement per check was most of a check's cost."""
+    end, start, earliest = bindparam("slot_end"), bindparam("slot_start"), bindparam("slot_earliest")
     statement = (
-        select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Client)
+        select(Appointment.id, Appointment.starts_at, Appointment.ends_at, Client.id.label("client_id"),
+               Client.workspace_id, Client.first_name_enc, Client.last_name_enc)
         .join(Client, Client.id == Appointment.client_id)
         .where(
             Appointment.starts_at < end,
-            Appointment.starts_at > start - MAX_DURATION,
+            Appointment.starts_at > earliest,
             Appointment.ends_at > start,
             Appointment.status.in_(ACTIVE_STATUSES),
         )
         .order_by(Appointment.starts_at)
     )
-    if excluded:
-        statement = statement.where(Appointment.id.not_in(excluded))
+    if with_exclusions:
+        statement = statement.where(Appointment.id.not_in(bindparam("excluded", expanding=True)))
+    return scoped(statement)
+
+
+def find_conflicts(
+    session: Session, start: datetime, end: datetime, exclude_ids: Iterable[uuid.UUID] = ()
+) -> list[Conflict]:
+    """Active appointments overlapping [start, end) in the session's workspace."""
+    excluded = list(exclude_ids)
+    params = {"slot_start": start, "slot_end": end, "slot_earliest": start - MAX_DURATION, "excluded": excluded}
     conflicts = []
-    for appointment_id, starts_at, ends_at, client in session.exec(statement).all():
-        first = crypto.unseal(session, client, "first_name_enc") or ""
-        last = crypto.unseal(session, client, "last_name_enc") or ""
-        conflicts.append(Conflict(appointment_id, starts_at, ends_at, initials(first, last)))
+    for row in session.exec(_conflict_statement(bool(excluded)), params=params).all():  # type: ignore[call-overload]
+        first = _open_name(session, row, "first_name_enc")
+        last = _open_name(session, row, "last_name_enc")
+        conflicts.append(Conflict(row.id, row.starts_at, row.ends_at, initials(first, last)))
     return conflicts
+
+
+def _open_name(session: Session, row, column: str) -> str:
+    blob = getattr(row, column)
+    return crypto.decrypt_field(session, row.workspace_id, "clients", column, row.client_id, blob) if blob else ""

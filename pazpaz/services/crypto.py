@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from pazpaz.models.workspace import WorkspaceKey
@@ -75,6 +76,14 @@ def _active_key(session: Session, workspace_id: uuid.UUID) -> tuple[uuid.UUID, b
     return cache[workspace_id]
 
 
+@lru_cache(maxsize=1)
+def _key_query():
+    """A data key's row by id (only its two columns): system sessions (key rotation, backups)
+    read keys too, so the scope is left to the session as for any other query."""
+    return (select(WorkspaceKey.workspace_id, WorkspaceKey.wrapped_key)
+            .where(WorkspaceKey.id == bindparam("data_key_id")))
+
+
 # Unwrapped data keys by (kek, workspace, key id). A data key never changes once written,
 # so reading it again from the database for every value would only cost time.
 _DATA_KEYS: dict[tuple[bytes, uuid.UUID, uuid.UUID], bytes] = {}
@@ -85,10 +94,10 @@ def _key_by_id(session: Session, workspace_id: uuid.UUID, key_id: uuid.UUID) -> 
     cached = _DATA_KEYS.get((kek, workspace_id, key_id))
     if cached is not None:
         return cached
-    row = session.get(WorkspaceKey, key_id)
+    row = session.exec(_key_query(), params={"data_key_id": key_id}).first()  # type: ignore[call-overload]
     if row is None or row.workspace_id != workspace_id:
         raise DecryptionError("The data key for this value is missing.")
-    key = _unwrap(kek, workspace_id, row.id, row.wrapped_key)
+    key = _unwrap(kek, workspace_id, key_id, row.wrapped_key)
     if len(_DATA_KEYS) > 10_000:
         _DATA_KEYS.clear()
     _DATA_KEYS[(kek, workspace_id, key_id)] = key
@@ -104,15 +113,31 @@ def encrypt_field(
     return bytes([FORMAT_VERSION]) + key_id.bytes + nonce + ciphertext
 
 
+# AESGCM objects by (kek, workspace, key id bytes): constructing one per value (key schedule)
+# cost more than the decryption. Same lifetime and bound as _DATA_KEYS.
+_CIPHERS: dict[tuple[bytes, uuid.UUID, bytes], AESGCM] = {}
+
+
+def _cipher(session: Session, workspace_id: uuid.UUID, key_id: bytes) -> AESGCM:
+    kek = get_settings().kek
+    cipher = _CIPHERS.get((kek, workspace_id, key_id))
+    if cipher is None:
+        cipher = AESGCM(_key_by_id(session, workspace_id, uuid.UUID(bytes=key_id)))
+        if len(_CIPHERS) > 10_000:
+            _CIPHERS.clear()
+        _CIPHERS[(kek, workspace_id, key_id)] = cipher
+    return cipher
+
+
 def decrypt_field(
     session: Session, workspace_id: uuid.UUID, table: str, column: str, row_id: uuid.UUID, blob: bytes
 ) -> str:
+    blob = bytes(blob)  # psycopg2 hands bytea over as a memoryview
     if len(blob) < _HEADER + 16 or blob[0] != FORMAT_VERSION:
         raise DecryptionError("Unknown ciphertext format.")
-    key = _key_by_id(session, workspace_id, uuid.UUID(bytes=bytes(blob[1:17])))
+    cipher = _cipher(session, workspace_id, blob[1:17])
     try:
-        aad = _field_aad(table, column, row_id, workspace_id)
-        plain = AESGCM(key).decrypt(bytes(blob[17:29]), bytes(blob[29:]), aad)
+        plain = cipher.decrypt(blob[17:29], blob[29:], _field_aad(table, column, row_id, workspace_id))
     except InvalidTag:
         raise DecryptionError("A value failed its integrity check (moved or tampered).") from None
     return plain.decode()

@@ -17,19 +17,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Session
 
 import pazpaz.models  # noqa: F401  (every scoped table is registered before scoped_models() caches)
-from pazpaz.db import transaction
+from pazpaz.db import get_read_engine, transaction
 from pazpaz.i18n import N_
+from pazpaz.models.audit import AuditEvent
 from pazpaz.models.scoping import WorkspaceScoped
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import NotFound
 
 WORKSPACE_KEY = "pazpaz_workspace_id"
 SYSTEM_KEY = "pazpaz_system"
+READ_KEY = "pazpaz_read_only"
+# The bound parameter every SELECT's workspace criteria reads; _scope_statement sets it from
+# the session on every execution, overriding anything a caller passed under this name.
+SCOPE_PARAM = "pazpaz_scope_workspace_id"
 
 
 class ScopeViolation(RuntimeError):
@@ -67,6 +72,19 @@ def workspace_session(actor: Actor) -> Iterator[Session]:
 
 
 @contextmanager
+def read_session(actor: Actor) -> Iterator[Session]:
+    """A workspace session for a read whose only write is its audit row. Each statement
+    commits on its own (autocommit: no BEGIN/COMMIT round trips), with synchronous_commit=off
+    unless PAZPAZ_DURABLE_READ_AUDIT=1 (docs/notes/perf.md "Read-audit commits"). The audit
+    row is still written before the caller gets the data. Any other write through it raises,
+    so a write can never lose its atomicity or durability by coming through here."""
+    with transaction(get_read_engine()) as session:
+        session.info[WORKSPACE_KEY] = actor.workspace_id
+        session.info[READ_KEY] = True
+        yield session
+
+
+@contextmanager
 def system_session() -> Iterator[Session]:
     """Cross-workspace access for sign-in, session checks and maintenance only."""
     with transaction() as session:
@@ -100,6 +118,8 @@ def _check_insert(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
+    if state.session.info.get(READ_KEY):
+        _check_read_only(state)
     if state.is_insert:
         _check_insert(state)
         return
@@ -113,14 +133,44 @@ def _scope_statement(state: ORMExecuteState) -> None:
         # Every ORM query needs a context: counting a scoped table through select_from()
         # names no mapper, so "does it touch a scoped table" can't be the test.
         raise ScopeViolation("A query ran without a workspace context (use workspace_session or system_session).")
-    state.statement = state.statement.options(*_workspace_criteria(workspace_id))
+    if not state.is_select:
+        # UPDATE/DELETE keep literal criteria: the ORM evaluates them in Python to sync the
+        # session's objects, and an unset bound parameter would evaluate as NULL there.
+        state.statement = state.statement.options(*_workspace_criteria(workspace_id))
+        return
+    criteria = _select_criteria()
+    if criteria[0] not in state.statement._with_options:  # already there: see scoped()
+        state.statement = state.statement.options(*criteria)
+    parameters = state.parameters
+    if isinstance(parameters, list):  # executemany SELECT doesn't exist; refuse rather than guess
+        raise ScopeViolation("A scoped SELECT ran with several parameter sets.")
+    state.parameters = {**(parameters or {}), SCOPE_PARAM: workspace_id}
+
+
+def scoped(statement):
+    """statement with the workspace criteria already attached, for a statement built once
+    and executed many times: SQLAlchemy then reuses its memoised cache key instead of
+    re-deriving it for a fresh copy on every execution. The workspace is still the session's,
+    bound at execution by _scope_statement."""
+    return statement.options(*_select_criteria())
+
+
+@lru_cache(maxsize=1)
+def _select_criteria() -> tuple:
+    """One criterion per scoped table, all reading the SCOPE_PARAM parameter: SQLAlchemy
+    applies those whose table the statement reads (selected or joined) and ignores the rest.
+    Built once for every workspace (building 17 for each new workspace cost about a
+    millisecond, more than a short query takes)."""
+    return tuple(
+        with_loader_criteria(model, model.workspace_id == bindparam(SCOPE_PARAM, required=True),
+                             include_aliases=True)
+        for model in scoped_models()
+    )
 
 
 @lru_cache(maxsize=4096)
 def _workspace_criteria(workspace_id: uuid.UUID) -> tuple:
-    """One criterion per scoped table; SQLAlchemy applies those whose table the statement
-    reads (selected or joined) and ignores the rest. Built once per workspace: building 17
-    of them for every statement cost more than a short query takes."""
+    """The literal form of the criteria, for UPDATE and DELETE statements (rare)."""
     return tuple(
         # A plain expression (not a lambda): its bound value is extracted like any other
         # parameter, so SQLAlchemy's compiled-statement cache still hits.
@@ -129,8 +179,17 @@ def _workspace_criteria(workspace_id: uuid.UUID) -> tuple:
     )
 
 
+def _check_read_only(state: ORMExecuteState) -> None:
+    if state.is_update or state.is_delete or (
+            state.is_insert and any(mapper.class_ is not AuditEvent for mapper in state.all_mappers)):
+        raise ScopeViolation("A read session only writes audit rows; use workspace_session to write.")
+
+
 @event.listens_for(Session, "before_flush")
 def _check_writes(session: Session, flush_context, instances) -> None:
+    if session.info.get(READ_KEY) and (session.dirty or session.deleted
+                                       or any(not isinstance(obj, AuditEvent) for obj in session.new)):
+        raise ScopeViolation("A read session only writes audit rows; use workspace_session to write.")
     if session.info.get(SYSTEM_KEY):
         return
     workspace_id = session.info.get(WORKSPACE_KEY)

@@ -45,9 +45,30 @@ def event_of(view: AppointmentView) -> dict[str, str]:
     title = view.client_name + (f" · {view.service_name}" if view.service_name else "") + (f" · {kind}" if kind else "")
     return {
         "id": str(view.id), "title": title, "start": wall(view.starts_at), "end": wall(view.ends_at),
-        "backgroundColor": colour, "borderColor": colour,
-        "classNames": [f"status-{view.status}", f"where-{view.location_kind or 'none'}"],
+        "color": colour,  # background and border
+        "classNames": [f"status-{view.status}"] + ([f"where-{view.location_kind}"] if view.location_kind else []),
     }
+
+
+# Week and day views read the BLOCK_DAYS block (counted from a fixed Monday) that holds the
+# visible range, plus a range either side: "next week" then reads the same window 3 times
+# in 4, gets the same events, and nothing is sent or redrawn (docs/notes/perf.md "Browser").
+BLOCK_DAYS = 28
+BLOCK_EPOCH = date(2000, 1, 3)
+
+
+def read_window(first: date, days: int) -> tuple[date, int]:
+    """(first day, days) to read for a visible range: it and one range either side, so
+    "previous" and "next" draw their appointments at once while the fresh read is on its way."""
+    span = min(days, 14)
+    if days > 7:  # month and longer views: a block would pass the read's 84-day limit
+        return first - timedelta(days=span), days + 2 * span
+    # Blocks start on the week's first day (Monday or Sunday, as the practice's week does).
+    epoch = BLOCK_EPOCH + timedelta(days=(first.weekday() - BLOCK_EPOCH.weekday()) % 7 if days == 7 else 0)
+    block = first - timedelta(days=(first - epoch).days % BLOCK_DAYS)
+    end = max(block + timedelta(days=BLOCK_DAYS), first + timedelta(days=days)) + timedelta(days=span)
+    start = block - timedelta(days=span)
+    return start, (end - start).days
 
 
 _appointment_id = functools.partial(page_id, missing=N_("That appointment no longer exists."))
@@ -76,19 +97,20 @@ class CalendarState(SessionState):
     detail_open: bool = False
     nav_version: int = 0
     jump_date: str = ""
+    # Bumped when FullCalendar may show something the server doesn't have (a drag the server
+    # refused): it rides on every event so that read differs and is drawn. Plain navigation
+    # keeps it, so a read that brings the same events changes nothing on screen.
+    _redraw: int = 0
 
     async def _reload(self, actor: Actor) -> None:
         if not self.range_start:
             return
-        # One range either side of the visible one is sent too, so "previous" and "next"
-        # draw their appointments at once while the fresh read is on its way.
-        span = min(self.range_days, 14)
-        first_day = date.fromisoformat(self.range_start) - timedelta(days=span)
-        views = await self._call(appointments.schedule, actor, first_day, self.range_days + 2 * span)
+        first_day, days = read_window(date.fromisoformat(self.range_start), self.range_days)
+        views = await self._call(appointments.schedule, actor, first_day, days)
         self.nav_version += 1
-        # The read's number rides on each event so the list always changes: after a refused
-        # drag, FullCalendar then redraws the server's truth instead of keeping the drop.
-        self.events = [{**event_of(v), "extendedProps": {"read": self.nav_version}} for v in views]
+        events = [{**event_of(v), "extendedProps": {"redraw": self._redraw}} for v in views]
+        if events != self.events:  # an unchanged list sends no delta and draws nothing
+            self.events = events
 
     @rx.event
     @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
@@ -107,6 +129,10 @@ class CalendarState(SessionState):
         if linked:  # the link back from a calendar feed event (services/calendar_feed.py)
             view = await self._show_detail(actor, linked)
             self.jump_date = view.starts_at.date().isoformat()
+        booking_for = self.router.url.query_parameters.get("book", "")
+        if booking_for and booking_for in {cid for cid, _ in self.clients}:  # "Book" on a client's page
+            self._open_form(self._next_hour())
+            self.form = {**self.form, "client_id": booking_for}
 
     @rx.event
     @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
@@ -142,8 +168,11 @@ class CalendarState(SessionState):
     @rx.event
     @handler
     def new_now(self):
+        self._open_form(self._next_hour())
+
+    def _next_hour(self) -> str:
         now = datetime.now(ZoneInfo(self.time_zone)).replace(minute=0, second=0, microsecond=0)
-        self._open_form((now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+        return (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
 
     @rx.event
     @handler
@@ -292,4 +321,5 @@ class CalendarState(SessionState):
             self.error = self._t(refused.message())
         else:
             self.error = ""
+        self._redraw += 1  # FullCalendar shows the drop: draw the server's answer over it
         await self._reload(actor)

@@ -81,6 +81,7 @@ class NoteState(SessionState):
     load_key: str = ""
     goal_choices: list[list[str]] = []
     tagged_goals: list[str] = []
+    amending: bool = False  # a finalized note shows as a document until "Amend" is pressed
 
     def _fill(self, view: soap_notes.NoteView) -> None:
         self.note_id, self.client_id, self.client_name = str(view.id), str(view.client_id), view.client_name
@@ -90,6 +91,7 @@ class NoteState(SessionState):
         self.versions = [version_item(v, self.time_zone) for v in reversed(view.versions)]
         self.stale, self.save_error, self.reason, self.field_errors = False, "", "", {}
         self.load_key = f"{view.id}-{view.lock_version}"
+        self.amending = False
 
     async def _fetch(self) -> None:
         actor = await self._actor()
@@ -188,6 +190,11 @@ class NoteState(SessionState):
             return None
         await self._fetch()
         self._notify("Note finalized.")
+
+    @rx.event
+    @handler
+    def set_amending(self, value: bool):
+        self.amending = bool(value)
 
     @rx.event
     @handler

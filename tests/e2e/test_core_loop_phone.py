@@ -68,11 +68,11 @@ def test_core_loop_on_a_phone(phone, smtp_sink):
     expect(page.locator("#client-name")).to_have_text("Avi Home")
     assert no_horizontal_scroll(page)
 
-    me.click(page.get_by_role("link", name="Calendar"))
+    # "Book appointment" on the client's page opens the calendar's form with the client chosen.
+    me.click(page.get_by_role("button", name="Book appointment").first)
     expect(page.locator(".fc-listWeek-view")).to_be_visible()
-    me.click(page.get_by_role("button", name="New appointment"))
     dialog = page.get_by_role("dialog")
-    me.select(dialog.get_by_label("Client"), label="Avi Home")
+    expect(dialog.get_by_label("Client").locator("option:checked")).to_have_text("Avi Home")
     # Today from midnight: the session has started whenever the test runs, so opening its note marks it attended.
     me.fill(dialog.get_by_label("Start"), f"{browser_today()}T00:00")
     me.fill(dialog.get_by_label("End (optional)"), f"{browser_today()}T00:45")
@@ -95,9 +95,16 @@ def test_core_loop_on_a_phone(phone, smtp_sink):
     expect(page.locator("#file-list img")).to_have_count(1)
 
     me.click(page.get_by_role("button", name="Finalize note"))
+    me.click(page.get_by_role("alertdialog").get_by_role("button", name="Finalize", exact=True))
     expect(page.locator("#note-status")).to_have_text("finalized")
     assert no_horizontal_scroll(page)
     elapsed = time.monotonic() - started
+
+    # The thumbnail is a real link to a new tab (the app tab stays), and it opens the photo.
+    thumbnail = page.locator("#file-list a").first
+    expect(thumbnail).to_have_attribute("target", "_blank")
+    opened = page.request.get(BASE_URL + thumbnail.get_attribute("href"))
+    assert opened.ok and opened.headers["content-type"] == "image/jpeg"
 
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "core_loop.json").write_text(json.dumps(

@@ -74,11 +74,16 @@ def test_finalize_then_amend_with_history(page, smtp_sink):
     open_note_from_calendar(page, "Ruth Final")
     type_and_wait_saved(page, "Assessment", "Mild strain")
     page.get_by_role("button", name="Finalize note").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Finalize", exact=True).click()
     expect(page.locator("#note-status")).to_have_text("finalized")
+    # A finalized note reads as a document: no text boxes until "Amend".
+    expect(page.get_by_label("Assessment", exact=True)).to_have_count(0)
+    expect(page.locator(".pz-doc-section", has_text="Mild strain")).to_be_visible()
     expect(page.get_by_text("Version 1")).to_be_visible()
-    page.get_by_text("Content hash (SHA-256)").first.click()  # kept in a disclosure
-    expect(page.get_by_text(re.compile(r"^[0-9a-f]{64}$"))).to_be_visible()
+    page.get_by_text("Version 1").click()  # the hash sits in the version's disclosure
+    expect(page.get_by_text(re.compile(r"SHA-256 [0-9a-f]{64}"))).to_be_visible()
 
+    page.get_by_role("button", name="Amend").click()
     page.get_by_label("Assessment", exact=True).fill("Moderate strain")
     page.get_by_role("button", name="Save amendment").click()
     expect(page.get_by_text("Say why the note is being amended.").first).to_be_visible()
@@ -86,6 +91,7 @@ def test_finalize_then_amend_with_history(page, smtp_sink):
     page.get_by_role("button", name="Save amendment").click()
     expect(page.get_by_text("Version 2")).to_be_visible()
     expect(page.get_by_text("Reason: Re-assessed after imaging")).to_be_visible()
+    page.get_by_text("Version 2").click()
     # A word-level diff: the replaced word struck out, the new one inserted, the rest as is.
     expect(page.locator("del", has_text="Mild")).to_be_visible()
     expect(page.locator("ins", has_text="Moderate")).to_be_visible()

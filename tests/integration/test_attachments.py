@@ -541,3 +541,28 @@ def test_seaweedfs_ports_other_than_s3_refuse_unauthenticated_requests(files_env
     for private in (data_dir / "security.toml", data_dir / "tls" / "node.key"):
         assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+
+
+def test_the_thumbnail_link_redirects_the_owner_to_a_fresh_file_link(files_env):
+    """/files/{id}/open is what a thumbnail's <a target=_blank> points at (components/files.py)."""
+    owner, client_id = files_env
+    attachment_id = attachments.store(owner, client_id, "scan.pdf", PDF)
+
+    def open_link(path: str, viewer: Actor | None = None, cookies: dict[str, str] | None = None):
+        jar = session_cookie(viewer or owner) if cookies is None else cookies
+        return TestClient(build_api(), cookies=jar, follow_redirects=False).get(path)
+
+    with system_session() as session:
+        reads_before = len(session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "attachment.read")).all())
+    response = open_link(f"/files/{attachment_id}/open")
+    assert response.status_code == 303 and response.headers["cache-control"] == "no-store"
+    assert fetch(response.headers["location"]).content == PDF
+    with system_session() as session:
+        reads = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "attachment.read")).all()
+    assert len(reads) == reads_before + 1  # the opening is recorded, like the in-app button
+
+    assert open_link(f"/files/{attachment_id}/open", cookies={}).status_code == 404
+    assert open_link(f"/files/{attachment_id}/open", viewer=make_workspace("Other")).status_code == 404
+    assert open_link(f"/files/{attachment_id}/open", viewer=make_assistant(owner)).status_code == 404
+    assert open_link(f"/files/{uuid.uuid4()}/open").status_code == 404
+    assert open_link("/files/not-an-id/open").status_code == 404

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 
-from pazpaz.api.rest.deps import ActorDep, Page, PageDep
+from pazpaz.api.rest.deps import ActorDep, Page, PageDep, json_list_response, json_response
 from pazpaz.api.rest.schemas import (
     AppointmentCreate,
     AppointmentIn,
@@ -23,7 +23,7 @@ from pazpaz.api.rest.schemas import (
     StatusIn,
     When,
 )
-from pazpaz.services import appointments, workspaces
+from pazpaz.services import appointments
 from pazpaz.services.appointments import AppointmentInput, AppointmentView
 from pazpaz.services.recurrence import Recurrence
 
@@ -32,8 +32,11 @@ CONFLICT_RESPONSE = {409: {"description": "Overlaps other appointments (listed i
                                           "send \"override\": true to book anyway."}}
 
 
-def _out(view: AppointmentView) -> AppointmentOut:
-    return AppointmentOut(id=view.id, client_id=view.client_id, client_name=view.client_name, start=view.starts_at,
+def _out(view: AppointmentView, trusted: bool = False) -> AppointmentOut:
+    """trusted: the view comes straight from the service (typed values), so pydantic's
+    validation is skipped; serialisation still goes through the model."""
+    build = AppointmentOut.model_construct if trusted else AppointmentOut
+    return build(id=view.id, client_id=view.client_id, client_name=view.client_name, start=view.starts_at,
                           end=view.ends_at, status=view.status, service_id=view.service_id,
                           service_name=view.service_name, location_id=view.location_id,
                           location_name=view.location_name, location_kind=view.location_kind, where=view.where,
@@ -55,8 +58,9 @@ def list_appointments(actor: ActorDep, paging: PageDep, start: When, end: When,
                       sort: Annotated[Literal["start", "-start"], Query()] = "start"):
     found = appointments.list_range(actor, start, end, client_id=client_id, status=status, location_id=location_id,
                                     sort=sort, page=paging.page, page_size=paging.page_size)
-    return Page[AppointmentOut](total=found.total, page=paging.page, page_size=paging.page_size,
-                                items=[_out(v) for v in found.items])
+    return json_response(Page[AppointmentOut].model_construct(
+        total=found.total, page=paging.page, page_size=paging.page_size,
+        items=[_out(v, trusted=True) for v in found.items]))
 
 
 @router.get("/conflicts", response_model=list[ConflictOut], summary="Active appointments overlapping [start, end)")
@@ -64,10 +68,10 @@ def conflicts(actor: ActorDep, start: When, end: When, exclude_id: uuid.UUID | N
     if end <= start:
         raise RequestValidationError([{"loc": ("query", "end"), "msg": "The end must be after the start.",
                                        "type": "value_error"}])
-    found = appointments.check_times(actor, start.isoformat(), end.isoformat(), exclude_id=exclude_id)
-    zone = workspaces.zone_of(actor)
-    return [ConflictOut(id=c.appointment_id, start=c.starts_at.astimezone(zone), end=c.ends_at.astimezone(zone),
-                        client_initials=c.client_initials) for c in found]
+    found, zone = appointments.conflicts_between(actor, start, end, exclude_id=exclude_id)
+    return json_list_response([ConflictOut.model_construct(
+        id=c.appointment_id, start=c.starts_at.astimezone(zone), end=c.ends_at.astimezone(zone),
+        client_initials=c.client_initials) for c in found])
 
 
 @router.post("", response_model=CreatedMany, status_code=201, responses=CONFLICT_RESPONSE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -80,3 +80,16 @@ def slice_page(model: type[BaseModel], items: list, params: PageParams) -> Page:
     start = (params.page - 1) * params.page_size
     return Page[model](total=len(items), page=params.page, page_size=params.page_size,  # type: ignore[valid-type]
                        items=items[start:start + params.page_size])
+
+
+def json_response(body: BaseModel) -> Response:
+    """body as JSON, serialised once by pydantic. A route that returns its model instead has
+    FastAPI validate it again against response_model and encode it twice; for the hot lists
+    (appointments, conflicts) that was a third of the request. response_model still
+    documents the route, and the body is built with the same model."""
+    return Response(body.model_dump_json(), media_type="application/json")
+
+
+def json_list_response(items: list[BaseModel]) -> Response:
+    return Response(b"[" + b",".join(item.__pydantic_serializer__.to_json(item) for item in items) + b"]",
+                    media_type="application/json")
