@@ -146,8 +146,10 @@ def stable_events(events: rx.Var) -> rx.Var:
 
 def full_calendar(**props: Any) -> rx.Component:
     for name in HOISTABLE:
-        if isinstance(props.get(name), dict):
-            props[name] = _hoisted(name, props[name])
+        # Only a constant can be hoisted: an option holding a Var (the phone's views) stays a prop.
+        value = props.get(name)
+        if isinstance(value, dict) and not any(isinstance(item, rx.Var) for item in value.values()):
+            props[name] = _hoisted(name, value)
     if "events" in props:
         props["events"] = stable_events(props["events"])
     return FullCalendar.create(
