@@ -15,8 +15,11 @@ config = rx.Config(
     frontend_port=_settings.port,
     backend_port=_settings.port,
     backend_host=_settings.bind_host,
-    # One worker keeps tab state in memory: nothing (notes, names) is pickled to disk.
-    state_manager_mode="memory",
+    # One worker keeps tab state in memory: nothing (notes, names) is pickled to disk. With
+    # REDIS_URL every worker and machine shares tab state through Redis, pickled there (what
+    # that means for Redis's security: docs/notes/scale.md).
+    state_manager_mode="redis" if _settings.redis_url else "memory",
+    redis_url=_settings.redis_url,
     # A tab's state lives no longer than an idle session (the memory manager uses this too).
     redis_token_expiration=_settings.session_idle_minutes * 60,
     plugins=[

@@ -39,6 +39,7 @@ from reflex.state import StateUpdate
 from reflex_base.constants import RouteVar
 from reflex_base.event import Event
 
+from pazpaz.infra import shared
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.client_ip import client_ip
@@ -61,10 +62,6 @@ class SessionBindingState(rx.State):
     """Which server session this tab's state was built under (hash of the cookie token)."""
 
     _session_binding: str = ""
-    # What the check before this event found, so the handler's own `_actor()` in the same
-    # event reuses it instead of asking the database a second time (see `fresh_identity`).
-    _verified: auth.SignedIn | None = None
-    _verified_at: float = 0.0
 
 
 # The middleware's answer stands for the event it ran before, not for later work: a
@@ -72,15 +69,39 @@ class SessionBindingState(rx.State):
 VERIFIED_FOR_SECONDS = 2.0
 
 
+@dataclass(frozen=True)
+class _Check:
+    session: str  # session_key of the cookie it found valid, "" if none
+    identity: auth.SignedIn | None
+    at: float  # time.monotonic() of this process
+
+
+# What the check before an event found, per tab, so the handler's own `_actor()` in the same
+# event reuses it instead of asking the database a second time (see `fresh_identity`). Kept in
+# this process, not in the tab's state: with REDIS_URL the state travels to other processes
+# and machines, whose monotonic clocks differ and whose own checks must not be skipped.
+_CHECKS: dict[str, _Check] = {}
+_CHECKS_KEPT = 10_000
+
+
+def _remember_check(tab: str, session: str, identity: auth.SignedIn | None) -> None:
+    now = time.monotonic()
+    if len(_CHECKS) >= _CHECKS_KEPT:
+        for stale in [key for key, check in _CHECKS.items() if now - check.at > VERIFIED_FOR_SECONDS]:
+            _CHECKS.pop(stale, None)
+    _CHECKS[tab] = _Check(session, identity, now)
+
+
 async def fresh_identity(state: BaseState, token: str | None) -> auth.SignedIn | None:
     """The identity the check before this event verified for this cookie, if just verified."""
     if not token:
         return None
-    binding = await _root(state).get_state(SessionBindingState)
-    if (binding._verified is None or binding._session_binding != session_key(token)
-            or time.monotonic() - binding._verified_at > VERIFIED_FOR_SECONDS):
+    _, _, tab = _connection(_root(state))
+    check = _CHECKS.get(tab)
+    if (check is None or check.identity is None or check.session != session_key(token)
+            or time.monotonic() - check.at > VERIFIED_FOR_SECONDS):
         return None
-    return binding._verified
+    return check.identity
 
 
 def session_key(cookie_token: str) -> str:
@@ -214,7 +235,8 @@ async def enforce(state: BaseState) -> None:
             # The session itself ended (expired, revoked): clear its other tabs too. In its own
             # task, so two tabs of one session never wait on each other's state lock.
             _spawn(drop_session(bound))
-    binding._verified, binding._verified_at = identity, time.monotonic()
+    if tab:
+        _remember_check(tab, current, identity)
     if identity is not None:
         binding._session_binding = current
         if tab:
@@ -281,17 +303,32 @@ async def drop_tabs(app: App, session: str, tabs: Iterable[str]) -> None:
             log.error("clearing a tab after sign-out failed (%s)", type(failure).__name__)
 
 
-async def drop_session(session: str) -> None:
-    """Clear every tab bound to a session (sign-out, expiry), in this process."""
+async def _drop_session_here(session: str) -> None:
     tabs = INDEX.pop_session(session)
     if _app is not None and tabs:
         await drop_tabs(_app, session, tabs)
 
 
-async def drop_user(user_id: str) -> None:
-    """Clear every tab of every session of a user (deactivation)."""
+async def _drop_user_here(user_id: str) -> None:
     for session in INDEX.sessions_of(user_id):
-        await drop_session(session)
+        await _drop_session_here(session)
+
+
+async def drop_session(session: str) -> None:
+    """Clear every tab bound to a session (sign-out, expiry), in this process and, with
+    REDIS_URL, in every other one (their tabs were bound there)."""
+    await _drop_session_here(session)
+    await asyncio.to_thread(shared.publish, "session-ended", session)
+
+
+async def drop_user(user_id: str) -> None:
+    """Clear every tab of every session of a user (deactivation), in every process."""
+    await _drop_user_here(user_id)
+    await asyncio.to_thread(shared.publish, "user-ended", user_id)
+
+
+shared.on("session-ended", _drop_session_here)
+shared.on("user-ended", _drop_user_here)
 
 
 # How often open tabs are checked for a session that ended with nobody clicking (idle or
@@ -303,7 +340,7 @@ async def sweep_ended_sessions() -> set[str]:
     """Empty (and send to sign-in) every tab whose session has ended; returns those sessions."""
     ended = await asyncio.to_thread(auth.ended_sessions, INDEX.sessions())
     for session in ended:
-        await drop_session(session)
+        await _drop_session_here(session)  # every process sweeps its own tabs
     return ended
 
 
@@ -377,4 +414,6 @@ def install(app: App) -> None:
     _app = app
     app.add_middleware(SessionBindingMiddleware(), index=0)
     app.register_lifespan_task(_sweep_forever)
+    if shared.enabled():
+        app.register_lifespan_task(shared.listen_forever)
     install_log_redaction()
