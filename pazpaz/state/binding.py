@@ -15,7 +15,7 @@ tests/e2e/test_phi_signout.py fail if it changes):
   ``state.router_data`` was merged with the event's connection data (its ``headers`` are the
   headers of the websocket that sent it) and before the handler, the implicit re-hydrate or any
   delta.
-- ``BaseState.reset()`` on the root resets every field (backend ``_vars`` included) of every
+- ``BaseState.reset()`` on the root resets every field (backend ``_vars`` included) of every loaded
   substate except the router data.
 - ``StateManagerMemory`` keeps one root state per client token in ``states``, expires it
   ``token_expiration`` seconds (from ``rx.Config.redis_token_expiration``) after its last use.
@@ -213,6 +213,23 @@ def _connection(root: BaseState) -> tuple[dict[str, str], str, str]:
             str(data.get(RouteVar.CLIENT_TOKEN) or ""))
 
 
+def _state_classes(cls: type[BaseState]) -> list[type[BaseState]]:
+    found = [cls]
+    for substate in cls.get_substates():
+        found.extend(_state_classes(substate))
+    return found
+
+
+async def reset_whole_tree(root: BaseState) -> None:
+    """Reset every substate of the tab, backend vars included. `reset()` reaches only the
+    substates loaded in this tree: the memory manager always holds the whole tree, but the Redis
+    one (REDIS_URL) loads only what the event needs, and a note left in an unloaded substate
+    would reach the next session's hydrate. So load every substate first."""
+    for state_cls in _state_classes(type(root)):
+        await root.get_state(state_cls)
+    root.reset()
+
+
 async def enforce(state: BaseState) -> None:
     """Reset the tab's whole state unless this connection's cookie is the session it was built for.
 
@@ -228,7 +245,7 @@ async def enforce(state: BaseState) -> None:
     binding = await root.get_state(SessionBindingState)
     bound = binding._session_binding
     if bound and bound != current:
-        root.reset()  # the binding too: an anonymous connection leaves the tab unbound
+        await reset_whole_tree(root)  # the binding too: an anonymous connection leaves the tab unbound
         if tab:
             INDEX.unbind(tab)
         if token and bound == session_key(token):
@@ -286,7 +303,7 @@ async def _drop_tab(app: App, tab: str, session: str) -> None:
             binding = await root.get_state(SessionBindingState)
             if binding._session_binding != session:
                 return  # the tab was bound to another session meanwhile
-            root.reset()
+            await reset_whole_tree(root)
             (await root.get_state(SessionBindingState))._session_binding = DROPPED
     # Even when its server state has expired, a connected tab may still show what it drew.
     if connected and app.event_namespace is not None:
