@@ -76,6 +76,7 @@ class Tab:
         self._connected: asyncio.Future[None] | None = None
         self._waiting: asyncio.Future[Reply] | None = None
         self._expect: tuple[str, str] | None = None
+        self._answers = self._skip = 0
         self._reply = Reply()
 
     async def connect(self) -> None:
@@ -145,12 +146,15 @@ class Tab:
         for state, values in (update.get("delta") or {}).items():
             self._reply.delta.setdefault(state, {}).update(values)
         self._reply.events.extend(update.get("events") or [])
+        self._answers += 1
+        if self._answers <= self._skip:
+            return  # the hydrate's snapshot: it names every var, the on_load result comes after
         expected = self._expect
         if expected is None or self._reply.var(*expected, default=_ABSENT) is not _ABSENT or self._reply.redirect():
             self._waiting.set_result(self._reply)
 
     async def send(self, name: str, payload: dict[str, Any] | None = None, path: str | None = None,
-                   expect: tuple[str, str] | None = None) -> Reply:
+                   expect: tuple[str, str] | None = None, skip: int = 0) -> Reply:
         """Send one event; wait for the answer that sets `expect` (state, var) or redirects,
         or for the first answer when nothing is expected."""
         if path is not None:
@@ -159,7 +163,7 @@ class Tab:
         router_data: dict[str, Any] = {"pathname": pathname, "asPath": self.path}
         if query:
             router_data["query"] = dict(pair.partition("=")[::2] for pair in query.split("&"))
-        self._reply, self._expect = Reply(), expect
+        self._reply, self._expect, self._answers, self._skip = Reply(), expect, 0, skip
         self._waiting = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
         event = {"name": name, "payload": payload or {}, "router_data": router_data}
@@ -174,4 +178,5 @@ class Tab:
     async def hydrate(self, path: str, expect: tuple[str, str] | None = None) -> Reply:
         """What a page load does: hydrate, then the page's on_load handlers (wait for the var
         an on_load handler sets with `expect`)."""
-        return await self.send(f"{ROOT_STATE}.hydrate_and_load", path=path, expect=expect)
+        return await self.send(f"{ROOT_STATE}.hydrate_and_load", path=path, expect=expect,
+                               skip=1 if expect else 0)

@@ -163,3 +163,33 @@ async def _pushed_redirect(tab: Tab, timeout: float = 30.0) -> str | None:
         return await asyncio.wait_for(first(), timeout)
     except TimeoutError:
         return None
+
+
+def test_an_upload_reaching_the_other_process_is_checked_against_the_tab_binding(cluster):
+    owner, stranger = make_workspace(), make_workspace()
+    cookie = cluster.cookie(next(iter(session_cookie(owner).values())))
+    other_cookie = cluster.cookie(next(iter(session_cookie(stranger).values())))
+
+    async def bound_tab() -> str:
+        tab = Tab(cluster.a.url, cookie, cluster.public_url)
+        await tab.connect()
+        await tab.hydrate("/calendar", expect=(CALENDAR, "clients"))
+        await tab.close()
+        return tab.token
+
+    tab = run(bound_tab())
+
+    def upload_status(app: AppProcess, with_cookie: str) -> int:
+        request = urllib.request.Request(
+            f"{app.url}/_upload", method="POST", data=b"",
+            headers={"Cookie": with_cookie, "Origin": cluster.public_url, "reflex-client-token": tab,
+                     "reflex-event-handler": f"{CALENDAR}.load", "Content-Type": "multipart/form-data; boundary=x"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    # Process B never saw this tab's events: it reads the binding from the shared state.
+    assert upload_status(cluster.b, cookie) != 403
+    assert upload_status(cluster.b, other_cookie) == 403
