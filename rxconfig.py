@@ -20,6 +20,9 @@ config = rx.Config(
     # that means for Redis's security: docs/notes/scale.md).
     state_manager_mode="redis" if _settings.redis_url else "memory",
     redis_url=_settings.redis_url,
+    # A tab's Redis lock outlives a slow handler on a busy machine (Reflex's default, 10 s,
+    # drops the event's changes when exceeded); long work runs as background events anyway.
+    redis_lock_expiration=30_000,
     # A tab's state lives no longer than an idle session (the memory manager uses this too).
     redis_token_expiration=_settings.session_idle_minutes * 60,
     plugins=[

@@ -52,6 +52,7 @@ class Practice:
 @dataclass
 class Tally:
     round_trips: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     bookings: int = 0
     autosaves: int = 0
@@ -89,6 +90,8 @@ class Therapist:
             self.tally.error("disconnected")
             raise
         self.tally.round_trips.append(reply.seconds)
+        kind = f"open {path.split('/')[1]}" if hydrate and path else name.rpartition(".")[2]
+        self.tally.by_kind.setdefault(kind, []).append(reply.seconds)
         target = reply.redirect()
         if target is not None and target.startswith("/signin"):
             self.tally.error("sent to sign-in")
@@ -216,12 +219,13 @@ async def simulate(base_url: str, origin: str, practices: list[Practice], users:
 # ---- the server and its measurements -----------------------------------------------------------
 
 class ServerMeter:
-    """CPU seconds and peak RSS of a process and its children (granian and its workers)."""
+    """CPU seconds and peak RSS of a process and its children (granian and its workers; the
+    postmaster and its backends; this harness)."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, children: bool = True) -> None:
         import psutil
 
-        self._root = psutil.Process(pid)
+        self._root, self._children = psutil.Process(pid), children
         self.peak_rss = 0
         self._stop = threading.Event()
         self._cpu_start = self._cpu()
@@ -229,7 +233,7 @@ class ServerMeter:
         self._thread.start()
 
     def _processes(self):
-        return [self._root, *self._root.children(recursive=True)]
+        return [self._root, *(self._root.children(recursive=True) if self._children else ())]
 
     def _cpu(self) -> float:
         total = 0.0
@@ -260,8 +264,17 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
+def postmaster_pid() -> int:
+    return int((PGDATA / "postmaster.pid").read_text().split()[0])
+
+
+def _ms_percentiles(seconds: list[float]) -> dict[str, float]:
+    ms = [value * 1000 for value in seconds]
+    return {"n": len(ms), "p50": round(percentile(ms, 50), 1), "p95": round(percentile(ms, 95), 1)}
+
+
 def summarise(tally: Tally, users: int, workers: int, seconds: float, cpu_seconds: float, rss: int,
-              load_before: tuple[float, float, float]) -> dict:
+              load_before: tuple[float, float, float], db_cpu: float, client_cpu: float) -> dict:
     ms = [value * 1000 for value in tally.round_trips]
     return {
         "users": users, "workers": workers, "seconds": seconds, "events": len(ms),
@@ -270,7 +283,9 @@ def summarise(tally: Tally, users: int, workers: int, seconds: float, cpu_second
         "round_trip_ms": {"p50": round(percentile(ms, 50), 1), "p95": round(percentile(ms, 95), 1),
                           "p99": round(percentile(ms, 99), 1),
                           "mean": round(statistics.fmean(ms), 1) if ms else 0.0},
+        "by_event": {kind: _ms_percentiles(values) for kind, values in sorted(tally.by_kind.items())},
         "server_cpu_cores": round(cpu_seconds / seconds, 2), "server_peak_rss_mb": round(rss / 2**20),
+        "postgres_cpu_cores": round(db_cpu / seconds, 2), "load_generator_cpu_cores": round(client_cpu / seconds, 2),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "cpu_count": os.cpu_count(),
@@ -348,20 +363,24 @@ def main(argv: list[str] | None = None) -> int:
                     wait_ready(app)
                     print(f"{users} users, {workers} worker(s), {args.seconds:.0f} s ...", flush=True)
                     load_before = os.getloadavg()
-                    meter = ServerMeter(app.process.pid)
+                    meter, db_meter = ServerMeter(app.process.pid), ServerMeter(postmaster_pid())
+                    client_meter = ServerMeter(os.getpid(), children=False)  # the app is our child
                     started = time.monotonic()
                     tally = asyncio.run(simulate(app.url, origin, practices, users, args.seconds))
                     elapsed = time.monotonic() - started
                     cpu, rss = meter.finish()
+                    db_cpu, _ = db_meter.finish()
+                    client_cpu, _ = client_meter.finish()
                 finally:
                     app.stop()
-                run = summarise(tally, users, workers, elapsed, cpu, rss, load_before)
+                run = summarise(tally, users, workers, elapsed, cpu, rss, load_before, db_cpu, client_cpu)
                 runs.append(run)
                 rt = run["round_trip_ms"]
                 print(f"  {run['events']} events ({run['events_per_second']}/s), {run['errors']} errors "
                       f"{run['errors_by_kind'] or ''}; round trip p50 {rt['p50']} / p95 {rt['p95']} "
                       f"/ p99 {rt['p99']} ms; "
-                      f"server {run['server_cpu_cores']} cores, {run['server_peak_rss_mb']} MB; "
+                      f"server {run['server_cpu_cores']} cores, {run['server_peak_rss_mb']} MB, "
+                      f"postgres {run['postgres_cpu_cores']}, load generator {run['load_generator_cpu_cores']} cores; "
                       f"load {run['load_average_before'][0]} -> {run['load_average_after'][0]}", flush=True)
                 write(runs)
     finally:
