@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.reflex_client import Reply, Tab, state_name
+from bench.reflex_client import REDIRECT, Reply, Tab, state_name
 from bench.schedule_bench import PGDATA, PROJECT_ROOT, configure_environment, release_engines
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "load.json"
@@ -152,8 +152,7 @@ class Therapist:
     async def write_note(self, deadline: float) -> None:
         if not await self.open_appointment():
             return
-        reply = await self._event(f"{self.calendar}.write_note", path="/calendar",
-                                  expect=(self.calendar, "detail_open"))
+        reply = await self._event(f"{self.calendar}.write_note", path="/calendar", expect=REDIRECT)
         target = reply.redirect() if reply is not None else None
         if not target or not target.startswith("/notes/"):
             return
@@ -285,7 +284,7 @@ def summarise(tally: Tally, users: int, workers: int, seconds: float, cpu_second
                           "mean": round(statistics.fmean(ms), 1) if ms else 0.0},
         "by_event": {kind: _ms_percentiles(values) for kind, values in sorted(tally.by_kind.items())},
         "server_cpu_cores": round(cpu_seconds / seconds, 2), "server_peak_rss_mb": round(rss / 2**20),
-        "postgres_cpu_cores": round(db_cpu / seconds, 2), "load_generator_cpu_cores": round(client_cpu / seconds, 2),
+        "postgres_cpu_cores": round(db_cpu / seconds, 3), "load_generator_cpu_cores": round(client_cpu / seconds, 3),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "cpu_count": os.cpu_count(),

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import websockets
 
 ROOT_STATE = "reflex___state____state"
+REDIRECT = ("", "")  # expect=REDIRECT: the event's answer is a navigation
 _ABSENT = object()
 NAMESPACE = "/_event"
 
@@ -150,13 +151,15 @@ class Tab:
         if self._answers <= self._skip:
             return  # the hydrate's snapshot: it names every var, the on_load result comes after
         expected = self._expect
-        if expected is None or self._reply.var(*expected, default=_ABSENT) is not _ABSENT or self._reply.redirect():
+        this = Reply(delta=update.get("delta") or {}, events=update.get("events") or [])
+        arrived = expected != REDIRECT and this.var(*expected, default=_ABSENT) is not _ABSENT if expected else True
+        if arrived or this.redirect() is not None:
             self._waiting.set_result(self._reply)
 
     async def send(self, name: str, payload: dict[str, Any] | None = None, path: str | None = None,
                    expect: tuple[str, str] | None = None, skip: int = 0) -> Reply:
-        """Send one event; wait for the answer that sets `expect` (state, var) or redirects,
-        or for the first answer when nothing is expected."""
+        """Send one event; wait for the answer that sets `expect` (state, var) or redirects
+        (`expect=REDIRECT`: only that), or for the first answer when nothing is expected."""
         if path is not None:
             self.path = path
         pathname, _, query = self.path.partition("?")
