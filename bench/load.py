@@ -219,41 +219,46 @@ async def simulate(base_url: str, origin: str, practices: list[Practice], users:
 
 class ServerMeter:
     """CPU seconds and peak RSS of a process and its children (granian and its workers; the
-    postmaster and its backends; this harness)."""
+    postmaster and its backends; this harness), sampled every second per process, so a child
+    that starts or ends during the run counts for the time it ran."""
 
     def __init__(self, pid: int, children: bool = True) -> None:
         import psutil
 
         self._root, self._children = psutil.Process(pid), children
         self.peak_rss = 0
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._started = time.monotonic()
         self._stop = threading.Event()
-        self._cpu_start = self._cpu()
+        self._measure(first=True)
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _processes(self):
         return [self._root, *(self._root.children(recursive=True) if self._children else ())]
 
-    def _cpu(self) -> float:
-        total = 0.0
+    def _measure(self, first: bool = False) -> None:
+        rss = 0
         for process in self._processes():
             with contextlib.suppress(Exception):
                 times = process.cpu_times()
-                total += times.user + times.system
-        return total
+                used = times.user + times.system
+                # A process born during the run: what it used since it started counts.
+                self._first.setdefault(process.pid, used if first else 0.0)
+                self._last[process.pid] = used
+                rss += process.memory_info().rss
+        self.peak_rss = max(self.peak_rss, rss)
 
     def _sample(self) -> None:
         while not self._stop.wait(1.0):
-            rss = 0
-            for process in self._processes():
-                with contextlib.suppress(Exception):
-                    rss += process.memory_info().rss
-            self.peak_rss = max(self.peak_rss, rss)
+            self._measure()
 
     def finish(self) -> tuple[float, int]:
         self._stop.set()
         self._thread.join()
-        return self._cpu() - self._cpu_start, self.peak_rss
+        self._measure()
+        return sum(self._last[pid] - self._first[pid] for pid in self._last), self.peak_rss
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -310,13 +315,21 @@ def open_sessions(count: int) -> list[Practice]:
 
 
 def prepare(reseed: bool):
-    """The bench database, seeded (1,000 practices x 2,000 appointments); (pg, owner URL, app URL)."""
-    from bench.api_bench import seed_if_needed
-    from bench.seed import Scale
+    """The bench database, seeded (1,000 practices x 2,000 appointments); (pg, owner URL, app URL).
+    The bookings of earlier load runs stay (a few hundred among 2 million): no reseed for them."""
+    from bench.api_bench import prepare_database, seed_if_needed
+    from bench.seed import Scale, row_counts
     from pazpaz.infra import postgres
 
     pg = postgres.start(PGDATA)
-    owner_url, app_url = seed_if_needed(pg, Scale(), reseed)
+    scale = Scale()
+    if not reseed:
+        owner_url, app_url = prepare_database(pg, reseed=False)
+        counts = row_counts()
+        if counts["workspaces"] == scale.workspaces and counts["appointments"] >= scale.expected_rows()["appointments"]:
+            return pg, owner_url, app_url
+        release_engines()
+    owner_url, app_url = seed_if_needed(pg, scale, reseed)
     return pg, owner_url, app_url
 
 

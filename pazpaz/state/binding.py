@@ -105,15 +105,17 @@ async def fresh_identity(state: BaseState, token: str | None) -> auth.SignedIn |
 
 
 def session_key(cookie_token: str) -> str:
-    """What a tab is bound to: the cookie token's hash, as stored in the sessions table."""
-    return hash_token(cookie_token)
+    """What a tab is bound to: the cookie token's hash, as stored in the sessions table. The
+    cookie value a tab's state holds is already that hash (`auth.session_hash`)."""
+    return auth.session_hash(cookie_token)
 
 
 async def check_session(token: str | None, context: RequestContext) -> auth.SignedIn | None:
-    """The server's answer for a cookie token (None: signed out, expired, revoked, deactivated)."""
+    """The server's answer for the cookie value of a tab's connection (None: signed out,
+    expired, revoked, deactivated)."""
     if not token:
         return None
-    return await asyncio.to_thread(auth.validate_session, token, context)
+    return await asyncio.to_thread(auth.validate_session, session_key(token), context, None, True)
 
 
 # ---- which tabs belong to which session ---------------------------------------------------
@@ -381,9 +383,10 @@ async def upload_allowed(tab: str | None, cookie: str | None, context: RequestCo
     session that tab is bound to (never the websocket's cached headers)."""
     if not tab or not cookie:
         return False
-    if await check_session(cookie, context) is None:
+    # An HTTP request's own cookie: the token itself (a hash is no credential here).
+    if await asyncio.to_thread(auth.validate_session, cookie, context) is None:
         return False
-    return await _bound_session(tab) == session_key(cookie)
+    return await _bound_session(tab) == hash_token(cookie)
 
 
 async def _bound_session(tab: str) -> str | None:

@@ -17,7 +17,7 @@ from pazpaz.services.errors import RateLimited
 from pazpaz.services.ratelimit import ApiLimiter, FeedLimiter, SignInLimiter
 from pazpaz.settings import SettingsError, build_settings, get_settings
 from tests.conftest import reset_caches
-from tests.support.factories import CTX, make_workspace
+from tests.support.factories import CTX, make_workspace, session_cookie
 from tests.support.ports import free_port
 
 KEYS = {name: base64.urlsafe_b64encode(seed * 32).decode()
@@ -156,3 +156,22 @@ def test_another_process_forgets_a_revoked_token_it_had_verified(app_env, with_r
 
     asyncio.run(hear_revocation())
     assert get_settings().redis_url == with_redis.url
+
+
+def test_the_websocket_carries_only_the_session_hash_and_a_hash_opens_nothing_over_http(app_env):
+    from pazpaz.api.websocket_cookie import _rewrite
+    from pazpaz.services import auth
+    from pazpaz.services.tokens import hash_token
+
+    owner = make_workspace()
+    token = next(iter(session_cookie(owner).values()))
+    name = get_settings().session_cookie_name
+    rewritten = _rewrite(f"theme=dark; {name}={token}")
+    assert rewritten == f"theme=dark; {name}=h.{hash_token(token)}"
+    carried = auth.cookie_token(rewritten)
+    assert auth.validate_session(auth.session_hash(carried), CTX, hashed=True) is not None  # the state's check
+    assert auth.validate_session(carried, CTX) is None  # an HTTP route given the hash
+    assert auth.validate_session(token, CTX) is not None
+    # A client that sends the hash as its cookie has it hashed once more: it matches no session.
+    forged = auth.cookie_token(_rewrite(f"{name}={carried}"))
+    assert auth.validate_session(auth.session_hash(forged), CTX, hashed=True) is None

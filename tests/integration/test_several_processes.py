@@ -193,3 +193,33 @@ def test_an_upload_reaching_the_other_process_is_checked_against_the_tab_binding
     # Process B never saw this tab's events: it reads the binding from the shared state.
     assert upload_status(cluster.b, cookie) != 403
     assert upload_status(cluster.b, other_cookie) == 403
+
+
+def test_tab_state_in_redis_expires_with_the_idle_session_and_holds_no_session_token(cluster):
+    from pazpaz.settings import get_settings
+
+    owner = make_workspace()
+    token = next(iter(session_cookie(owner).values()))
+    cookie = cluster.cookie(token)
+
+    async def open_calendar() -> str:
+        tab = Tab(cluster.a.url, cookie, cluster.public_url)
+        await tab.connect()
+        await tab.hydrate("/calendar", expect=(CALENDAR, "clients"))
+        await tab.close()
+        return tab.token
+
+    tab = run(open_calendar())
+    redis = cluster.redis.client()
+    keys = [key for key in redis.scan_iter(match=f"*{tab}*")]
+    assert keys, "the tab's state is not in Redis"
+    idle = get_settings().session_idle_minutes * 60
+    for key in keys:
+        assert 0 < redis.ttl(key) <= idle, key
+    # The cookie is read from each connection's headers, never kept with the tab.
+    everything = b"".join(value for key in redis.scan_iter() if (value := _string(redis, key)))
+    assert token.encode() not in everything
+
+
+def _string(redis, key) -> bytes | None:
+    return redis.get(key) if redis.type(key) == b"string" else None
