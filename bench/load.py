@@ -377,22 +377,27 @@ def main(argv: list[str] | None = None) -> int:
                     load_before = os.getloadavg()
                     meter, db_meter = ServerMeter(app.process.pid), ServerMeter(postmaster_pid())
                     client_meter = ServerMeter(os.getpid(), children=False)  # the app is our child
+                    redis_meter = ServerMeter(redis.process.pid)
                     started = time.monotonic()
                     tally = asyncio.run(simulate(app.url, origin, practices, users, args.seconds))
                     elapsed = time.monotonic() - started
                     cpu, rss = meter.finish()
                     db_cpu, _ = db_meter.finish()
                     client_cpu, _ = client_meter.finish()
+                    redis_cpu, _ = redis_meter.finish()
                 finally:
                     app.stop()
                 run = summarise(tally, users, workers, elapsed, cpu, rss, load_before, db_cpu, client_cpu)
+                run["redis_cpu_cores"] = round(redis_cpu / elapsed, 3)
+                run["server_cpu_ms_per_event"] = round(cpu * 1000 / max(1, run["events"]), 1)
                 runs.append(run)
                 rt = run["round_trip_ms"]
                 print(f"  {run['events']} events ({run['events_per_second']}/s), {run['errors']} errors "
                       f"{run['errors_by_kind'] or ''}; round trip p50 {rt['p50']} / p95 {rt['p95']} "
                       f"/ p99 {rt['p99']} ms; "
                       f"server {run['server_cpu_cores']} cores, {run['server_peak_rss_mb']} MB, "
-                      f"postgres {run['postgres_cpu_cores']}, load generator {run['load_generator_cpu_cores']} cores; "
+                      f"postgres {run['postgres_cpu_cores']}, redis {run['redis_cpu_cores']}, "
+                      f"load generator {run['load_generator_cpu_cores']} cores; "
                       f"load {run['load_average_before'][0]} -> {run['load_average_after'][0]}", flush=True)
                 write(runs)
     finally:
