@@ -32,13 +32,16 @@ def _rewrite(cookie_header: str) -> str:
                      for key, morsel in jar.items())
 
 
-def hash_websocket_cookie(app: ASGIApp) -> ASGIApp:
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+class HashWebsocketCookie:
+    """ASGI wrapper: the session cookie of every `/_event` connection becomes its hash."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Websocket, or the long-polling fallback if Reflex is ever configured for it.
         if scope["type"] in ("websocket", "http") and scope.get("path", "").startswith(EVENT_PATH):
             headers = [(key, _rewrite(value.decode("latin-1")).encode("latin-1") if key == b"cookie" else value)
                        for key, value in scope.get("headers", [])]
             scope = {**scope, "headers": headers}
-        await app(scope, receive, send)
-
-    return wrapped
+        await self.app(scope, receive, send)
