@@ -339,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="backend workers per run (2+ use Redis)")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each run")
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--oplock", action="store_true",
+                        help="with Redis, let a worker keep a tab's state between its events (REFLEX_OPLOCK_ENABLED)")
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     user_counts = [int(x) for x in args.users.split(",")]
     worker_counts = [int(x) for x in args.workers.split(",")]
@@ -369,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
             run_env = {k: v for k, v in env.items() if k != "REDIS_URL"}
             if workers > 1:
                 run_env["REDIS_URL"] = redis.url
+                if args.oplock:
+                    run_env["REFLEX_OPLOCK_ENABLED"] = "true"
             for users in user_counts:
                 app = start_app(run_env, port, WORK / f"app-{workers}w-{users}u.log", workers=workers)
                 try:
@@ -389,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                     app.stop()
                 run = summarise(tally, users, workers, elapsed, cpu, rss, load_before, db_cpu, client_cpu)
                 run["redis_cpu_cores"] = round(redis_cpu / elapsed, 3)
+                run["oplock"] = bool(args.oplock and workers > 1)
                 run["server_cpu_ms_per_event"] = round(cpu * 1000 / max(1, run["events"]), 1)
                 runs.append(run)
                 rt = run["round_trip_ms"]
@@ -399,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"postgres {run['postgres_cpu_cores']}, redis {run['redis_cpu_cores']}, "
                       f"load generator {run['load_generator_cpu_cores']} cores; "
                       f"load {run['load_average_before'][0]} -> {run['load_average_after'][0]}", flush=True)
-                write(runs)
+                write(runs, args.results)
     finally:
         redis.stop()
         s3.stop()
@@ -410,13 +416,13 @@ def main(argv: list[str] | None = None) -> int:
         met = run["round_trip_ms"]["p95"] <= GOAL_P95_MS and run["errors"] == 0
         print(f"goal ({GOAL_USERS} users, p95 <= {GOAL_P95_MS:.0f} ms, 0 errors) with {run['workers']} worker(s): "
               f"{'met' if met else 'MISSED'}")
-    print(f"Written to {RESULTS.relative_to(PROJECT_ROOT)}")
+    print(f"Written to {args.results}")
     return 0
 
 
-def write(runs: list[dict]) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"measured_at": datetime.now().isoformat(timespec="seconds"),
+def write(runs: list[dict], results: Path = RESULTS) -> None:
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps({"measured_at": datetime.now().isoformat(timespec="seconds"),
                                    "think_seconds": THINK_SECONDS, "autosave_seconds": AUTOSAVE_SECONDS,
                                    "runs": runs}, indent=2) + "\n")
 

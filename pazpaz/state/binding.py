@@ -392,14 +392,15 @@ async def upload_allowed(tab: str | None, cookie: str | None, context: RequestCo
 async def _bound_session(tab: str) -> str | None:
     """The session a tab is bound to. This process's index knows the tabs whose events it ran;
     with REDIS_URL the upload may reach another process than the tab's websocket, so the
-    binding is then read from the tab's shared state (never created: a read writes nothing)."""
+    binding is then read from the tab's shared state (nothing is written: nothing is touched)."""
     known = INDEX.session_of(tab)
     if known is not None or _app is None or isinstance(_app.state_manager, StateManagerMemory):
         return known
-    state = await _app.state_manager.get_state(rx.BaseStateToken(ident=tab, cls=SessionBindingState))
-    if not isinstance(state, SessionBindingState):
-        state = await _root(state).get_state(SessionBindingState)
-    bound = state._session_binding
+    # Under the tab's lock: a process holding the tab's state between events (Reflex's
+    # opportunistic lock) hands it over through Redis first; a plain read would miss it.
+    async with _app.state_manager.modify_state(rx.BaseStateToken(ident=tab, cls=SessionBindingState)) as state:
+        binding = await _root(state).get_state(SessionBindingState)
+        bound = binding._session_binding
     return bound if bound and bound != DROPPED else None
 
 
