@@ -69,7 +69,8 @@ bench-backup: setup
 
 # Simulated therapists on the real websocket protocol (50/100/200 users, 60 s each) against 1
 # worker and 2 workers sharing Redis, on the benchmark's 1,000 seeded practices. Writes
-# bench/results/load.json (docs/notes/scale.md). Not part of `make test`.
+# bench/results/load.json (README "Load test"; docs/ARCHITECTURE.md "Several processes (Redis)").
+# Not part of `make test`.
 loadtest: setup
 	@scripts/setup.sh --redis
 	@$(PY) -m bench.load

@@ -11,7 +11,7 @@ _settings = get_settings()
 if _settings.redis_url:
     # A worker keeps a tab's state between that tab's events (Reflex's opportunistic lock) and
     # hands it over through Redis when another process asks for it: about 40% less CPU per
-    # event than loading and pickling it every time (docs/notes/scale.md, load test).
+    # event than loading and pickling it every time (docs/ARCHITECTURE.md "Several processes (Redis)").
     os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
@@ -25,7 +25,7 @@ config = rx.Config(
     backend_host=_settings.bind_host,
     # One worker keeps tab state in memory: nothing (notes, names) is pickled to disk. With
     # REDIS_URL every worker and machine shares tab state through Redis, pickled there (what
-    # that means for Redis's security: docs/notes/scale.md).
+    # that means for Redis's security: README "Several processes").
     state_manager_mode="redis" if _settings.redis_url else "memory",
     redis_url=_settings.redis_url,
     # A tab's Redis lock outlives a slow handler on a busy machine (Reflex's default, 10 s,

@@ -93,8 +93,9 @@ class Settings:
     # True: the audit row of a read commits with a WAL flush like every write. False (the
     # default): read-only transactions commit with synchronous_commit=off (see db.py).
     durable_read_audit: bool = False
-    # Several processes (docs/notes/scale.md): Reflex's tab state and the rate limits live in
-    # this Redis when set (None: in process memory, one worker); app workers on this machine.
+    # Several processes (docs/ARCHITECTURE.md "Several processes (Redis)"): Reflex's tab state and
+    # the rate limits live in this Redis when set (None: in process memory, one worker); app
+    # workers on this machine.
     redis_url: str | None = field(default=None, repr=False)
     workers: int = 1
 

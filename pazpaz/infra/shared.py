@@ -4,7 +4,7 @@ over Redis pub/sub: "this session ended", "this API token was revoked".
 Every process still re-checks the database on each event and each request, so a lost message
 costs only speed (a stale screen until the next click or the 60 s sweep, an API token's 2 s
 verification cache), never a check. Without REDIS_URL this does nothing: one process knows
-everything it needs in memory. See docs/notes/scale.md.
+everything it needs in memory. See docs/ARCHITECTURE.md "Several processes (Redis)".
 """
 
 from __future__ import annotations

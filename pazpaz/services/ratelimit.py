@@ -1,7 +1,7 @@
 """Sign-in rate limits per IP and per email (moving window, via `limits`); fail closed.
 
 Counted in this process's memory, or in Redis when REDIS_URL is set, so that every worker and
-machine draws on one budget (docs/notes/scale.md); a store that fails refuses.
+machine draws on one budget (docs/ARCHITECTURE.md "Several processes (Redis)"); a store that fails refuses.
 
 The two limits answer differently (docs/ARCHITECTURE.md "Sign-in rate limits"): the per-IP
 limit refuses the request; the per-email limit only stops further mail to that address, so a

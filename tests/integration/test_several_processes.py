@@ -1,6 +1,6 @@
 """Two PazPaz processes on two ports sharing one PostgreSQL, one S3 and one Redis (REDIS_URL), as
 two machines behind a load balancer: a tab moves between them with its state, rate limits are
-one budget, and a sign-out on one is honoured by the other (docs/notes/scale.md)."""
+one budget, and a sign-out on one is honoured by the other (docs/ARCHITECTURE.md "Several processes (Redis)")."""
 
 from __future__ import annotations
 
