@@ -5,7 +5,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_CHECK_LATEST_VERSION := 0
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test lint test-unit test-e2e rotate-keys bench backup restore bench-backup
+.PHONY: setup run test lint test-unit test-e2e rotate-keys bench backup restore bench-backup loadtest
 
 lint: setup
 	@.venv/bin/ruff check .
@@ -66,3 +66,11 @@ restore: setup
 # bench/results/backup.json.
 bench-backup: setup
 	@$(PY) -m bench.backup_bench
+
+# Simulated therapists on the real websocket protocol (50/100/200 users, 60 s each) against 1
+# worker and 2 workers sharing Redis, on the benchmark's 1,000 seeded practices. Writes
+# bench/results/load.json (README "Load test"; docs/ARCHITECTURE.md "Several processes (Redis)").
+# Not part of `make test`.
+loadtest: setup
+	@scripts/setup.sh --redis
+	@$(PY) -m bench.load

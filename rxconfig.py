@@ -1,11 +1,18 @@
 """Reflex configuration: our origin only, no telemetry, no third-party calls."""
 
+import os
+
 import reflex as rx
 
 from pazpaz.components.theme import theme
 from pazpaz.settings import get_settings
 
 _settings = get_settings()
+if _settings.redis_url:
+    # A worker keeps a tab's state between that tab's events (Reflex's opportunistic lock) and
+    # hands it over through Redis when another process asks for it: about 40% less CPU per
+    # event than loading and pickling it every time (docs/ARCHITECTURE.md "Several processes (Redis)").
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
     app_name="pazpaz",
@@ -16,8 +23,14 @@ config = rx.Config(
     frontend_port=_settings.port,
     backend_port=_settings.port,
     backend_host=_settings.bind_host,
-    # One worker keeps tab state in memory: nothing (notes, names) is pickled to disk.
-    state_manager_mode="memory",
+    # One worker keeps tab state in memory: nothing (notes, names) is pickled to disk. With
+    # REDIS_URL every worker and machine shares tab state through Redis, pickled there (what
+    # that means for Redis's security: README "Several processes").
+    state_manager_mode="redis" if _settings.redis_url else "memory",
+    redis_url=_settings.redis_url,
+    # A tab's Redis lock outlives a slow handler on a busy machine (Reflex's default, 10 s,
+    # drops the event's changes when exceeded); long work runs as background events anyway.
+    redis_lock_expiration=30_000,
     # A tab's state lives no longer than an idle session (the memory manager uses this too).
     redis_token_expiration=_settings.session_idle_minutes * 60,
     plugins=[

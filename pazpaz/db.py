@@ -16,7 +16,7 @@ from pazpaz.settings import SettingsError, get_settings
 # A pooled connection idle for longer than this is pinged before it is handed out. One that
 # was in use a moment ago is not: pinging every checkout (pool_pre_ping) cost a round trip
 # per request, and a connection that broke in between fails its statement like any
-# other database error (and the pool is then refreshed), see docs/notes/perf.md.
+# other database error (and the pool is then refreshed), see docs/ARCHITECTURE.md "Read path".
 IDLE_PING_SECONDS = 10.0
 
 
@@ -31,7 +31,7 @@ def engine_for(url: str, reads: bool = False, durable: bool = True) -> Engine:
     connections autocommit (each statement is its own transaction: no BEGIN and COMMIT round
     trips around a one-statement read) and, unless durable, commit with synchronous_commit=off.
     Only transactions that write nothing but the audit row of a read may use it
-    (docs/notes/perf.md "Read-audit commits")."""
+    (docs/ARCHITECTURE.md "Read path")."""
     # Never connect at import time: prod workers fork from a preloaded parent.
     connect_args: dict = {"connect_timeout": 5}
     options: dict = {}

@@ -160,6 +160,22 @@ def stop_worker(worker: subprocess.Popen | None) -> None:
             os.killpg(worker.pid, signal.SIGKILL)
 
 
+def check_scale_out(settings: Settings) -> str | None:
+    """Why this deployment can't start as configured (one line), or None. Tab state and rate
+    limits live in process memory unless REDIS_URL is set, so several workers need Redis."""
+    if settings.workers > 1 and settings.redis_url is None:
+        return (f"PAZPAZ_WORKERS={settings.workers} needs REDIS_URL: workers share tab state and rate "
+                "limits through Redis (or set PAZPAZ_WORKERS=1).")
+    if settings.redis_url is not None:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=5).ping()
+        except redis.RedisError as error:
+            return f"REDIS_URL does not answer ({type(error).__name__}): start Redis or fix the URL."
+    return None
+
+
 def _interrupt(signum: int, frame: object) -> None:
     # SIGTERM (docker stop) takes the same clean path as Ctrl+C.
     raise KeyboardInterrupt
@@ -233,6 +249,8 @@ class Launcher:
         app_env = {k: v for k, v in {**os.environ, **env}.items() if k != "DATABASE_MIGRATION_URL"}
         # Unbuffered, so a piped child's lines still arrive as they are written.
         app_env["PYTHONUNBUFFERED"] = "1"
+        # Reflex would start 2 x cores + 1 workers whenever Redis is configured: the count is ours.
+        app_env["GRANIAN_WORKERS"] = str(self.settings.workers)
         self.reflex = subprocess.Popen(command, cwd=PROJECT_ROOT, env=reflex_env(app_env), stdout=subprocess.PIPE,
                                        start_new_session=True, preexec_fn=children.die_with_parent())
         threading.Thread(target=forward_output, args=(self.reflex.stdout, sys.stdout), name="reflex-output",
@@ -325,6 +343,10 @@ def main() -> int:
         settings = get_settings()
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    refusal = check_scale_out(settings)
+    if refusal is not None:
+        print(f"Cannot start: {refusal}", file=sys.stderr)
         return 2
     if settings.smtp is None:
         log.info("No SMTP configured: emails are written to %s", settings.outbox_dir)

@@ -93,6 +93,11 @@ class Settings:
     # True: the audit row of a read commits with a WAL flush like every write. False (the
     # default): read-only transactions commit with synchronous_commit=off (see db.py).
     durable_read_audit: bool = False
+    # Several processes (docs/ARCHITECTURE.md "Several processes (Redis)"): Reflex's tab state and
+    # the rate limits live in this Redis when set (None: in process memory, one worker); app
+    # workers on this machine.
+    redis_url: str | None = field(default=None, repr=False)
+    workers: int = 1
 
     @property
     def outbox_dir(self) -> Path:
@@ -325,7 +330,19 @@ def build_settings(environ: dict[str, str]) -> Settings:
         backup_s3_bucket=_env(environ, "PAZPAZ_BACKUP_S3_BUCKET"),
         backup_s3_prefix=_env(environ, "PAZPAZ_BACKUP_S3_PREFIX", "pazpaz-backups/") or "pazpaz-backups/",
         durable_read_audit=_int(environ, "PAZPAZ_DURABLE_READ_AUDIT", 0, 0, 1) == 1,
+        redis_url=_redis_url(environ),
+        workers=_int(environ, "PAZPAZ_WORKERS", 1, 1, 64),
     )
+
+
+def _redis_url(source: dict[str, str]) -> str | None:
+    value = _env(source, "REDIS_URL")
+    if value is None:
+        return None
+    # The same schemes Reflex's state manager and `limits`' storage both accept.
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("REDIS_URL must start with redis://, rediss:// (TLS) or unix://.")
+    return value
 
 
 def _path(source: dict[str, str], name: str) -> Path | None:

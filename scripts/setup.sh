@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh clone: virtualenv + pinned packages, bun and Node 22 from
-# the npm registry into .tools/, and (for tests, as root) Debian's Chromium.
+# the npm registry into .tools/, and (for tests, as root) Debian's Chromium and redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,13 +31,24 @@ if [ ! -x .tools/node_modules/.bin/bun ] || [ ! -x .tools/node_modules/.bin/node
   npm install --prefix .tools --no-audit --no-fund --no-save bun@1.4.5 node@22.23.3 >/dev/null
 fi
 
-if [ "$want_browser" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests need (make test, make loadtest): Chromium for the browser tests,
+# redis-server for the several-process tests and the load test. One apt-get update for all.
+missing=()
+if [ "$want_browser" = "--browser" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
+if [ "$want_browser" = "--browser" ] || [ "$want_browser" = "--redis" ]; then
+  [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
-    echo "==> Installing Chromium (Debian package) for the browser tests"
+    echo "==> Installing ${missing[*]} (Debian packages) for the tests"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # The package starts a system Redis on port 6379; the tests start their own on free
+    # ports and PazPaz never uses that one unless REDIS_URL names it.
   else
-    echo "Chromium is missing: run 'sudo apt-get install chromium' (needed by the browser tests)." >&2
+    echo "Missing: ${missing[*]}: run 'sudo apt-get install ${missing[*]}' (needed by the tests)." >&2
     exit 1
   fi
 fi

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 from pazpaz.api import auth, exports, feed, files, health, invitations, reminder_links, second_step
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
 from pazpaz.api.rest import rest_mount
+from pazpaz.api.websocket_cookie import HashWebsocketCookie
 from pazpaz.settings import get_settings
 
 
@@ -62,4 +63,4 @@ class PazPazApp(rx.App):
     """
 
     def __call__(self) -> ASGIApp:
-        return with_security_headers(super().__call__())
+        return with_security_headers(HashWebsocketCookie(super().__call__()))

@@ -17,6 +17,7 @@ from pazpaz.api import pages, second_step
 from pazpaz.api.http import SECURITY_HEADERS, request_context, same_origin
 from pazpaz.services import auth
 from pazpaz.services.auth import signin_redirect  # noqa: F401  (moved below the states; kept for old importers)
+from pazpaz.services.tokens import hash_token
 from pazpaz.settings import get_settings
 from pazpaz.state import binding
 
@@ -77,7 +78,7 @@ async def sign_out(request: Request) -> Response:
     await run_in_threadpool(auth.sign_out, token, request_context(request))
     if token:
         # Every tab of this session loses its state now, not at its next event.
-        await binding.drop_session(binding.session_key(token))
+        await binding.drop_session(hash_token(token))  # an HTTP cookie: the token itself
     response = pages.redirect("/signin?signed_out=1")
     response.delete_cookie(settings.session_cookie_name, path="/", secure=settings.secure_cookies,
                            httponly=True, samesite="lax")

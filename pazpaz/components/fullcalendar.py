@@ -94,7 +94,7 @@ class FullCalendar(rx.NoSSRComponent):
 # every prop to calendar.resetOptions(). A prop that is a new object or function each render
 # (the formats, `now`, the events of a read that changed nothing) makes FullCalendar refine
 # its options and redraw the whole grid. These keep such props the same object until their
-# content changes, so only a real change is drawn (docs/notes/perf.md "Browser").
+# content changes, so only a real change is drawn (docs/ARCHITECTURE.md "Calendar time").
 STABLE_PROPS_JS = """
 const pazpazFcPlugins = [""" + ", ".join(PLUGINS.values()) + """];
 const pazpazFcNow = new Map();

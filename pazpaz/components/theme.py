@@ -1,10 +1,10 @@
 """The one theme: colours, radius, type scale and spacing every page uses.
 
 Contrast (WCAG AA needs 4.5:1 for text) was measured for each pair we show; the numbers are
-in docs/notes/design.md. Radix's indigo keeps white on the solid accent at 5.2:1 and the
-accent text on its soft background at 5.4:1; the status scales whose text is too light on
-their soft backgrounds (green, orange, amber) and the solid red/green buttons are darkened
-in assets/app.css.
+in docs/ARCHITECTURE.md "Design system and page template". Radix's indigo keeps white on the
+solid accent at 5.2:1 and the accent text on its soft background at 5.4:1; the status scales
+whose text is too light on their soft backgrounds (green, orange, amber) and the solid
+red/green buttons are darkened in assets/app.css.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ SMALL_SIZE = "2"
 MUTED = "var(--gray-11)"  # 5.9:1 on white
 
 # Spacing: Radix steps ("1".."9") through `spacing=` on rx.flex / rx.hstack / rx.vstack /
-# rx.grid, never `gap="3"` (it compiles to an invalid unitless CSS gap; see docs/notes/design.md).
+# rx.grid, never `gap="3"` (it compiles to an invalid unitless CSS gap; see docs/ARCHITECTURE.md "Design system").
 TIGHT = "1"
 ROW = "2"
 BLOCK = "3"

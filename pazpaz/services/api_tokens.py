@@ -19,6 +19,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from pazpaz.i18n import N_, msg
+from pazpaz.infra import shared
 from pazpaz.models import API_TOKEN_SCOPES, ApiToken, User
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, crypto
@@ -152,6 +153,7 @@ def revoke(actor: Actor, token_id: uuid.UUID, now: datetime | None = None) -> No
         if row.revoked_at is None:
             row.revoked_at = now or utcnow()
         _forget(lambda entry: entry.identity.token_id == token_id)
+        shared.publish_after_commit(session, "api-token-revoked", str(token_id))
         audit.record(session, "api_token.revoked", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="api_token", entity_id=row.id, context=actor.context)
 
@@ -161,6 +163,7 @@ def revoke_all_of_user(session: Session, user_id: uuid.UUID, now: datetime) -> N
     session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
                     .values(revoked_at=now))
     _forget(lambda entry: entry.identity.actor.user_id == user_id)
+    shared.publish_after_commit(session, "api-tokens-of-user-revoked", str(user_id))
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,13 @@ def _remember(token_hash: str, identity: TokenIdentity, expires_at: datetime | N
         if len(_verified) > 10_000:
             _verified.clear()
         _verified[token_hash] = _Verified(identity, expires_at, time.monotonic())
+
+
+# With several processes (REDIS_URL) each keeps its own cache: a revocation anywhere empties
+# them all (pazpaz/infra/shared.py), so none serves a revoked token from memory.
+shared.on("api-token-revoked", lambda token_id: _forget(lambda entry: str(entry.identity.token_id) == token_id))
+shared.on("api-tokens-of-user-revoked",
+          lambda user_id: _forget(lambda entry: str(entry.identity.actor.user_id) == user_id))
 
 
 def recently_verified(token: str, context: RequestContext) -> TokenIdentity | None:

@@ -81,7 +81,7 @@ def record_read(
 ) -> None:
     """record() for the hot reads (scope.read_session): the same row, written at once through
     a prebuilt INSERT. Building the ORM object and flushing it cost more Python than the
-    read's own query (docs/notes/perf.md)."""
+    read's own query (docs/ARCHITECTURE.md "Read path")."""
     # The choke point checks ORM writes at flush; this one is checked here.
     if session.info.get("pazpaz_workspace_id") != workspace_id:
         raise ValueError("An audit row of another workspace was written through a scoped session.")

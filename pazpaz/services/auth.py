@@ -440,24 +440,27 @@ def session_expired(row: AuthSession, now: datetime) -> bool:
 
 
 def validate_session(
-    token: str | None, context: RequestContext | None = None, now: datetime | None = None
+    token: str | None, context: RequestContext | None = None, now: datetime | None = None, hashed: bool = False
 ) -> SignedIn | None:
-    """The signed-in identity for a cookie token, or None; touching it resets the idle timer."""
+    """The signed-in identity for a cookie token, or None; touching it resets the idle timer.
+    `hashed`: `token` is already its SHA-256 (the websocket's form, see `websocket_cookie`); only
+    the Reflex state code passes it, never an HTTP route (a hash is not a credential there)."""
     if not token:
         return None
     with system_session() as session:
-        return _validate(session, token, context, now or utcnow())
+        return _validate(session, token if hashed else hash_token(token), context, now or utcnow())
 
 
 def check_session(
-    token: str | None, context: RequestContext, known_user_id: str = "", now: datetime | None = None
+    token: str | None, context: RequestContext, known_user_id: str = "", now: datetime | None = None,
+    hashed: bool = False,
 ) -> tuple[SignedIn, Profile | None] | None:
     """The identity for a cookie token and, unless `known_user_id` is already that user, the
     profile (names, time zone) in the same transaction: a tab loads its profile once."""
     if not token:
         return None
     with system_session() as session:
-        identity = _validate(session, token, context, now or utcnow())
+        identity = _validate(session, token if hashed else hash_token(token), context, now or utcnow())
         if identity is None:
             return None
         if known_user_id == str(identity.user_id):
@@ -465,8 +468,8 @@ def check_session(
         return identity, _profile(session, identity)
 
 
-def _validate(session: Session, token: str, context: RequestContext | None, now: datetime) -> SignedIn | None:
-    row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
+def _validate(session: Session, token_hash: str, context: RequestContext | None, now: datetime) -> SignedIn | None:
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash)).first()
     if row is None or row.revoked_at is not None:
         return None
     if session_expired(row, now):
@@ -548,6 +551,26 @@ def cookie_token(cookie_header: str | None) -> str | None:
         return None
     morsel = jar.get(get_settings().session_cookie_name)
     return morsel.value if morsel else None
+
+
+# The websocket handshake's cookie is rewritten before Reflex sees it (pazpaz/api/
+# websocket_cookie.py): the session token becomes "h." + its SHA-256, so the token itself is
+# never kept in a tab's state (pickled into Redis with REDIS_URL). "." is outside the token
+# alphabet (URL-safe base64), so no real token has this form.
+WEBSOCKET_HASH_PREFIX = "h."
+_HASHED = re.compile(r"h\.[0-9a-f]{64}")
+
+
+def websocket_cookie_value(token: str) -> str:
+    return WEBSOCKET_HASH_PREFIX + hash_token(token)
+
+
+def session_hash(state_token: str) -> str:
+    """The sessions-table key for the cookie value a tab's state holds: the hash the websocket
+    carries, or (a connection that was not rewritten, as in tests) the token's hash."""
+    if _HASHED.fullmatch(state_token):
+        return state_token[len(WEBSOCKET_HASH_PREFIX):]
+    return hash_token(state_token)
 
 
 # ---- maintenance ----------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Sign-in rate limits per IP and per email (moving window, via `limits`); fail closed.
 
+Counted in this process's memory, or in Redis when REDIS_URL is set, so that every worker and
+machine draws on one budget (docs/ARCHITECTURE.md "Several processes (Redis)"); a store that fails refuses.
+
 The two limits answer differently (docs/ARCHITECTURE.md "Sign-in rate limits"): the per-IP
 limit refuses the request; the per-email limit only stops further mail to that address, so a
 stranger who floods a therapist's address can neither refuse her a link nor learn anything.
@@ -12,7 +15,7 @@ import time
 from functools import lru_cache
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, Storage
+from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from pazpaz.services.errors import RateLimited
@@ -35,11 +38,28 @@ def _hit_or_refuse(limiter: MovingWindowRateLimiter, rate: RateLimitItem, refusi
         raise RateLimited(int(max(1.0, reset_at - time.time())))
 
 
+# A Redis that does not answer within this long counts as down: the request is refused (fail
+# closed) instead of holding a sign-in or API worker thread.
+REDIS_TIMEOUT_SECONDS = 2.0
+
+
+def shared_storage() -> Storage:
+    """Where the budgets are counted: Redis when REDIS_URL is set, so every process (and every
+    machine) behind the same Redis draws on one budget; else this process's memory."""
+    url = get_settings().redis_url
+    if url is None:
+        return MemoryStorage()
+    if url.startswith("unix://"):
+        url = "redis+unix://" + url[len("unix://"):]  # `limits` spells the socket scheme so
+    return RedisStorage(url, key_prefix="pazpaz-limits", socket_timeout=REDIS_TIMEOUT_SECONDS,
+                        socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
+
+
 class Budgets:
     """Moving-window budgets by kind (e.g. per link and per address), each counted per key."""
 
     def __init__(self, namespace: str, rates: dict[str, str], refusing: str, storage: Storage | None = None) -> None:
-        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(storage or shared_storage())
         self._namespace, self._refusing = namespace, refusing
         self._rates = {kind: parse(rate) for kind, rate in rates.items()}
 
@@ -51,7 +71,7 @@ class Budgets:
 class SignInLimiter:
     def __init__(self, email_rate: str, ip_rate: str, storage: Storage | None = None,
                  invite_rate: str = "20/hour") -> None:
-        self._limiter = MovingWindowRateLimiter(storage or MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(storage or shared_storage())
         self._email_rate = parse(email_rate)
         self._ip_rate = parse(ip_rate)
         self._invite_rate = parse(invite_rate)

@@ -75,7 +75,7 @@ def workspace_session(actor: Actor) -> Iterator[Session]:
 def read_session(actor: Actor) -> Iterator[Session]:
     """A workspace session for a read whose only write is its audit row. Each statement
     commits on its own (autocommit: no BEGIN/COMMIT round trips), with synchronous_commit=off
-    unless PAZPAZ_DURABLE_READ_AUDIT=1 (docs/notes/perf.md "Read-audit commits"). The audit
+    unless PAZPAZ_DURABLE_READ_AUDIT=1 (docs/ARCHITECTURE.md "Read path"). The audit
     row is still written before the caller gets the data. Any other write through it raises,
     so a write can never lose its atomicity or durability by coming through here."""
     with transaction(get_read_engine()) as session:

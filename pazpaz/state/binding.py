@@ -15,7 +15,7 @@ tests/e2e/test_phi_signout.py fail if it changes):
   ``state.router_data`` was merged with the event's connection data (its ``headers`` are the
   headers of the websocket that sent it) and before the handler, the implicit re-hydrate or any
   delta.
-- ``BaseState.reset()`` on the root resets every field (backend ``_vars`` included) of every
+- ``BaseState.reset()`` on the root resets every field (backend ``_vars`` included) of every loaded
   substate except the router data.
 - ``StateManagerMemory`` keeps one root state per client token in ``states``, expires it
   ``token_expiration`` seconds (from ``rx.Config.redis_token_expiration``) after its last use.
@@ -39,6 +39,7 @@ from reflex.state import StateUpdate
 from reflex_base.constants import RouteVar
 from reflex_base.event import Event
 
+from pazpaz.infra import shared
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.client_ip import client_ip
@@ -61,10 +62,6 @@ class SessionBindingState(rx.State):
     """Which server session this tab's state was built under (hash of the cookie token)."""
 
     _session_binding: str = ""
-    # What the check before this event found, so the handler's own `_actor()` in the same
-    # event reuses it instead of asking the database a second time (see `fresh_identity`).
-    _verified: auth.SignedIn | None = None
-    _verified_at: float = 0.0
 
 
 # The middleware's answer stands for the event it ran before, not for later work: a
@@ -72,27 +69,53 @@ class SessionBindingState(rx.State):
 VERIFIED_FOR_SECONDS = 2.0
 
 
+@dataclass(frozen=True)
+class _Check:
+    session: str  # session_key of the cookie it found valid, "" if none
+    identity: auth.SignedIn | None
+    at: float  # time.monotonic() of this process
+
+
+# What the check before an event found, per tab, so the handler's own `_actor()` in the same
+# event reuses it instead of asking the database a second time (see `fresh_identity`). Kept in
+# this process, not in the tab's state: with REDIS_URL the state travels to other processes
+# and machines, whose monotonic clocks differ and whose own checks must not be skipped.
+_CHECKS: dict[str, _Check] = {}
+_CHECKS_KEPT = 10_000
+
+
+def _remember_check(tab: str, session: str, identity: auth.SignedIn | None) -> None:
+    now = time.monotonic()
+    if len(_CHECKS) >= _CHECKS_KEPT:
+        for stale in [key for key, check in _CHECKS.items() if now - check.at > VERIFIED_FOR_SECONDS]:
+            _CHECKS.pop(stale, None)
+    _CHECKS[tab] = _Check(session, identity, now)
+
+
 async def fresh_identity(state: BaseState, token: str | None) -> auth.SignedIn | None:
     """The identity the check before this event verified for this cookie, if just verified."""
     if not token:
         return None
-    binding = await _root(state).get_state(SessionBindingState)
-    if (binding._verified is None or binding._session_binding != session_key(token)
-            or time.monotonic() - binding._verified_at > VERIFIED_FOR_SECONDS):
+    _, _, tab = _connection(_root(state))
+    check = _CHECKS.get(tab)
+    if (check is None or check.identity is None or check.session != session_key(token)
+            or time.monotonic() - check.at > VERIFIED_FOR_SECONDS):
         return None
-    return binding._verified
+    return check.identity
 
 
 def session_key(cookie_token: str) -> str:
-    """What a tab is bound to: the cookie token's hash, as stored in the sessions table."""
-    return hash_token(cookie_token)
+    """What a tab is bound to: the cookie token's hash, as stored in the sessions table. The
+    cookie value a tab's state holds is already that hash (`auth.session_hash`)."""
+    return auth.session_hash(cookie_token)
 
 
 async def check_session(token: str | None, context: RequestContext) -> auth.SignedIn | None:
-    """The server's answer for a cookie token (None: signed out, expired, revoked, deactivated)."""
+    """The server's answer for the cookie value of a tab's connection (None: signed out,
+    expired, revoked, deactivated)."""
     if not token:
         return None
-    return await asyncio.to_thread(auth.validate_session, token, context)
+    return await asyncio.to_thread(auth.validate_session, session_key(token), context, None, True)
 
 
 # ---- which tabs belong to which session ---------------------------------------------------
@@ -192,6 +215,23 @@ def _connection(root: BaseState) -> tuple[dict[str, str], str, str]:
             str(data.get(RouteVar.CLIENT_TOKEN) or ""))
 
 
+def _state_classes(cls: type[BaseState]) -> list[type[BaseState]]:
+    found = [cls]
+    for substate in cls.get_substates():
+        found.extend(_state_classes(substate))
+    return found
+
+
+async def reset_whole_tree(root: BaseState) -> None:
+    """Reset every substate of the tab, backend vars included. `reset()` reaches only the
+    substates loaded in this tree: the memory manager always holds the whole tree, but the Redis
+    one (REDIS_URL) loads only what the event needs, and a note left in an unloaded substate
+    would reach the next session's hydrate. So load every substate first."""
+    for state_cls in _state_classes(type(root)):
+        await root.get_state(state_cls)
+    root.reset()
+
+
 async def enforce(state: BaseState) -> None:
     """Reset the tab's whole state unless this connection's cookie is the session it was built for.
 
@@ -207,14 +247,15 @@ async def enforce(state: BaseState) -> None:
     binding = await root.get_state(SessionBindingState)
     bound = binding._session_binding
     if bound and bound != current:
-        root.reset()  # the binding too: an anonymous connection leaves the tab unbound
+        await reset_whole_tree(root)  # the binding too: an anonymous connection leaves the tab unbound
         if tab:
             INDEX.unbind(tab)
         if token and bound == session_key(token):
             # The session itself ended (expired, revoked): clear its other tabs too. In its own
             # task, so two tabs of one session never wait on each other's state lock.
             _spawn(drop_session(bound))
-    binding._verified, binding._verified_at = identity, time.monotonic()
+    if tab:
+        _remember_check(tab, current, identity)
     if identity is not None:
         binding._session_binding = current
         if tab:
@@ -264,7 +305,7 @@ async def _drop_tab(app: App, tab: str, session: str) -> None:
             binding = await root.get_state(SessionBindingState)
             if binding._session_binding != session:
                 return  # the tab was bound to another session meanwhile
-            root.reset()
+            await reset_whole_tree(root)
             (await root.get_state(SessionBindingState))._session_binding = DROPPED
     # Even when its server state has expired, a connected tab may still show what it drew.
     if connected and app.event_namespace is not None:
@@ -281,17 +322,32 @@ async def drop_tabs(app: App, session: str, tabs: Iterable[str]) -> None:
             log.error("clearing a tab after sign-out failed (%s)", type(failure).__name__)
 
 
-async def drop_session(session: str) -> None:
-    """Clear every tab bound to a session (sign-out, expiry), in this process."""
+async def _drop_session_here(session: str) -> None:
     tabs = INDEX.pop_session(session)
     if _app is not None and tabs:
         await drop_tabs(_app, session, tabs)
 
 
-async def drop_user(user_id: str) -> None:
-    """Clear every tab of every session of a user (deactivation)."""
+async def _drop_user_here(user_id: str) -> None:
     for session in INDEX.sessions_of(user_id):
-        await drop_session(session)
+        await _drop_session_here(session)
+
+
+async def drop_session(session: str) -> None:
+    """Clear every tab bound to a session (sign-out, expiry), in this process and, with
+    REDIS_URL, in every other one (their tabs were bound there)."""
+    await _drop_session_here(session)
+    await asyncio.to_thread(shared.publish, "session-ended", session)
+
+
+async def drop_user(user_id: str) -> None:
+    """Clear every tab of every session of a user (deactivation), in every process."""
+    await _drop_user_here(user_id)
+    await asyncio.to_thread(shared.publish, "user-ended", user_id)
+
+
+shared.on("session-ended", _drop_session_here)
+shared.on("user-ended", _drop_user_here)
 
 
 # How often open tabs are checked for a session that ended with nobody clicking (idle or
@@ -303,7 +359,7 @@ async def sweep_ended_sessions() -> set[str]:
     """Empty (and send to sign-in) every tab whose session has ended; returns those sessions."""
     ended = await asyncio.to_thread(auth.ended_sessions, INDEX.sessions())
     for session in ended:
-        await drop_session(session)
+        await _drop_session_here(session)  # every process sweeps its own tabs
     return ended
 
 
@@ -327,9 +383,25 @@ async def upload_allowed(tab: str | None, cookie: str | None, context: RequestCo
     session that tab is bound to (never the websocket's cached headers)."""
     if not tab or not cookie:
         return False
-    if await check_session(cookie, context) is None:
+    # An HTTP request's own cookie: the token itself (a hash is no credential here).
+    if await asyncio.to_thread(auth.validate_session, cookie, context) is None:
         return False
-    return INDEX.session_of(tab) == session_key(cookie)
+    return await _bound_session(tab) == hash_token(cookie)
+
+
+async def _bound_session(tab: str) -> str | None:
+    """The session a tab is bound to. This process's index knows the tabs whose events it ran;
+    with REDIS_URL the upload may reach another process than the tab's websocket, so the
+    binding is then read from the tab's shared state (nothing is written: nothing is touched)."""
+    known = INDEX.session_of(tab)
+    if known is not None or _app is None or isinstance(_app.state_manager, StateManagerMemory):
+        return known
+    # Under the tab's lock: a process holding the tab's state between events (Reflex's
+    # opportunistic lock) hands it over through Redis first; a plain read would miss it.
+    async with _app.state_manager.modify_state(rx.BaseStateToken(ident=tab, cls=SessionBindingState)) as state:
+        binding = await _root(state).get_state(SessionBindingState)
+        bound = binding._session_binding
+    return bound if bound and bound != DROPPED else None
 
 
 # ---- logs -----------------------------------------------------------------------------------
@@ -377,4 +449,6 @@ def install(app: App) -> None:
     _app = app
     app.add_middleware(SessionBindingMiddleware(), index=0)
     app.register_lifespan_task(_sweep_forever)
+    if shared.enabled():
+        app.register_lifespan_task(shared.listen_forever)
     install_log_redaction()

@@ -52,7 +52,7 @@ def event_of(view: AppointmentView) -> dict[str, str]:
 
 # Week and day views read the BLOCK_DAYS block (counted from a fixed Monday) that holds the
 # visible range, plus a range either side: "next week" then reads the same window 3 times
-# in 4, gets the same events, and nothing is sent or redrawn (docs/notes/perf.md "Browser").
+# in 4, gets the same events, and nothing is sent or redrawn (docs/ARCHITECTURE.md "Calendar time").
 BLOCK_DAYS = 28
 BLOCK_EPOCH = date(2000, 1, 3)
 

@@ -101,7 +101,8 @@ class SessionState(rx.State):
             profile = None if known == str(verified.user_id) else await asyncio.to_thread(auth.profile, verified)
             result: tuple[auth.SignedIn, auth.Profile | None] | None = (verified, profile)
         else:
-            result = await asyncio.to_thread(auth.check_session, token, self._request_context(), known)
+            state_key = binding.session_key(token) if token else None
+            result = await asyncio.to_thread(auth.check_session, state_key, self._request_context(), known, None, True)
         if result is None:
             await self._forget()
             return None

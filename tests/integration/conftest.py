@@ -13,3 +13,12 @@ def backup_s3():
     weed = start_s3("s3-backup")
     yield weed
     weed.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    from tests.support.redis_server import start_redis
+
+    server = start_redis("redis")
+    yield server
+    server.stop()

@@ -197,13 +197,16 @@ def test_the_served_app_is_wrapped_as_a_whole(frontend, monkeypatch):
     import reflex as rx
 
     from pazpaz.api.app import PazPazApp
+    from pazpaz.api.websocket_cookie import HashWebsocketCookie
     from pazpaz.pazpaz import app
 
     assert isinstance(app, PazPazApp)
     reflex_built = served(frontend)
     monkeypatch.setattr(rx.App, "__call__", lambda self: reflex_built)
     wrapped = app()
-    assert isinstance(wrapped, SecurityHeadersMiddleware) and wrapped.app is reflex_built
+    assert isinstance(wrapped, SecurityHeadersMiddleware)
+    # Inside it, the websocket's session cookie is replaced by its hash (api/websocket_cookie.py).
+    assert isinstance(wrapped.app, HashWebsocketCookie) and wrapped.app.app is reflex_built
 
 
 def test_only_redirects_to_our_own_host_are_rewritten():

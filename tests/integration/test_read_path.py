@@ -1,4 +1,4 @@
-"""The fast read path (docs/notes/perf.md): read sessions only write audit rows and commit
+"""The fast read path (docs/ARCHITECTURE.md "Read path"): read sessions only write audit rows and commit
 without a WAL flush, the scope criteria's bound workspace can't be overridden, the zone
 cache follows a zone change, and a pooled connection that died while idle is replaced."""
 

@@ -1,5 +1,5 @@
-"""Rules of the design system that a code scan can hold (docs/notes/design.md): spacing that
-renders, heading levels, and the AA contrast of the colours app.css sets."""
+"""Rules of the design system that a code scan can hold (docs/ARCHITECTURE.md "Design system and
+page template"): spacing that renders, heading levels, and the AA contrast of the colours app.css sets."""
 
 from __future__ import annotations
 
