@@ -1,4 +1,4 @@
-"""The one translation layer (gettext catalogs through Babel; docs/notes/i18n.md).
+"""The one translation layer (gettext catalogs through Babel; docs/ARCHITECTURE.md, "Translation layer").
 
 Catalogs live in the repository: `pazpaz/locale/<lang>/LC_MESSAGES/messages.po`. The msgid is
 the English text, so English needs no translation and a missing Hebrew entry shows English,

@@ -1,4 +1,4 @@
-"""Words on a page in the reader's language (docs/notes/i18n.md).
+"""Words on a page in the reader's language (docs/ARCHITECTURE.md, "Translation layer").
 
 A Reflex page is compiled once to static JS, so a page cannot call gettext per user. Instead
 `t("Calendar")` compiles the string's words in every language into the page, as a small table

@@ -17,7 +17,7 @@ from pazpaz.i18n import N_
 from pazpaz.state.session import SessionState
 
 # (label, href, active when the path starts with); the desktop bar and the phone's tabs.
-# Labels are msgids, shown through t() in the reader's language (docs/notes/i18n.md).
+# Labels are msgids, shown through t() in the reader's language (docs/ARCHITECTURE.md, "Translation layer").
 NAV = ((N_("Today"), "/", None), (N_("Calendar"), "/calendar", "/calendar"), (N_("Clients"), "/clients", "/clients"),
        (N_("Settings"), "/settings", "/settings"))
 TABS = ((N_("Today"), "/", None, "house"), (N_("Calendar"), "/calendar", "/calendar", "calendar"),

@@ -290,7 +290,7 @@ def issue_link(
     audit.record(session, "auth.link_requested", workspace_id=user.workspace_id, user_id=user.id,
                  entity_type="user", entity_id=user.id, context=context, details={"purpose": purpose}, now=now)
     link = f"{settings.public_url}/auth/continue?token={token}"
-    language = i18n.supported(user.language)  # the recipient's own language (docs/notes/i18n.md)
+    language = i18n.supported(user.language)  # the recipient's own language (docs/ARCHITECTURE.md, "Translation layer")
     body = _(language, "Hello,\n\nUse this link to sign in to PazPaz. It works once and expires in {minutes} "
                        "minutes:\n\n{link}\n\nIf you did not ask for it, ignore this email: nobody can sign in "
                        "without it.\n", minutes=settings.link_ttl_minutes, link=link)

@@ -1,4 +1,4 @@
-"""Who reads which language, and the practice's currency (docs/notes/i18n.md).
+"""Who reads which language, and the practice's currency (docs/ARCHITECTURE.md, "Translation layer").
 
 A user's language is on their row (NULL until the first visit sets it from the browser's
 Accept-Language); the practice's language is the one of mails to clients (reminders); the

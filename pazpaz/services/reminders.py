@@ -352,7 +352,7 @@ def _compose(session: Session, row: ReminderDelivery, workspace: Workspace, sett
     location = session.get(Location, appointment.location_id) if appointment.location_id else None
     first_name = crypto.unseal(session, client, "first_name_enc") or ""
     practice = settings.sender_name.strip() or workspace.name
-    # Mails to clients go out in the practice's language (docs/notes/i18n.md).
+    # Mails to clients go out in the practice's language (docs/ARCHITECTURE.md, "Translation layer").
     language = i18n.supported(workspace.language)
     when = when_text(appointment.starts_at, appointment.ends_at, zone, language)
     where = _where(session, appointment, location)

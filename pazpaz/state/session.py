@@ -50,7 +50,8 @@ class SessionState(rx.State):
     # allows no eval (docs/ARCHITECTURE.md "HTTP headers").
     notice: str = ""
     notice_id: int = 0
-    # The reader's language: pages look their words up by it (components/i18n.t; docs/notes/i18n.md).
+    # The reader's language: pages look their words up by it (components/i18n.t;
+    # docs/ARCHITECTURE.md, "Translation layer").
     # English until the user or the browser says otherwise.
     language: str = i18n.DEFAULT_LANGUAGE
     # Remembered by the browser (a preference, not a secret) for the pages before sign-in.

@@ -1,5 +1,5 @@
 """Switching PazPaz to Hebrew in Chromium: <html lang dir>, the shell's words, the sign-in page
-from the browser's language, and back to English (docs/notes/i18n.md)."""
+from the browser's language, and back to English (docs/ARCHITECTURE.md, "Translation layer")."""
 
 from __future__ import annotations
 

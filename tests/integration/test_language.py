@@ -1,6 +1,6 @@
 """Language per user and per practice, against the real database, SMTP sink and HTTP routes:
 the browser's Accept-Language on a first visit, the setting kept on the user row, Hebrew mails
-and pages (docs/notes/i18n.md)."""
+and pages (docs/ARCHITECTURE.md, "Translation layer")."""
 
 from __future__ import annotations
 

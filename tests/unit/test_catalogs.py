@@ -1,5 +1,5 @@
 """The catalogs match the code: every msgid used exists in every catalog, Hebrew has no empty
-entry, and no catalog keeps a msgid the code no longer uses (docs/notes/i18n.md)."""
+entry, and no catalog keeps a msgid the code no longer uses (docs/ARCHITECTURE.md, "Translation layer")."""
 
 from __future__ import annotations
 
