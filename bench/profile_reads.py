@@ -52,13 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     configure_environment()
-    from bench.schedule_bench import run_measurements  # noqa: F401  (same imports as the bench)
+    from bench.schedule_bench import reads  # the same reads as the bench
     from pazpaz.infra import postgres
 
     pg = postgres.start(PGDATA)
     try:
         prepare_database(pg, reseed=False)
-        calls = _reads(random.Random(7))
+        calls = reads(random.Random(7))
         for name, call in calls.items():
             if args.only in (None, name):
                 _profile(name, call, args.calls, args.top, args.warmup)
@@ -66,38 +66,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         release_engines()
         pg.stop()
-
-
-def _reads(rng: random.Random) -> dict:
-    """The same two reads as bench.schedule_bench, on random workspaces, weeks and slots."""
-    from datetime import datetime, time, timedelta
-    from zoneinfo import ZoneInfo
-
-    from bench.schedule_bench import week_starts
-    from bench.seed import seeded_workspaces, workdays
-    from pazpaz.services import appointments
-    from pazpaz.services.conflicts import find_conflicts
-    from pazpaz.services.recurrence import place
-    from pazpaz.services.scope import Actor, read_session
-
-    actors = [(Actor(workspace_id=ws_id, user_id=owner_id, role="owner"), zone)
-              for ws_id, owner_id, zone in seeded_workspaces()]
-    zones = {zone: ZoneInfo(zone) for _, zone in actors}
-    weeks = {zone: week_starts(zone) for zone in zones}
-    days = {zone: workdays(zone) for zone in zones}
-
-    def week_read() -> int:
-        actor, zone = rng.choice(actors)
-        return len(appointments.schedule(actor, rng.choice(weeks[zone]), days=7))
-
-    def conflicts() -> int:
-        actor, zone = rng.choice(actors)
-        wall = datetime.combine(rng.choice(days[zone]), time(8)) + timedelta(minutes=5 * rng.randint(0, 120))
-        start = place(wall, zones[zone])
-        with read_session(actor) as session:
-            return len(find_conflicts(session, start, start + timedelta(minutes=60)))
-
-    return {"week_read": week_read, "conflicts": conflicts}
 
 
 if __name__ == "__main__":

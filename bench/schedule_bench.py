@@ -113,14 +113,14 @@ def measure(name: str, call: Callable[[], int], samples: int, warmup: int) -> di
     return result
 
 
-def run_measurements(samples: int, warmup: int) -> dict[str, dict[str, float]]:
+def reads(rng: random.Random) -> dict[str, Callable[[], int]]:
+    """The two measured reads on random workspaces, weeks and slots (bench.profile_reads too)."""
     from bench.seed import seeded_workspaces, workdays
     from pazpaz.services import appointments
     from pazpaz.services.conflicts import find_conflicts
     from pazpaz.services.recurrence import place
     from pazpaz.services.scope import Actor, read_session
 
-    rng = random.Random(SAMPLE_SEED)
     seeded = seeded_workspaces()
     actors = [(Actor(workspace_id=ws_id, user_id=owner_id, role="owner"), zone) for ws_id, owner_id, zone in seeded]
     zones = {zone: ZoneInfo(zone) for _, zone in actors}
@@ -135,13 +135,16 @@ def run_measurements(samples: int, warmup: int) -> dict[str, dict[str, float]]:
         actor, zone = rng.choice(actors)
         wall = datetime.combine(rng.choice(days[zone]), time(8)) + timedelta(minutes=5 * rng.randint(0, 120))
         start = place(wall, zones[zone])
-        end = start + timedelta(minutes=60)
         with read_session(actor) as session:
-            found = find_conflicts(session, start, end)
-        return len(found)
+            return len(find_conflicts(session, start, start + timedelta(minutes=60)))
 
+    return {"week_read": week_read, "conflicts": conflicts}
+
+
+def run_measurements(samples: int, warmup: int) -> dict[str, dict[str, float]]:
+    calls = reads(random.Random(SAMPLE_SEED))
     results = {}
-    for name, call in (("week_read", week_read), ("conflicts", conflicts)):
+    for name, call in calls.items():
         print(f"Measuring {name}: {warmup} warm-up + {samples} timed calls ...", flush=True)
         results[name] = measure(name, call, samples, warmup)
     return results

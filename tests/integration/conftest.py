@@ -1,10 +1,13 @@
-"""Shared by the data-safety tests (backup, schedule, erasure, exports): one SeaweedFS for the
-session; each test empties its bucket first."""
+"""Shared by integration tests: one SeaweedFS for the data-safety tests (each empties its
+bucket first), and a fresh Reflex app with its own tab index for the tab-state tests."""
 
 from __future__ import annotations
 
 import pytest
+import reflex as rx
+from reflex_base.registry import RegistrationContext
 
+from pazpaz.state import binding
 from tests.support.services import start_s3
 
 
@@ -22,3 +25,17 @@ def redis_server():
     server = start_redis("redis")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def app(app_env, monkeypatch):
+    # A fresh App (its own in-memory state manager) and tab index per test, next to any App
+    # already built: sessions of earlier tests' databases stay out of this one's index.
+    monkeypatch.setattr(binding, "INDEX", binding._Index())
+    registration = RegistrationContext.set(RegistrationContext.get().fork())
+    app = rx.App()
+    previous = binding._app
+    binding.install(app)
+    yield app
+    binding._app = previous
+    RegistrationContext.reset(registration)

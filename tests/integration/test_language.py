@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import reflex as rx
-from reflex_base.registry import RegistrationContext
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -142,16 +141,6 @@ def test_sign_up_from_a_hebrew_browser_makes_a_hebrew_shekel_practice(app_env, s
 
 # ---- the tab: first visit from the browser's Accept-Language ------------------------------
 
-@pytest.fixture
-def app(app_env, monkeypatch):
-    monkeypatch.setattr(binding, "INDEX", binding._Index())
-    registration = RegistrationContext.set(RegistrationContext.get().fork())
-    app = rx.App()
-    previous = binding._app
-    binding.install(app)
-    yield app
-    binding._app = previous
-    RegistrationContext.reset(registration)
 
 
 async def tab_state(app, tab: str, cookie: str, accept_language: str) -> SessionState:

@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
-from reflex_base.registry import RegistrationContext
 from sqlalchemy import update
 
 from pazpaz.models import AuthSession, User
@@ -46,18 +45,6 @@ def idle_for_too_long(token: str) -> None:
                         .values(last_seen_at=utcnow() - idle))
 
 
-@pytest.fixture
-def app(app_env, monkeypatch):
-    # A fresh App (its own in-memory state manager) and tab index per test, next to any App
-    # already built: sessions of earlier tests' databases stay out of this one's index.
-    monkeypatch.setattr(binding, "INDEX", binding._Index())
-    registration = RegistrationContext.set(RegistrationContext.get().fork())
-    app = rx.App()
-    previous = binding._app
-    binding.install(app)
-    yield app
-    binding._app = previous
-    RegistrationContext.reset(registration)
 
 
 def connect(root, tab: str, cookie: str | None) -> None:
