@@ -221,7 +221,11 @@ def test_tab_state_in_redis_expires_with_the_idle_session_and_holds_no_session_t
     assert any(CALENDAR.encode() in key for key in keys), "the tab's state is not in Redis"
     idle = get_settings().session_idle_minutes * 60
     for key in keys:
-        assert 0 < redis.ttl(key) <= idle, key
+        ttl = redis.ttl(key)
+        if ttl == -2:
+            # Gone since the scan: Reflex drops a socket's record once that socket has closed.
+            continue
+        assert 0 < ttl <= idle, key
     # The cookie is read from each connection's headers, never kept with the tab.
     everything = b"".join(value for key in redis.scan_iter() if (value := _string(redis, key)))
     assert token.encode() not in everything
