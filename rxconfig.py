@@ -8,11 +8,11 @@ from pazpaz.components.theme import theme
 from pazpaz.settings import get_settings
 
 _settings = get_settings()
-if _settings.redis_url:
-    # A worker keeps a tab's state between that tab's events (Reflex's opportunistic lock) and
-    # hands it over through Redis when another process asks for it: about 40% less CPU per
-    # event than loading and pickling it every time (docs/ARCHITECTURE.md "Several processes (Redis)").
-    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
+# Reflex's opportunistic lock (a worker keeps a tab's state between its events and hands it over
+# through Redis when another process asks) stays OFF: with it on, a tab reconnecting to another
+# process under load once came back with an empty state (docs/ARCHITECTURE.md "Several
+# processes (Redis)"). Off, every event loads and saves the tab's state in Redis under its lock.
+os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "false")
 
 config = rx.Config(
     app_name="pazpaz",

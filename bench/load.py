@@ -339,9 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="backend workers per run (2+ use Redis)")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each run")
     parser.add_argument("--reseed", action="store_true")
-    parser.add_argument("--no-oplock", action="store_true",
-                        help="with Redis, load and save a tab's state at every event (REFLEX_OPLOCK_ENABLED=false; "
-                             "PazPaz turns the opportunistic lock on)")
+    parser.add_argument("--oplock", action="store_true",
+                        help="with Redis, let a worker hold a tab's state between its events "
+                             "(REFLEX_OPLOCK_ENABLED=true; PazPaz keeps it off)")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     user_counts = [int(x) for x in args.users.split(",")]
@@ -373,8 +373,8 @@ def main(argv: list[str] | None = None) -> int:
             run_env = {k: v for k, v in env.items() if k != "REDIS_URL"}
             if workers > 1:
                 run_env["REDIS_URL"] = redis.url
-                if args.no_oplock:
-                    run_env["REFLEX_OPLOCK_ENABLED"] = "false"
+                if args.oplock:
+                    run_env["REFLEX_OPLOCK_ENABLED"] = "true"
             for users in user_counts:
                 app = start_app(run_env, port, WORK / f"app-{workers}w-{users}u.log", workers=workers)
                 try:
@@ -395,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
                     app.stop()
                 run = summarise(tally, users, workers, elapsed, cpu, rss, load_before, db_cpu, client_cpu)
                 run["redis_cpu_cores"] = round(redis_cpu / elapsed, 3)
-                run["oplock"] = workers > 1 and not args.no_oplock
+                run["oplock"] = workers > 1 and args.oplock
                 run["server_cpu_ms_per_event"] = round(cpu * 1000 / max(1, run["events"]), 1)
                 runs.append(run)
                 rt = run["round_trip_ms"]

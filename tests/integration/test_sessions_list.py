@@ -17,7 +17,7 @@ from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import NotFound, ServiceError
 from pazpaz.services.scope import Actor, system_session
 from pazpaz.state import binding
-from tests.integration.test_tab_binding import app, event, holds_canary, open_note  # noqa: F401 (fixture)
+from tests.integration.test_tab_binding import event, holds_canary, open_note
 from tests.support.factories import make_assistant, make_workspace
 
 PHONE = RequestContext(ip="203.0.113.77", user_agent=(
@@ -137,7 +137,7 @@ def test_revoke_user_sessions_works_inside_another_transaction(app_env):
 
 
 @pytest.mark.asyncio
-async def test_a_revoked_sessions_tab_is_emptied_at_its_next_event(app):  # noqa: F811
+async def test_a_revoked_sessions_tab_is_emptied_at_its_next_event(app):
     owner = make_workspace()
     revoked_token, _ = sign_in(owner, PHONE)
     _, current = sign_in(owner, LAPTOP)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.reflex_client import ROOT_STATE, Tab, state_name
+from bench import reflex_client
+from bench.reflex_client import ROOT_STATE, state_name
 from pazpaz.infra.roles import APP_ROLE
 from pazpaz.state.binding import SIGNED_OUT_PATH
 from pazpaz.state.calendar import CalendarState
@@ -23,6 +24,16 @@ from tests.support.factories import make_workspace, session_cookie
 from tests.support.ports import free_port
 from tests.support.redis_server import RedisServer, start_redis
 from tests.support.services import TESTDATA, create_database
+
+# Reflex's Redis state manager can miss a lock-release notification on a busy machine (it
+# stops waiting for its subscription after 2 s); the waiter then takes the lock when it
+# expires (redis_lock_expiration, 30 s). Waits here outlast that: the tests judge who may
+# do what, never how fast (docs/ARCHITECTURE.md "Several processes (Redis)").
+WAIT = 75.0
+
+
+def Tab(*args, **kwargs) -> reflex_client.Tab:  # stands in for the class, with longer waits
+    return reflex_client.Tab(*args, timeout=WAIT, **kwargs)
 
 CALENDAR = state_name(CalendarState)
 API_READS = 3  # per token and minute, for both processes together
@@ -107,7 +118,7 @@ def test_the_api_rate_limit_is_one_budget_across_processes(cluster):
         request = urllib.request.Request(f"{app.url}/api/v1/services",
                                          headers={"Authorization": f"Bearer {token}"})
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=WAIT) as response:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
@@ -135,7 +146,7 @@ def test_a_sign_out_on_one_process_is_honoured_by_the_other(cluster):
         request = urllib.request.Request(f"{cluster.b.url}/auth/signout", method="POST", data=b"",
                                          headers={"Cookie": cookie, "Origin": cluster.public_url})
         try:
-            urllib.request.urlopen(request, timeout=30).close()
+            urllib.request.urlopen(request, timeout=WAIT).close()
         except urllib.error.HTTPError as redirect:  # urllib follows 303 to a page this backend lacks
             assert redirect.code in (303, 404)
         # Process A hears of it through Redis and sends its open tab to sign-in at once...
@@ -150,7 +161,7 @@ def test_a_sign_out_on_one_process_is_honoured_by_the_other(cluster):
     assert jump_date == ""
 
 
-async def _pushed_redirect(tab: Tab, timeout: float = 30.0) -> str | None:
+async def _pushed_redirect(tab: reflex_client.Tab, timeout: float = WAIT) -> str | None:
     async def first() -> str | None:
         while True:
             for update in tab.pushed:
@@ -185,7 +196,7 @@ def test_an_upload_reaching_the_other_process_is_checked_against_the_tab_binding
             headers={"Cookie": with_cookie, "Origin": cluster.public_url, "reflex-client-token": tab,
                      "reflex-event-handler": f"{CALENDAR}.load", "Content-Type": "multipart/form-data; boundary=x"})
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=WAIT) as response:
                 return response.status
         except urllib.error.HTTPError as error:
             return error.code
