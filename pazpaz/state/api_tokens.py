@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import functools
 import uuid
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from pazpaz.i18n import N_
 from pazpaz.models.base import utcnow
 from pazpaz.services import api_tokens
-from pazpaz.services import formatting as fmt
 from pazpaz.services.scope import Actor
 from pazpaz.state.handler import handler, page_id
 from pazpaz.state.session import SessionState
 
 EXPIRY_OPTIONS = {"30": 30, "90": 90, "365": 365, "never": None}
-
-
-def _when(moment: datetime | None, zone: ZoneInfo, language: str = "en") -> str:
-    return fmt.format_datetime(moment, zone.key, language) if moment else ""
 
 
 class ApiTokenState(SessionState):
@@ -33,12 +26,11 @@ class ApiTokenState(SessionState):
     form_key: str = "0"
 
     async def _refresh(self, actor: Actor) -> None:
-        zone = ZoneInfo(self.time_zone or "UTC")
         now = utcnow()
         self.tokens = [
-            {"id": str(t.id), "name": t.name, "scope": t.scope, "created": _when(t.created_at, zone, self.language),
-             "expires": _when(t.expires_at, zone, self.language) or "never",
-             "last_used": _when(t.last_used_at, zone, self.language) or "never",
+            {"id": str(t.id), "name": t.name, "scope": t.scope, "created": self._datetime(t.created_at),
+             "expires": self._datetime(t.expires_at) or "never",
+             "last_used": self._datetime(t.last_used_at) or "never",
              "state": "active" if t.active(now) else ("revoked" if t.revoked_at else "expired")}
             for t in await self._call(api_tokens.list_tokens, actor)
         ]

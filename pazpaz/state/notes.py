@@ -42,10 +42,11 @@ def _field_diffs(words: dict[str, list[note_diff.Segment]]) -> list[FieldDiff]:
             for key in SECTIONS if note_diff.changed(words.get(key, []))]
 
 
-def version_item(version: soap_notes.VersionView, zone: str) -> VersionItem:
+def version_item(version: soap_notes.VersionView, zone: str,
+                 language: str = formatting.DEFAULT_LANGUAGE) -> VersionItem:
     kind = "file_removed" if version.removed_file else ("finalized" if version.number == 1 else "amended")
     return VersionItem(number=str(version.number), hash=version.content_hash,
-                       when=formatting.format_datetime(version.created_at, zone, "en"), reason=version.reason,
+                       when=formatting.format_datetime(version.created_at, zone, language), reason=version.reason,
                        diff=_field_diffs(version.word_diff), kind=kind, file=version.removed_file)
 
 
@@ -88,7 +89,7 @@ class NoteState(SessionState):
         self.status, self.sections, self.lock_version = view.status, dict(view.sections), view.lock_version
         self.session_date = view.session_date.isoformat() if view.session_date else ""
         self.duration = str(view.duration_minutes or "")
-        self.versions = [version_item(v, self.time_zone) for v in reversed(view.versions)]
+        self.versions = [version_item(v, self.time_zone, self.language) for v in reversed(view.versions)]
         self.stale, self.save_error, self.reason, self.field_errors = False, "", "", {}
         self.load_key = f"{view.id}-{view.lock_version}"
         self.amending = False

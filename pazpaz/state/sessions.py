@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
 from typing import ClassVar
 
 import reflex as rx
@@ -21,14 +20,11 @@ class SessionsState(SessionState):
     sessions: list[dict[str, str]] = []
     error: str = ""
 
-    def _when(self, moment: datetime) -> str:
-        return self._datetime(moment)
-
     async def _refresh(self, actor: Actor) -> None:
         found = await self._call(sessions.list_sessions, actor)
         self.sessions = [
             {"id": str(s.id), "device": s.device, "ip": s.approximate_ip or "unknown",
-             "signed_in": self._when(s.signed_in_at), "last_active": self._when(s.last_active_at),
+             "signed_in": self._datetime(s.signed_in_at), "last_active": self._datetime(s.last_active_at),
              "current": "yes" if s.is_current else ""}
             for s in found
         ]
