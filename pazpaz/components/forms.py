@@ -29,10 +29,15 @@ def _has(value: rx.Var | str) -> rx.Var | bool:
     return value != "" if isinstance(value, rx.Var) else bool(value)
 
 
+def _given(value: rx.Var | str) -> bool:
+    """A hint was passed: a Var (t() words) always counts; a Python str when not empty."""
+    return isinstance(value, rx.Var) or bool(value)
+
+
 def aria_for(field_id: str, *, error: rx.Var | str = "", hint: str | rx.Var = "") -> dict:
     """aria-invalid and aria-describedby for a control whose hint/error carry these ids."""
     props: dict = {}
-    described = f"{field_id}-hint" if hint else ""
+    described = f"{field_id}-hint" if _given(hint) else ""
     if isinstance(error, rx.Var):
         props["aria_invalid"] = rx.cond(error != "", "true", "false")
         props["aria_describedby"] = rx.cond(error != "", (described + f" {field_id}-error").strip(),
@@ -76,7 +81,8 @@ def field(
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style=LABEL_STYLE),
         wrap(built) if wrap else built,
-        rx.cond(_has(hint), rx.text(hint, id=f"{field_id}-hint", size="1", color=MUTED)) if hint else rx.fragment(),
+        rx.cond(_has(hint), rx.text(hint, id=f"{field_id}-hint", size="1", color=MUTED)) if _given(hint)
+        else rx.fragment(),
         field_error(error, field_id),
         spacing=TIGHT,
         width="100%",
