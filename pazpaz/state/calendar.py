@@ -315,9 +315,9 @@ class CalendarState(SessionState):
             await self._call(appointments.move_appointment, actor, _appointment_id(appointment_id),
                              floating(start), floating(end) if end else "")
         except ConflictsFound as found:
-            self.error = self._t(msg("Not moved: that time overlaps {count} appointment(s). "
+            self.error = self._t(msg("Not moved: that time overlaps {overlaps} appointment(s). "
                                       "Open the appointment and use Edit to book it anyway.",
-                                      count=len(found.conflicts)))
+                                      overlaps=len(found.conflicts)))
         except ServiceError as refused:
             self.error = self._t(refused.message())
         else:
