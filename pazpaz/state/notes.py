@@ -178,7 +178,7 @@ class NoteState(SessionState):
             self.stale, self.save_error = True, self._t(stale.message())
             return
         except ValidationFailed as invalid:
-            self.field_errors = invalid.errors
+            self.field_errors = {name: self._t(text) for name, text in invalid.errors.items()}
             self.save_error = self._t(msg("Not saved: {reasons}",
                                           reasons="; ".join(self._t(text) for text in invalid.errors.values())))
             return
