@@ -200,7 +200,7 @@ def calendar_page() -> rx.Component:
             rx.flex(
                 rx.el.label("Go to date", html_for="jump-date", style=LABEL_STYLE),
                 rx.el.input(id="jump-date", type="date", on_change=CalendarState.jump_to, class_name="pz-control",
-                            style={**CONTROL_STYLE, "width": "auto"}),
+                            style={**CONTROL_STYLE, "width": "auto"}, dir="ltr"),
                 align="center", spacing="2", wrap="wrap",
             ),
             rx.cond(~CalendarState.form_open & ~CalendarState.detail_open, banner(CalendarState.error)),
@@ -218,21 +218,17 @@ def calendar_page() -> rx.Component:
                     time_zone="UTC",
                     now=practice_now(CalendarState.time_zone),
                     header_toolbar={"left": "prev,next today", "center": "title", "right": VIEWS},
-                    # Named text buttons: FullCalendar's arrow glyphs have no accessible name.
+                    # Named text buttons: FullCalendar's arrow glyphs have no accessible name. Their
+                    # words, the locale, direction and first day follow the tab's language (full_calendar).
                     button_icons=False,
-                    button_text={"today": "Today", "week": "Week", "day": "Day", "month": "Month",
-                                 "list": "Agenda", "prev": "Previous", "next": "Next"},
-                    button_hints={"prev": "Previous $0", "next": "Next $0", "today": "Go to today"},
                     editable=True,
                     event_duration_editable=True,
                     height=CALENDAR_HEIGHT,
                     slot_min_time="07:00:00",
                     slot_max_time="21:00:00",
-                    first_day=1,
                     now_indicator=True,
                     all_day_slot=False,
                     nav_links=True,
-                    locale="en-GB",
                     event_time_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
                     slot_label_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
                     on_dates_set=CalendarState.dates_set,
