@@ -217,7 +217,7 @@ def calendar_page() -> rx.Component:
                     key=CalendarState.jump_date + "|" + CalendarState.time_zone,
                     time_zone="UTC",
                     now=practice_now(CalendarState.time_zone),
-                    header_toolbar={"left": "prev,next today", "center": "title", "right": VIEWS},
+                    header_toolbar={"start": "prev,next today", "center": "title", "end": VIEWS},
                     # Named text buttons: FullCalendar's arrow glyphs have no accessible name. Their
                     # words, the locale, direction and first day follow the tab's language (full_calendar).
                     button_icons=False,

@@ -188,6 +188,8 @@ def test_core_loop_in_hebrew_on_a_phone(browser, app_server, smtp_sink):
         for button, msgid in ((".fc-today-button", "Today"), (".fc-prev-button", "Previous"),
                               (".fc-listWeek-button", "Agenda"), (".fc-timeGridDay-button", "Day")):
             expect(page.locator(button)).to_have_text(i18n.gettext(HE, msgid))
+        # The toolbar mirrors: "previous" on the right of "next", the way Hebrew reads.
+        assert page.locator(".fc-prev-button").bounding_box()["x"] > page.locator(".fc-next-button").bounding_box()["x"]
         expect(page.locator(".fc-toolbar-title")).to_have_text(re.compile(r"^[^A-Za-z]*[\u0590-\u05ff][^A-Za-z]*$"))
         expect(page.locator("#calendar")).to_have_attribute("data-range-start", re.compile(r"\d{4}-\d\d-\d\d"))
         assert date.fromisoformat(page.locator("#calendar").get_attribute("data-range-start")).isoweekday() == 7
@@ -227,6 +229,7 @@ def test_core_loop_in_hebrew_on_a_phone(browser, app_server, smtp_sink):
         page.get_by_role("alertdialog").get_by_role("button", name=ui("Finalize")).click()
         expect(page.locator("#note-subjective")).to_have_count(0)
         expect(page.locator(".pz-doc-section").first).to_have_text(subjective)
+        assert direction(page, ".pz-doc-section >> nth=1") == "ltr"  # the English-first section, as typed
         loop.check("finalized")
         loop.assert_no_english()
     finally:
