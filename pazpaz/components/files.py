@@ -45,7 +45,7 @@ def _removal_reason() -> rx.Component:
         rx.vstack(
             rx.el.label(t("Why remove {name}?", name=FilesState.removing_name), html_for="removal-reason"),
             rx.input(id="removal-reason", value=FilesState.removal_reason, on_change=FilesState.set_removal_reason,
-                     width="100%", aria_describedby="removal-reason-error",
+                     width="100%", dir="auto", aria_describedby="removal-reason-error",
                      aria_invalid=rx.cond(FilesState.removal_error != "", "true", "false")),
             rx.text(FilesState.removal_error, id="removal-reason-error", size="2", color="var(--red-11)"),
             rx.hstack(rx.button(t("Remove file"), color_scheme="red", on_click=FilesState.confirm_remove),

@@ -20,6 +20,29 @@ CONTROL_STYLE = {"width": "100%", "padding": "9px", "borderRadius": "var(--radiu
                  "border": "1px solid var(--gray-8)", "background": "white", "fontSize": "1rem",
                  "boxSizing": "border-box", "minHeight": "40px", "color": "var(--gray-12)"}
 
+# Typed text takes its direction from its first strong letter (dir="auto"): a Hebrew note with
+# English drug names, or an English name in a Hebrew page, reads in its own order. Addresses,
+# numbers, codes and times stay left-to-right whatever the page's direction.
+LTR_INPUT_TYPES = frozenset({"email", "url", "tel", "number", "time", "date", "datetime-local", "month", "week",
+                             "password"})
+TEXT_INPUT_TYPES = frozenset({"text", "search"})
+
+
+def text_direction(control: Callable[..., rx.Component], input_type: object) -> str | None:
+    """The `dir` for a control: "auto" where people type free text, "ltr" for machine-shaped
+    values, None (inherit) for selects, checkboxes and the like."""
+    if control in (rx.text_area, rx.el.textarea):
+        return "auto"
+    if control not in (rx.input, rx.el.input):
+        return None
+    kind = "text" if input_type is None else input_type
+    if not isinstance(kind, str):
+        return None
+    if kind in LTR_INPUT_TYPES:
+        return "ltr"
+    return "auto" if kind in TEXT_INPUT_TYPES else None
+
+
 # A function compiled into the page (the CSP allows no eval): focus the first invalid control.
 _FOCUS_FIRST_INVALID = rx.Var(
     "() => { const el = document.querySelector('[aria-invalid=\"true\"]'); if (el) { el.focus(); } }")
@@ -77,6 +100,9 @@ def field(
     elif control in (rx.el.select, rx.el.input, rx.el.textarea):
         props.setdefault("style", CONTROL_STYLE)
         props.setdefault("class_name", "pz-control")
+    direction = text_direction(control, props.get("type"))
+    if direction:
+        props.setdefault("dir", direction)
     built = control(*children, id=field_id, **aria_for(field_id, error=error, hint=hint), **props)
     return rx.vstack(
         rx.el.label(label, html_for=field_id, style=LABEL_STYLE),

@@ -67,7 +67,7 @@ def plan_block() -> rx.Component:
                 rx.form(
                     rx.vstack(
                         rx.el.label(t("Summary"), html_for="plan_summary", style=LABEL_STYLE),
-                        rx.el.textarea(PlanState.summary, id="plan_summary", name="plan_summary", rows=2,
+                        rx.el.textarea(PlanState.summary, id="plan_summary", name="plan_summary", rows=2, dir="auto",
                                        style=CONTROL_STYLE),
                         rx.button(t("Save plan"), type="submit", size="2", variant="soft"),
                         spacing="1", width="100%",

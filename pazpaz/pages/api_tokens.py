@@ -64,7 +64,7 @@ def _new_token() -> rx.Component:
                 rx.text("Copy this token now: it is shown only once. Send it as "
                         "'Authorization: Bearer <token>' to /api/v1."),
                 rx.el.label("Your new token", html_for="new_token", style=LABEL_STYLE),
-                rx.input(id="new_token", value=ApiTokenState.new_token, read_only=True, width="100%"),
+                rx.input(id="new_token", dir="ltr", value=ApiTokenState.new_token, read_only=True, width="100%"),
                 rx.button("I have copied it", size="1", variant="soft", on_click=ApiTokenState.dismiss),
                 spacing="2", width="100%",
             ),

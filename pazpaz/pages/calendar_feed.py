@@ -20,7 +20,7 @@ def _new_link() -> rx.Component:
             rx.el.input(id="feed-url", value=FeedState.feed_url, read_only=True, aria_describedby="feed-url-hint",
                         style={"width": "100%", "padding": "9px", "borderRadius": "6px",
                                "border": "1px solid var(--gray-7)", "fontFamily": "monospace",
-                               "fontSize": "0.85rem", "boxSizing": "border-box"}),
+                               "fontSize": "0.85rem", "boxSizing": "border-box"}, dir="ltr"),
             rx.text("Copy it now into your phone's calendar (\"Add subscribed calendar\" or \"From URL\"). "
                     "It is shown only this once: PazPaz keeps only a fingerprint of it.",
                     id="feed-url-hint", size="2", color="var(--gray-11)"),

@@ -16,7 +16,7 @@ def _item(label: str, href: str, hint: str) -> rx.Component:
                 rx.vstack(rx.text(label, weight="medium", size="3"), rx.text(hint, size="2", color=MUTED),
                           spacing="0", min_width="0"),
                 rx.spacer(),
-                rx.icon("chevron-right", aria_hidden="true", color=MUTED),
+                rx.icon("chevron-right", aria_hidden="true", color=MUTED, class_name="pz-mirror"),
                 align="center", spacing="3", width="100%",
             ),
             width="100%",

@@ -32,7 +32,7 @@ def _document_section(name: str) -> rx.Component:
     return rx.vstack(
         subsection_title(t(SECTION_TITLES[name])),
         rx.cond(NoteState.sections[name] != "",
-                rx.text(NoteState.sections[name], size="3", class_name="pz-doc-section"),
+                rx.text(NoteState.sections[name], size="3", class_name="pz-doc-section", dir="auto"),
                 muted(t("Nothing recorded."))),
         spacing="1", width="100%",
     )

@@ -148,7 +148,8 @@ def security_page() -> rx.Component:
     return shell(
         "Security",
         rx.vstack(
-            rx.link("\u2190 Back to settings", href="/settings"),
+            rx.link(rx.el.span("\u2190", class_name="pz-mirror", aria_hidden="true"), " Back to settings",
+                    href="/settings"),
             banner(SecurityState.error),
             _two_step_card(),
             rx.card(sessions_section(), width="100%"),
