@@ -40,9 +40,11 @@ def currencies() -> list[str]:
 
 
 def currency_choices(language: str) -> list[tuple[str, str]]:
-    """(code, "ILS · Israeli New Shekel") in `language`, in the order of currencies()."""
+    """(code, "ILS · Israeli New Shekel") in `language`, in the order of currencies(); the code
+    alone where the locale has no name for it (old or technical codes)."""
     locale = babel_locale(language)
-    return [(code, f"{code} \u00b7 {get_currency_name(code, locale=locale)}") for code in currencies()]
+    named = ((code, get_currency_name(code, locale=locale)) for code in currencies())
+    return [(code, code if name == code else f"{code} \u00b7 {name}") for code, name in named]
 
 
 def _check_language(language: str) -> str:
