@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from pazpaz.components.i18n import t
 from pazpaz.components.theme import BLOCK, MUTED, ROW, TIGHT
 
 LABEL_STYLE = {"fontWeight": "500", "fontSize": "0.9rem"}
@@ -119,7 +120,7 @@ def field(
 
 
 def labelled_input(
-    label: str, field_id: str, *, input_type: str = "text", error: rx.Var | str = "", **props
+    label: str | rx.Var, field_id: str, *, input_type: str = "text", error: rx.Var | str = "", **props
 ) -> rx.Component:
     return field(label, field_id, rx.input, error=error, name=field_id, type=input_type, **props)
 
@@ -138,17 +139,18 @@ def banner(message: rx.Var | str, tone: str = "red") -> rx.Component:
 
 
 def pager(page: rx.Var, pages: rx.Var, go_to: Callable, summary: rx.Component | None = None,
-          label: str = "Pages") -> rx.Component:
-    """Previous / "Page 2 of 5" / Next; `go_to(n)` is the state's page event."""
+          label: str | rx.Var | None = None) -> rx.Component:
+    """Previous / "Page 2 of 5" / Next; `go_to(n)` is the state's page event; `label` names the
+    nav landmark (a t(...) Var)."""
     return rx.el.nav(
         rx.flex(
-            rx.button("Previous", variant="soft", size="3", disabled=page <= 1, on_click=go_to(page - 1)),
-            rx.text("Page ", page, " of ", rx.cond(pages < 1, 1, pages), size="2"),
-            rx.button("Next", variant="soft", size="3", disabled=page >= pages, on_click=go_to(page + 1)),
+            rx.button(t("Previous"), variant="soft", size="3", disabled=page <= 1, on_click=go_to(page - 1)),
+            rx.text(t("Page {page} of {pages}", page=page, pages=rx.cond(pages < 1, 1, pages)), size="2"),
+            rx.button(t("Next"), variant="soft", size="3", disabled=page >= pages, on_click=go_to(page + 1)),
             *([summary] if summary is not None else []),
             spacing=BLOCK, align="center", wrap="wrap",
         ),
-        aria_label=label,
+        aria_label=label if label is not None else t("Pages"),
     )
 
 

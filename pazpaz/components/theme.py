@@ -70,8 +70,8 @@ def plural(count: rx.Var, one: str, many: str) -> rx.Var:
     return rx.cond(count == 1, f"1 {one}", count.to_string() + f" {many}")
 
 
-def empty_state(message: str, action: rx.Component | None = None, **props) -> rx.Component:
-    """What a blank list says: what is missing, and the button that fixes it."""
+def empty_state(message: rx.Var | str, action: rx.Component | None = None, **props) -> rx.Component:
+    """What a blank list says: what is missing, and the button that fixes it (callers pass t(...))."""
     return rx.vstack(
         rx.text(message, size=BODY_SIZE, weight="medium"),
         *([action] if action is not None else []),

@@ -1,5 +1,6 @@
-"""pages1: texts the client, calendar and plan pages show come in the reader's language
-(docs/ARCHITECTURE.md, "Translation layer")."""
+"""Words on the pages come in the reader's language (docs/ARCHITECTURE.md, "Translation layer"):
+client, calendar and plan texts; every page builds (t() refuses a msgid missing from the English
+catalog); Settings > Language names currencies in the reader's language."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import reflex as rx
 
+from pazpaz import i18n
 from pazpaz.components.words import appointment_status, note_status
 from pazpaz.i18n import msg, translate
-from pazpaz.services import appointments, clients, clock, plans, soap_notes, timeline
+from pazpaz.services import appointments, clients, clock, languages, plans, soap_notes, timeline
 from pazpaz.services.appointments import AppointmentInput, AppointmentView
 from pazpaz.services.clients import ClientInput
 from pazpaz.state.calendar import event_of
@@ -66,3 +69,29 @@ def test_status_codes_become_words_on_the_page_and_unknown_codes_stay():
     compiled = str(appointment_status(rx.Var("status", _var_type=str)))
     assert "לא הגיע" in compiled and "no-show" in compiled and '"no_show"' in compiled
     assert "טיוטה" in str(note_status(rx.Var("status", _var_type=str)))
+
+
+@pytest.mark.parametrize("module, page", [
+    ("today", "today_page"), ("settings", "settings_page"), ("security", "security_page"),
+    ("audit", "audit_page"), ("more", "more_page"), ("signup", "signup_page"), ("signin", "signin_page"),
+])
+def test_page_builds_with_every_word_in_the_catalog(module, page):
+    import importlib
+
+    built = getattr(importlib.import_module(f"pazpaz.pages.{module}"), page)()
+    assert built is not None
+
+
+def test_currencies_are_named_in_the_readers_language():
+    hebrew, english = dict(languages.currency_choices("he")), dict(languages.currency_choices("en"))
+    assert hebrew["ILS"] == "ILS \u00b7 שקל חדש" and english["ILS"] == "ILS \u00b7 Israeli New Shekel"
+    assert [code for code, _ in languages.currency_choices("he")] == languages.currencies()
+    assert hebrew["AFA"] == "AFA"  # no Hebrew name: the code alone, not "AFA · AFA"
+
+
+def test_marked_service_words_have_hebrew():
+    from pazpaz.services.appointments import STATUS_LABELS
+    from pazpaz.services.jobs import JOB_KINDS
+
+    for msgid in [*STATUS_LABELS.values(), *JOB_KINDS.values()]:
+        assert i18n.gettext("he", msgid) != msgid, msgid
