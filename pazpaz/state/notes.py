@@ -177,7 +177,11 @@ class NoteState(SessionState):
             self.field_errors = invalid.errors
             self.save_error = "Not saved: " + "; ".join(invalid.errors.values())
             return
-        self.save_error, self.field_errors = "", {}
+        # Cleared only when set: an assignment sends the var again with every autosave.
+        if self.save_error:
+            self.save_error = ""
+        if self.field_errors:
+            self.field_errors = {}
         self.saved_at = self._now()
 
     @rx.event
