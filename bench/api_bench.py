@@ -11,6 +11,11 @@ with one keep-alive HTTP connection per client:
 
 2,000 sequential requests each (p50/p95/p99), then 2,000 more each from 10 concurrent
 clients (requests per second and p95). Writes bench/results/api.json.
+
+The issue's keys are the default deployment (one worker, no Redis). Then, unless
+--scale-out-workers 0, the 10-client runs again against PAZPAZ_WORKERS=2 with REDIS_URL (a
+redis-server started for the run: tab state, rate limits and token news shared through it),
+written as "<name>_10_clients_2_workers_redis".
 """
 
 from __future__ import annotations
@@ -94,7 +99,7 @@ def choose_port() -> None:
     BASE = f"http://localhost:{PORT}"
 
 
-def start_app(app_url: str, owner_url: str) -> subprocess.Popen:
+def start_app(app_url: str, owner_url: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     from pazpaz.launcher import wait_for_health
     from tests.support.ports import free_launcher_s3_port
 
@@ -105,6 +110,7 @@ def start_app(app_url: str, owner_url: str) -> subprocess.Popen:
                DATABASE_MIGRATION_URL=owner_url,
                # The benchmark is one client far above a person's pace: lift the per-token limits.
                PAZPAZ_API_RATE_READ="10000000/minute", PAZPAZ_API_RATE_WRITE="10000000/minute")
+    env.update(extra_env or {})
     log = open(APP_DATA / "app.log", "wb")  # noqa: SIM115 (held by the child for its lifetime)
     process = subprocess.Popen([sys.executable, "-m", "pazpaz.launcher"], cwd=PROJECT_ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT)
@@ -191,12 +197,48 @@ def concurrent(name: str, make: Callable[[], tuple[str, dict]], samples: int, cl
             "clients": clients}
 
 
+def stop_app(app: subprocess.Popen) -> None:
+    if app.poll() is None:
+        app.terminate()  # the launcher stops Reflex and the embedded S3 it started
+        try:
+            app.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            app.kill()
+
+
+def scale_out(app_url: str, owner_url: str, makers: dict[str, Callable[[], tuple[str, dict]]], samples: int,
+              clients: int, workers: int) -> dict[str, dict[str, float]]:
+    """The concurrent runs against `workers` Granian workers sharing a real Redis."""
+    from tests.support.redis_server import start_redis
+
+    redis = start_redis("bench-api-redis", data_root=PROJECT_ROOT / ".testdata")
+    app = None
+    results: dict[str, dict[str, float]] = {}
+    try:
+        choose_port()
+        print(f"Starting the app (prod, {workers} workers, REDIS_URL) on {BASE} ...", flush=True)
+        app = start_app(app_url, owner_url, {"PAZPAZ_WORKERS": str(workers), "REDIS_URL": redis.url})
+        for name, make in makers.items():
+            print(f"{name}: {samples} requests from {clients} concurrent clients, {workers} workers + Redis ...",
+                  flush=True)
+            figure = concurrent(name, make, samples, clients)
+            results[f"{name}_{clients}_clients_{workers}_workers_redis"] = {**figure, "workers": workers,
+                                                                           "redis": True}
+    finally:
+        if app is not None:
+            stop_app(app)
+        redis.stop()
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.api_bench", description=__doc__.splitlines()[0])
     parser.add_argument("--reseed", action="store_true", help="drop the bench database and seed it again")
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--scale-out-workers", type=int, default=2,
+                        help="also run the concurrent part with this many workers and Redis (0: skip)")
     args = parser.parse_args(argv)
 
     configure_environment()
@@ -223,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, make in makers.items():
             print(f"{name}: {args.samples} requests from {args.clients} concurrent clients ...", flush=True)
             results[f"{name}_{args.clients}_clients"] = concurrent(name, make, args.samples, args.clients)
+        stop_app(app)
+        app = None
+        if args.scale_out_workers > 0:
+            results.update(scale_out(app_url, owner_url, makers, args.samples, args.clients,
+                                     args.scale_out_workers))
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         print()
@@ -235,15 +282,14 @@ def main(argv: list[str] | None = None) -> int:
             verdict = "ok" if many["rps"] >= TARGET_RPS else "MISSED"
             print(f"{name + f'_{args.clients}_clients':28} {many['rps']:7.1f} req/s  p95 {many['p95']:6.2f} ms"
                   f"   target >= {TARGET_RPS:.0f} req/s {verdict}")
+        for name, values in results.items():
+            if name.endswith("_redis"):
+                print(f"{name:44} {values['rps']:7.1f} req/s  p95 {values['p95']:6.2f} ms")
         print(f"Written to {RESULTS.relative_to(PROJECT_ROOT)}")
         return 0
     finally:
-        if app is not None and app.poll() is None:
-            app.terminate()  # the launcher stops Reflex and the embedded S3 it started
-            try:
-                app.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                app.kill()
+        if app is not None:
+            stop_app(app)
         try:
             if get_settings().database_url:
                 release_engines()

@@ -366,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         origin = f"http://localhost:{port}"
         env = {**os.environ, "DATABASE_URL": app_url, "PAZPAZ_PUBLIC_URL": origin, "PAZPAZ_LOG_LEVEL": "warning",
+               # As `reflex run --env prod` runs the backend: Reflex's dev mode type-checks every
+               # element of a list var on each assignment (several ms of a week move).
+               "REFLEX_ENV_MODE": "prod",
                "S3_ENDPOINT_URL": s3.settings.endpoint_url or "", "S3_BUCKET": s3.settings.bucket,
                "S3_ACCESS_KEY_ID": s3.settings.access_key_id, "S3_SECRET_ACCESS_KEY": s3.settings.secret_access_key}
         for workers in worker_counts:

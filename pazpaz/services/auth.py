@@ -26,7 +26,7 @@ from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import RateLimited, ServiceError, ValidationFailed
 from pazpaz.services.mail import send_after_commit
 from pazpaz.services.ratelimit import get_limiter
-from pazpaz.services.scope import system_session
+from pazpaz.services.scope import system_read_session, system_session
 from pazpaz.services.tokens import hash_token, new_token
 from pazpaz.settings import get_settings, valid_time_zone
 
@@ -447,8 +447,38 @@ def validate_session(
     the Reflex state code passes it, never an HTTP route (a hash is not a credential there)."""
     if not token:
         return None
+    token_hash, now = token if hashed else hash_token(token), now or utcnow()
+    known, identity = _validate_read_only(token_hash, now)
+    if known:
+        return identity
     with system_session() as session:
-        return _validate(session, token if hashed else hash_token(token), context, now or utcnow())
+        return _validate(session, token_hash, context, now)
+
+
+# How often a session's idle timestamp is written (see _validate).
+LAST_SEEN_PRECISION = timedelta(seconds=30)
+
+
+def _validate_read_only(token_hash: str, now: datetime) -> tuple[bool, SignedIn | None]:
+    """(True, answer) when one autocommit read settles the check; (False, None) when the full
+    check must run in a write transaction (to record an expiry or stamp the idle timer).
+
+    Every websocket event checks its session; almost always the answer needs no write, and
+    one statement without BEGIN/COMMIT is a quarter of the full check's round trips."""
+    with system_read_session() as session:
+        found = session.exec(select(AuthSession.id, AuthSession.user_id, AuthSession.workspace_id,
+                                    AuthSession.revoked_at, AuthSession.expires_at, AuthSession.last_seen_at,
+                                    User.active, User.role)
+                             .join(User, User.id == AuthSession.user_id)
+                             .where(AuthSession.token_hash == token_hash)).first()
+    if found is None or found.revoked_at is not None:
+        return True, None
+    if session_expired(found, now) or now - found.last_seen_at > LAST_SEEN_PRECISION:  # type: ignore[arg-type]
+        return False, None
+    if not found.active:
+        return True, None
+    return True, SignedIn(session_id=found.id, user_id=found.user_id, workspace_id=found.workspace_id,
+                          role=found.role)
 
 
 def check_session(
@@ -482,7 +512,7 @@ def _validate(session: Session, token_hash: str, context: RequestContext | None,
     if user is None or not user.active:
         return None
     # Write the idle timestamp at most every 30 s: reads stay cheap, the timeout stays exact enough.
-    if now - row.last_seen_at > timedelta(seconds=30):
+    if now - row.last_seen_at > LAST_SEEN_PRECISION:
         row.last_seen_at = now
     return SignedIn(session_id=row.id, user_id=row.user_id, workspace_id=row.workspace_id, role=user.role)
 

@@ -11,6 +11,7 @@ stranger who floods a therapist's address can neither refuse her a link nor lear
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from functools import lru_cache
 
@@ -38,6 +39,33 @@ def _hit_or_refuse(limiter: MovingWindowRateLimiter, rate: RateLimitItem, refusi
         raise RateLimited(int(max(1.0, reset_at - time.time())))
 
 
+class _InlineExpiryMemoryStorage(MemoryStorage):
+    """`limits`' memory storage without its per-request timer thread.
+
+    MemoryStorage starts a new threading.Timer (10 ms) on every hit whose previous timer has
+    fired, only to drop expired entries: under steady API traffic that is a thread start on
+    most requests (the largest single cost of a cached-token API call). The moving window
+    never needs that sweep to be right (it compares timestamps), so the sweep runs here in
+    the caller's thread at most once a second, bounding memory the same way."""
+
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next_sweep = 0.0
+        self._sweep_lock = threading.Lock()
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the parent's private hook
+        now = time.monotonic()
+        if now < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = now + self.SWEEP_SECONDS
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        finally:
+            self._sweep_lock.release()
+
+
 # A Redis that does not answer within this long counts as down: the request is refused (fail
 # closed) instead of holding a sign-in or API worker thread.
 REDIS_TIMEOUT_SECONDS = 2.0
@@ -48,7 +76,7 @@ def shared_storage() -> Storage:
     machine) behind the same Redis draws on one budget; else this process's memory."""
     url = get_settings().redis_url
     if url is None:
-        return MemoryStorage()
+        return _InlineExpiryMemoryStorage()
     if url.startswith("unix://"):
         url = "redis+unix://" + url[len("unix://"):]  # `limits` spells the socket scheme so
     return RedisStorage(url, key_prefix="pazpaz-limits", socket_timeout=REDIS_TIMEOUT_SECONDS,

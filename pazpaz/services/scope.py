@@ -92,6 +92,16 @@ def system_session() -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def system_read_session() -> Iterator[Session]:
+    """system_session for a lookup that writes nothing (an API token's check): autocommit, so a
+    one-statement read is one round trip; a write through it raises (as in read_session)."""
+    with transaction(get_read_engine()) as session:
+        session.info[SYSTEM_KEY] = True
+        session.info[READ_KEY] = True
+        yield session
+
+
 @lru_cache(maxsize=1)
 def scoped_models() -> tuple[type, ...]:
     return tuple(cls for cls in WorkspaceScoped.__subclasses__() if hasattr(cls, "__table__"))

@@ -31,7 +31,9 @@ EMPTY_FORM = {"id": "", "client_id": "", "service_id": "", "location_id": "", "s
 
 def wall(value: datetime) -> str:
     """Workspace-local wall-clock text without an offset (FullCalendar runs in "UTC")."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S")
+    # isoformat, not strftime: glibc's strftime re-reads the time zone (tzset) on every call,
+    # and a week move formats a few hundred of these.
+    return value.replace(tzinfo=None).isoformat(timespec="seconds")
 
 
 def floating(value: str) -> str:

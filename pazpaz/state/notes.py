@@ -182,7 +182,11 @@ class NoteState(SessionState):
             self.save_error = self._t(msg("Not saved: {reasons}",
                                           reasons="; ".join(self._t(text) for text in invalid.errors.values())))
             return
-        self.save_error, self.field_errors = "", {}
+        # Cleared only when set: an assignment sends the var again with every autosave.
+        if self.save_error:
+            self.save_error = ""
+        if self.field_errors:
+            self.field_errors = {}
         self.saved_at = self._now()
 
     @rx.event

@@ -110,9 +110,14 @@ class SessionState(rx.State):
         identity, profile = result
         if self._user_id and self._user_id != str(identity.user_id):
             await self._forget()  # another person signed in on this tab: drop the last one's data
-        self._user_id = str(identity.user_id)
-        self._workspace_id = str(identity.workspace_id)
-        self.role = identity.role
+        # Assigned only when they change: an assignment marks the var dirty, so every event
+        # would otherwise send them again and recompute the vars that depend on them.
+        if self._user_id != (user_id := str(identity.user_id)):
+            self._user_id = user_id
+        if self._workspace_id != (workspace_id := str(identity.workspace_id)):
+            self._workspace_id = workspace_id
+        if self.role != identity.role:
+            self.role = identity.role
         if profile is not None:
             self.user_name = profile.user_name
             self.workspace_name = profile.workspace_name
@@ -121,7 +126,8 @@ class SessionState(rx.State):
                 await asyncio.to_thread(languages.default_user_language, identity, self._browser_language(),
                                         self._request_context())
             self._use_language(profile.language or self._browser_language())
-        self.signed_in = True
+        if not self.signed_in:
+            self.signed_in = True
         return identity
 
     async def _actor(self) -> Actor:

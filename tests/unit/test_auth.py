@@ -205,3 +205,23 @@ def test_auth_services_open_their_own_transactions():
     for fn in (auth.signup_allowed, auth.signup, auth.request_link, auth.redeem_link, auth.validate_session,
                auth.check_session, auth.sign_out, auth.profile):
         assert "session" not in inspect.signature(fn).parameters, fn.__name__
+
+
+def test_session_check_writes_only_when_the_idle_stamp_is_due(app_env, smtp_sink):
+    redeemed = redeem(sign_up(smtp_sink, "owner-reads@example.com"), T0)
+    token_hash = hash_token(redeemed.session_token)
+
+    def last_seen() -> datetime:
+        with system_session() as session:
+            return session.exec(select(AuthSession.last_seen_at).where(AuthSession.token_hash == token_hash)).one()
+
+    stamped = last_seen()
+    # Within 30 s one read answers (no write); past it the full check stamps the idle timer.
+    assert auth.validate_session(redeemed.session_token, CTX, now=stamped + timedelta(seconds=20))
+    assert last_seen() == stamped
+    assert auth.validate_session(token_hash, CTX, now=stamped + timedelta(seconds=31), hashed=True)
+    assert last_seen() == stamped + timedelta(seconds=31)
+    with system_session() as session:
+        user_id = session.exec(select(AuthSession.user_id).where(AuthSession.token_hash == token_hash)).one()
+        session.get(User, user_id).active = False
+    assert auth.validate_session(redeemed.session_token, CTX, now=stamped + timedelta(seconds=35)) is None

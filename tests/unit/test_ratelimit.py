@@ -36,3 +36,30 @@ def test_fails_closed_when_the_store_is_down():
     with pytest.raises(RateLimited):
         limiter.hit_ip("10.0.0.1")
     assert not limiter.mail_allowed("a")
+
+
+def test_memory_budgets_start_no_thread_per_hit_and_still_expire(monkeypatch):
+    import threading
+
+    from pazpaz.services import ratelimit
+    from pazpaz.services.ratelimit import ApiLimiter
+
+    storage = ratelimit._InlineExpiryMemoryStorage()
+    limiter = ApiLimiter("50/minute", "5/minute", storage=storage)
+    started = []
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: started.append(thread))
+    for _ in range(50):
+        limiter.hit("read", "token-a")
+    with pytest.raises(RateLimited):
+        limiter.hit("read", "token-a")  # the budget is still enforced
+    limiter.hit("read", "token-b")
+    assert started == []  # limits' MemoryStorage started a timer thread on most hits
+
+    # The sweep still drops what has expired (memory stays bounded), at most once a second.
+    for entries in storage.events.values():
+        for entry in entries:
+            entry.expiry = 0.0
+    storage._next_sweep = 0.0
+    limiter.hit("write", "token-c")
+    assert {key.split("/")[3]: len(entries) for key, entries in storage.events.items()} == {
+        "token-a": 0, "token-b": 0, "token-c": 1}

@@ -60,7 +60,9 @@ class PageParams(BaseModel):
     page_size: int
 
 
-def page_params(page: Annotated[int, Query(ge=1, le=1_000_000, description="From 1.")] = 1,
+# async: FastAPI runs a plain `def` dependency in the thread pool, a hand-off per request
+# for two integers.
+async def page_params(page: Annotated[int, Query(ge=1, le=1_000_000, description="From 1.")] = 1,
                 page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE) -> PageParams:
     return PageParams(page=page, page_size=page_size)
 

@@ -1,0 +1,145 @@
+"""Server CPU per Reflex event, by kind, and where it goes (issue 15's load test, one tab).
+
+Uses the load test's database (1,000 practices; `make loadtest` or `make bench` seeds it),
+starts the backend like the load test (granian, one worker), drives one signed-in tab over the
+real websocket protocol (bench/reflex_client.py) and, per kind of event, sends `--events` of
+them back to back and reads the CPU time (user + system, /proc) the server process tree spent:
+
+  week     CalendarState.dates_set for the next/previous week (the calendar's week move);
+  open     CalendarState.open_event on an appointment of the week;
+  autosave NoteState.edit of a draft (the note editor's autosave).
+
+With --py-spy FILE the server is sampled meanwhile (py-spy record, raw format) for a profile.
+
+    python -m bench.profile_events [--events 200] [--py-spy /tmp/events.txt]
+
+The backend runs in Reflex's prod mode, as `reflex run --env prod` does (REFLEX_ENV_MODE=dev
+in the environment measures dev mode instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time as clock
+
+from bench.api_cpu import _cpu_seconds, _tree
+from bench.load import WORK, Practice, Tally, Therapist, open_sessions, prepare
+from bench.reflex_client import REDIRECT, Tab
+from bench.schedule_bench import configure_environment, release_engines
+
+
+async def _measure(label: str, pids: list[int], count: int, step) -> None:
+    cpu, wall = _cpu_seconds(pids), clock.perf_counter()
+    for _ in range(count):
+        await step()
+    cpu, wall = _cpu_seconds(pids) - cpu, clock.perf_counter() - wall
+    print(f"{label:9} server CPU {cpu / count * 1000:6.2f} ms/event, round trip {wall / count * 1000:6.2f} ms "
+          f"(n={count}; load {os.getloadavg()[0]:.2f})", flush=True)
+
+
+async def drive(base_url: str, origin: str, practice: Practice, pids: list[int], count: int, kinds: list[str]) -> None:
+    from pazpaz.settings import get_settings
+
+    tab = Tab(base_url, f"{get_settings().session_cookie_name}={practice.cookie_token}", origin)
+    await tab.connect()
+    therapist = Therapist(tab, practice, Tally(), random.Random(3))
+    try:
+        await therapist.open_calendar()
+        for _ in range(5):  # warm-up
+            await therapist.move_week()
+        forward = [1]
+
+        async def week() -> None:
+            # Back and forth over two weeks: the same work every time.
+            therapist.week += clock_days(7 * forward[0])
+            forward[0] = -forward[0]
+            await therapist.show_week()
+
+        if "week" in kinds:
+            await _measure("week", pids, count, week)
+        if "open" in kinds:
+            await _measure("open", pids, count, therapist.open_appointment)
+        if "autosave" in kinds:
+            await therapist.open_appointment()
+            reply = await therapist._event(f"{therapist.calendar}.write_note", path="/calendar", expect=REDIRECT)
+            target = reply.redirect() if reply is not None else None
+            if not target:
+                raise SystemExit("could not open a note")
+            await therapist._event("", path=target, expect=(therapist.notes, "load_key"), hydrate=True)
+            text = ["Lower back pain"]
+
+            async def autosave() -> None:
+                text.append(" improved.")
+                await therapist._event(f"{therapist.notes}.edit", {"section": "subjective", "value": "".join(text)},
+                                       path=target, expect=(therapist.notes, "saved_at"))
+
+            await _measure("autosave", pids, count, autosave)
+        errors = therapist.tally.errors
+        if errors:
+            print(f"errors: {errors}")
+    finally:
+        await tab.close()
+
+
+def clock_days(days: int):
+    from datetime import timedelta
+
+    return timedelta(days=days)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile_events", description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--kinds", default="week,open,autosave")
+    parser.add_argument("--py-spy", help="write a py-spy raw profile of the server here")
+    args = parser.parse_args(argv)
+
+    configure_environment()
+    from pazpaz.settings import get_settings
+    from tests.support.app_process import start_app, wait_ready
+    from tests.support.ports import free_port
+    from tests.support.services import start_s3
+
+    pg, _, app_url = prepare(False)
+    s3 = start_s3("profile-events-s3")
+    app = spy = None
+    try:
+        os.environ["DATABASE_URL"] = app_url
+        get_settings.cache_clear()
+        release_engines()
+        practice = open_sessions(1)[0]
+        port = free_port()
+        origin = f"http://localhost:{port}"
+        env = {"REFLEX_ENV_MODE": "prod", **os.environ, "DATABASE_URL": app_url, "PAZPAZ_PUBLIC_URL": origin,
+               "PAZPAZ_LOG_LEVEL": "warning",
+               "S3_ENDPOINT_URL": s3.settings.endpoint_url or "", "S3_BUCKET": s3.settings.bucket,
+               "S3_ACCESS_KEY_ID": s3.settings.access_key_id, "S3_SECRET_ACCESS_KEY": s3.settings.secret_access_key}
+        env.pop("REDIS_URL", None)
+        app = start_app(env, port, WORK / "profile-events.log")
+        wait_ready(app)
+        pids = _tree(app.process.pid)
+        if args.py_spy:
+            worker = max(pids)  # granian's worker process (the parent only supervises)
+            spy = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "-p",
+                                    str(worker), "-r", "200", "-f", "raw", "-o", args.py_spy, "--threads"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        asyncio.run(drive(app.url, origin, practice, pids, args.events, args.kinds.split(",")))
+        return 0
+    finally:
+        if spy is not None:
+            spy.send_signal(2)
+            spy.wait(timeout=60)
+        if app is not None:
+            app.stop()
+        s3.stop()
+        release_engines()
+        pg.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
