@@ -6,9 +6,10 @@ import reflex as rx
 
 from pazpaz.components.files import files_block
 from pazpaz.components.forms import LABEL_STYLE, banner, field, form_actions, pager
+from pazpaz.components.i18n import tn
 from pazpaz.components.plan import plan_block, timeline_block
 from pazpaz.components.shell import shell
-from pazpaz.components.theme import empty_state, muted, plural, section
+from pazpaz.components.theme import empty_state, muted, section
 from pazpaz.pages.erasure import erasure_card
 from pazpaz.pages.reminders import client_reminder_card
 from pazpaz.state.clients import ClientListState, ClientState
@@ -83,7 +84,7 @@ def clients_page() -> rx.Component:
             ),
             rx.cond(ClientListState.total > 0,
                     pager(ClientListState.page, ClientListState.pages, ClientListState.go_to_page,
-                          muted(plural(ClientListState.total, "client", "clients")), label="Client pages")),
+                          muted(tn("{count} client", "{count} clients", ClientListState.total)), label="Client pages")),
             spacing="4", width="100%",
         ),
         actions=_new_client_button(),

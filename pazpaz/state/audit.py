@@ -6,7 +6,8 @@ from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.services import audit_log, plurals
+from pazpaz.i18n import nmsg
+from pazpaz.services import audit_log
 from pazpaz.services.audit_actions import readable
 from pazpaz.services.audit_log import AuditFilter, AuditRow
 from pazpaz.services.errors import NotFound, ValidationFailed
@@ -59,7 +60,7 @@ class AuditState(SessionState):
         self.not_found, self.error, self.field_errors = False, "", {}
         self.rows = [row_item(row) for row in result.rows]
         self.total, self.page, self.pages = result.total, result.page, result.pages
-        self.total_text = plurals.count(result.total, "event")
+        self.total_text = self._t(nmsg("{count} event", "{count} events", result.total))
         self.users = [[uid, name] for uid, name in result.users]
         self.entity_types, self.actions = result.entity_types, result.actions
         self.action_choices = sorted(([a, readable(a)] for a in result.actions), key=lambda c: c[1])

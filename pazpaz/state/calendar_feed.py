@@ -28,8 +28,8 @@ class FeedState(SessionState):
     def _show(self, status: FeedStatus | None) -> None:
         self.feed_active = status is not None
         self.full_names = bool(status and status.include_full_names)
-        self.feed_created = (fmt.format_datetime(status.created_at, self.time_zone or "UTC", self.language)
-                             if status else "")
+        self.feed_created = (fmt.format_datetime(status.created_at, language=self.language,
+                                                 zone=self.time_zone or "UTC") if status else "")
         self.feed_loaded = True
 
     @rx.event

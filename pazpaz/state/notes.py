@@ -46,7 +46,8 @@ def version_item(version: soap_notes.VersionView, zone: str,
                  language: str = formatting.DEFAULT_LANGUAGE) -> VersionItem:
     kind = "file_removed" if version.removed_file else ("finalized" if version.number == 1 else "amended")
     return VersionItem(number=str(version.number), hash=version.content_hash,
-                       when=formatting.format_datetime(version.created_at, zone, language), reason=version.reason,
+                       when=formatting.format_datetime(version.created_at, language=language, zone=zone),
+                       reason=version.reason,
                        diff=_field_diffs(version.word_diff), kind=kind, file=version.removed_file)
 
 

@@ -6,7 +6,8 @@ from typing import ClassVar, TypedDict
 
 import reflex as rx
 
-from pazpaz.services import plurals, today
+from pazpaz.i18n import msg, nmsg
+from pazpaz.services import today
 from pazpaz.services.appointments import STATUS_LABELS
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
@@ -77,11 +78,12 @@ class TodayState(SessionState):
         view = await self._call(today.today, actor)
         self.day_text = view.day_text
         self.appointments = [appointment_item(a) for a in view.appointments]
-        self.appointments_text = plurals.count(len(view.appointments), "appointment")
+        self.appointments_text = self._t(nmsg("{count} appointment", "{count} appointments", len(view.appointments)))
         self.gaps = [GapItem(text=g.text, minutes=g.minutes) for g in view.gaps]
         self.drafts = [DraftItem(id=str(d.id), client_name=d.client_name, date=d.date_text, href=f"/notes/{d.id}")
                        for d in view.drafts]
-        self.drafts_text = plurals.count(len(view.drafts), "note") + " in draft"
+        self.drafts_text = self._t(nmsg("{count} note in draft", "{count} notes in draft", len(view.drafts)))
         self.checklist = [ChecklistEntry(key=c.key, label=c.label, done=c.done, href=c.href) for c in view.checklist]
-        self.checklist_text = f"{sum(c.done for c in view.checklist)} of {len(view.checklist)} done"
+        self.checklist_text = self._t(msg("{done} of {total} done", done=sum(c.done for c in view.checklist),
+                                          total=len(view.checklist)))
         self.error, self.loaded = "", True

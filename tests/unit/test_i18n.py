@@ -52,3 +52,17 @@ def test_the_browsers_last_pazpaz_language_comes_before_accept_language() -> Non
     assert i18n.reader("pazpaz_lang=xx", "he-IL") == "he"
     assert i18n.reader('pazpaz_lang="\\', "he-IL") == "he"
     assert i18n.reader(None, None) == "en"
+
+
+def test_counts_in_state_texts_take_the_readers_plural_and_number_format() -> None:
+    words = nmsg("{count} client", "{count} clients", 1200)
+    assert str(words) == "1200 clients"  # English logs keep the raw number
+    assert translate("en", words) == "1,200 clients"
+    assert translate("he", nmsg("{count} client", "{count} clients", 1)) == "מטופל אחד"
+    assert translate("he", words) == "1,200 מטופלים"
+
+
+def test_plural_forms_come_with_the_catalogs_own_rule() -> None:
+    rule, forms = i18n.plural_forms("he", "{count} client", "{count} clients")
+    assert rule == "(n != 1)" and forms == ["מטופל אחד", "{count} מטופלים"]
+    assert i18n.plural_forms("en", "{count} client", "{count} clients")[1] == ["{count} client", "{count} clients"]
