@@ -38,8 +38,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "no_show": frozenset({"scheduled", "confirmed", "attended"}),
     "cancelled": frozenset({"scheduled", "confirmed"}),
 }
-STATUS_LABELS = {"scheduled": "Scheduled", "confirmed": "Confirmed", "attended": "Attended",
-                 "cancelled": "Cancelled", "no_show": "No-show"}
+STATUS_LABELS = {"scheduled": N_("Scheduled"), "confirmed": N_("Confirmed"), "attended": N_("Attended"),
+                 "cancelled": N_("Cancelled"), "no_show": N_("No-show")}
 # The statuses inside a sentence (translated with it).
 STATUS_WORDS = {"scheduled": N_("scheduled"), "confirmed": N_("confirmed"), "attended": N_("attended"),
                 "cancelled": N_("cancelled"), "no_show": N_("no-show")}

@@ -49,7 +49,7 @@ class AuditState(SessionState):
     async def _refresh(self) -> None:
         actor = await self._actor()
         try:
-            result = await self._call(audit_log.list_events, actor, self._filter(), self.page)
+            result = await self._call(audit_log.list_events, actor, self._filter(), self.page, language=self.language)
         except NotFound:
             self.rows = []
             raise
@@ -63,7 +63,7 @@ class AuditState(SessionState):
         self.total_text = self._t(nmsg("{count} event", "{count} events", result.total))
         self.users = [[uid, name] for uid, name in result.users]
         self.entity_types, self.actions = result.entity_types, result.actions
-        self.action_choices = sorted(([a, readable(a)] for a in result.actions), key=lambda c: c[1])
+        self.action_choices = sorted(([a, readable(a, self.language)] for a in result.actions), key=lambda c: c[1])
 
     @rx.event
     @handler
@@ -88,5 +88,5 @@ class AuditState(SessionState):
     @handler
     async def export(self):
         actor = await self._actor()
-        data = await self._call(audit_log.export_csv, actor, self._filter())
+        data = await self._call(audit_log.export_csv, actor, self._filter(), language=self.language)
         return rx.download(data=data, filename="pazpaz-audit-log.csv", mime_type="text/csv")
