@@ -55,6 +55,7 @@ class AuditRow:
     record: str = ""  # "M.C.", "1 Dec 2026, 10:00 · M.C.", "Massage 60", "(removed)"
 
 REMOVED = N_("(removed)")
+NOTE, FILE, PLAN = N_("Note"), N_("File"), N_("Plan of care")
 ENTITY_WORDS = {"api_token": N_("API token"), "audit_event": N_("Audit log"), "backup": N_("Backup"),
                 "calendar_feed": N_("Calendar feed"), "client_response": N_("Client responses"),
                 "export": N_("Export"), "invitation": N_("Invitation"), "session": N_("Device session"),
@@ -154,11 +155,11 @@ class _Records:
             self.text[("appointment", a.id)] = f"{when} · {self._client(a.client_id)}"
         for n in notes:
             day = f" {formatting.format_date(n.session_date, language=self.language)}" if n.session_date else ""
-            self.text[("soap_note", n.id)] = f"{words(N_('Note'))}{day} · {self._client(n.client_id)}"
+            self.text[("soap_note", n.id)] = f"{words(NOTE)}{day} · {self._client(n.client_id)}"
         for f in files:
-            self.text[("attachment", f.id)] = f"{words(N_('File'))} · {self._client(f.client_id)}"
+            self.text[("attachment", f.id)] = f"{words(FILE)} · {self._client(f.client_id)}"
         for p in plans:
-            self.text[("plan_of_care", p.id)] = f"{words(N_('Plan of care'))} · {self._client(p.client_id)}"
+            self.text[("plan_of_care", p.id)] = f"{words(PLAN)} · {self._client(p.client_id)}"
         for model, kind in ((Service, "service"), (Location, "location")):
             for row in _fetch(session, model, _ids(events, kind)):
                 self.text[(kind, row.id)] = row.name

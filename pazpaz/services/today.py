@@ -3,8 +3,8 @@ go (a home visit's address with a map link, an online session's video link), the
 between appointments, notes still in draft, and, while a practice is new, a first-run
 checklist that ticks itself off from the real data.
 
-Texts come back finished in the reader's language (`language`, the tab's; docs/ARCHITECTURE.md
-"Translation layer"): times, days, the gaps' words and the checklist steps.
+Times, days and the gaps' words come back in the reader's language (`language`, the tab's);
+the checklist steps are msgids the state translates (docs/ARCHITECTURE.md "Translation layer").
 
 "Today" and the day's bounds are the practice's (its time zone, DST-correct); "now" is
 services/clock.py. Assistants get the schedule only: no drafts (clinical content) and no
@@ -192,7 +192,7 @@ def _count(session: Session, model: type, *clauses) -> int:
     return session.exec(select(func.count()).select_from(model).where(*clauses)).one()
 
 
-def checklist(session: Session, actor: Actor, language: str = i18n.DEFAULT_LANGUAGE) -> list[ChecklistItem]:
+def checklist(session: Session, actor: Actor) -> list[ChecklistItem]:
     """The first-run steps, each done when the data says so (never a flag to forget)."""
     owner = session.exec(select(User).where(User.id == actor.user_id)).one()
     done = {
@@ -203,7 +203,7 @@ def checklist(session: Session, actor: Actor, language: str = i18n.DEFAULT_LANGU
         "assistant": _count(session, User, User.role == "assistant") + _count(session, Invitation) > 0,
         "two_step": owner.totp_enabled_at is not None,
     }
-    return [ChecklistItem(key, i18n.translate(language, label), done[key], href) for key, label, href in CHECKLIST]
+    return [ChecklistItem(key, label, done[key], href) for key, label, href in CHECKLIST]
 
 
 def today(actor: Actor, *, language: str = i18n.DEFAULT_LANGUAGE) -> TodayView:
@@ -219,7 +219,7 @@ def today(actor: Actor, *, language: str = i18n.DEFAULT_LANGUAGE) -> TodayView:
         next_id = _next_id(views, now)
         items = [_appointment(v, str(zone), next_id, now, language) for v in views]
         drafts = _drafts(session, actor, language) if actor.is_owner else []
-        steps = checklist(session, actor, language) if actor.is_owner else []
+        steps = checklist(session, actor) if actor.is_owner else []
         if all(step.done for step in steps):
             steps = []
         audit.record(session, "today.read", workspace_id=actor.workspace_id, user_id=actor.user_id,

@@ -6,7 +6,6 @@ from typing import ClassVar, TypedDict
 
 import reflex as rx
 
-from pazpaz import i18n
 from pazpaz.i18n import msg, nmsg
 from pazpaz.services import today
 from pazpaz.services.appointments import STATUS_LABELS
@@ -50,11 +49,10 @@ class ChecklistEntry(TypedDict):
     href: str
 
 
-def appointment_item(item: today.TodayAppointment, language: str = i18n.DEFAULT_LANGUAGE) -> AppointmentItem:
+def appointment_item(item: today.TodayAppointment, status_label: str) -> AppointmentItem:
     return AppointmentItem(
         id=str(item.id), client_id=str(item.client_id), client_name=item.client_name, time=item.time_text,
-        status=item.status, status_label=i18n.translate(language, STATUS_LABELS.get(item.status, item.status)),
-        service=item.service_name,
+        status=item.status, status_label=status_label, service=item.service_name,
         location_kind=item.location_kind, location_name=item.location_name, address=item.address,
         map_url=item.map_url, video_url=item.video_url, is_next=item.is_next, is_past=item.is_past)
 
@@ -79,13 +77,15 @@ class TodayState(SessionState):
         actor = await self._actor()
         view = await self._call(today.today, actor, language=self.language)
         self.day_text = view.day_text
-        self.appointments = [appointment_item(a, self.language) for a in view.appointments]
+        self.appointments = [appointment_item(a, self._t(STATUS_LABELS.get(a.status, a.status)))
+                             for a in view.appointments]
         self.appointments_text = self._t(nmsg("{count} appointment", "{count} appointments", len(view.appointments)))
         self.gaps = [GapItem(text=g.text, minutes=g.minutes) for g in view.gaps]
         self.drafts = [DraftItem(id=str(d.id), client_name=d.client_name, date=d.date_text, href=f"/notes/{d.id}")
                        for d in view.drafts]
         self.drafts_text = self._t(nmsg("{count} note in draft", "{count} notes in draft", len(view.drafts)))
-        self.checklist = [ChecklistEntry(key=c.key, label=c.label, done=c.done, href=c.href) for c in view.checklist]
+        self.checklist = [ChecklistEntry(key=c.key, label=self._t(c.label), done=c.done, href=c.href)
+                          for c in view.checklist]
         self.checklist_text = self._t(msg("{done} of {total} done", done=sum(c.done for c in view.checklist),
                                           total=len(view.checklist)))
         self.error, self.loaded = "", True

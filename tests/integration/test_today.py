@@ -169,5 +169,5 @@ def test_today_in_the_readers_language(day):
         view = today.today(owner, language="he")
     assert view.day_text == "יום ג׳ 1 דצמ׳"
     assert [g.text for g in view.gaps] == [f"11:00{DASH}12:00 פנוי (1 ש׳)", f"13:00{DASH}15:00 פנוי (2 ש׳)"]
-    assert [s.label for s in view.checklist][:2] == ["הוספת שירות", "הוספת מקום טיפול"]
+    assert [s.label for s in view.checklist][:2] == ["Add a service", "Add a location"]  # msgids: the state translates
     assert today.duration_text(90, "he") == "1 ש׳ 30 דק׳" and today.duration_text(90) == "1 h 30 min"
