@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pazpaz import i18n
 from pazpaz.i18n import LANGUAGE_COOKIE
@@ -161,6 +162,18 @@ class Audit:
     def __init__(self, page: Page, size: str) -> None:
         self.page, self.size, self.problems = page, size, []
         self.checked = 0
+
+    def speaks(self, name: str) -> bool:
+        """Whether the page took the walk's language (<html lang>, set once the tab's state
+        arrives); a page that never does is one problem, not a list of its English words."""
+        try:
+            self.page.wait_for_function("lang => document.documentElement.lang === lang", arg=self.language,
+                                        timeout=5_000)
+            return True
+        except PlaywrightTimeout:
+            self.problems.append(f"[{self.size} {name}] does not follow the reader's language: <html lang="
+                                 f"{self.page.evaluate('document.documentElement.lang')!r}>")
+            return False
 
     def said(self, english: str) -> re.Pattern:
         """A control's name in the walk's language, or in English where a page is not wrapped yet."""
@@ -327,6 +340,9 @@ class PseudoAudit(Audit):
     def check(self, name: str, screenshot: bool = True) -> None:
         self.checked += 1
         self.page.wait_for_load_state("networkidle")
+        if not self.speaks(name):
+            self.leaks.setdefault(f"(the whole page: <html lang> is not {self.language!r})", []).append(name)
+            return
         data = [FIRST, LAST, PRACTICE, "Dana Levi", "Massage 60", "Client's home", "Knee pain on stairs",
                 "alex@example.com", self.seeded_email, *i18n.LANGUAGES.values()]
         for where, text in self.page.evaluate(_PAGE_TEXT):
@@ -346,6 +362,7 @@ class HebrewAudit(Audit):
         page = self.page
         page.wait_for_load_state("networkidle")
         page.evaluate(_ANIMATIONS_DONE)
+        self.speaks(name)
         if page.evaluate("document.documentElement.dir") != "rtl":
             self.problems.append(f"[{self.size} {name}] <html dir> is not rtl")
         if self.size == "phone" and not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
