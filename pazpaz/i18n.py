@@ -35,7 +35,9 @@ DEFAULT_LANGUAGE = "en"
 # The pseudo language: every text is the English wrapped in ⟦ ⟧, so a page walk can tell wrapped
 # text from hard-coded English (tests/e2e/test_accessibility.py). Built in memory from the English
 # catalog, and offered only when the environment asks for it (the e2e server); never in production.
-PSEUDO_LANGUAGE = "xx"
+# Its code is the pseudo-locale tag Android and Chrome use: a valid language tag (axe checks
+# `lang` values), English underneath (dates and numbers format as English).
+PSEUDO_LANGUAGE = "en-XA"
 PSEUDO_ENV = "PAZPAZ_PSEUDO_LOCALE"
 PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
 if os.environ.get(PSEUDO_ENV) == "1":
@@ -128,6 +130,8 @@ def reader(cookie_header: str | None, accept_language: str | None) -> str:
 
 
 def is_rtl(language: str) -> bool:
+    if supported(language) == PSEUDO_LANGUAGE:
+        return False
     try:
         return Locale.parse(supported(language)).character_order == "right-to-left"
     except UnknownLocaleError:

@@ -76,16 +76,17 @@ def test_the_pseudo_language_exists_only_when_asked_for() -> None:
 
     assert i18n.PSEUDO_LANGUAGE not in i18n.LANGUAGES or os.environ.get(i18n.PSEUDO_ENV) == "1"
     code = ("from pazpaz import i18n; from pazpaz.i18n import nmsg, msg, translate; "
-            "print(sorted(i18n.LANGUAGES)); print(translate('xx', msg('Hello {name},', name='Dana'))); "
-            "print(translate('xx', nmsg('{count} client', '{count} clients', 3))); "
-            "print(i18n.plural_forms('xx', '{count} client', '{count} clients'))")
+            "print(sorted(i18n.LANGUAGES)); print(translate('en-XA', msg('Hello {name},', name='Dana'))); "
+            "print(translate('en-XA', nmsg('{count} client', '{count} clients', 3))); "
+            "print(i18n.plural_forms('en-XA', '{count} client', '{count} clients'))")
     env = {**os.environ, i18n.PSEUDO_ENV: "1"}
     shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert shown.stdout.splitlines() == [
-        "['en', 'he', 'xx']", "⟦Hello Dana,⟧", "⟦3 clients⟧",
+        "['en', 'en-XA', 'he']", "⟦Hello Dana,⟧", "⟦3 clients⟧",
         "('(n != 1)', ['⟦{count} client⟧', '⟦{count} clients⟧'])"]
     env.pop(i18n.PSEUDO_ENV)
     plain = subprocess.run([sys.executable, "-c", code.split("; print(translate")[0]], env=env,
                            capture_output=True, text=True, check=True)
     assert plain.stdout.splitlines() == ["['en', 'he']"]
-    assert i18n.supported("xx") == "en" or os.environ.get(i18n.PSEUDO_ENV) == "1"
+    assert i18n.supported("en-XA") == "en" or os.environ.get(i18n.PSEUDO_ENV) == "1"
+    assert not i18n.is_rtl("en-XA")
