@@ -37,11 +37,11 @@ DEFAULT_LANGUAGE = "en"
 # catalog, and offered only when the environment asks for it (the e2e server); never in production.
 # Its code is the pseudo-locale tag Android and Chrome use: a valid language tag (axe checks
 # `lang` values), English underneath (dates and numbers format as English).
-PSEUDO_LANGUAGE = "en-XA"
+PSEUDO_LANGUAGE, PSEUDO_NAME = "en-XA", "Pseudo"
 PSEUDO_ENV = "PAZPAZ_PSEUDO_LOCALE"
 PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
 if os.environ.get(PSEUDO_ENV) == "1":
-    LANGUAGES[PSEUDO_LANGUAGE] = "Pseudo"
+    LANGUAGES[PSEUDO_LANGUAGE] = PSEUDO_NAME
 # How msgids are found in the code (Babel's extractor; scripts/i18n_update.py and the catalog
 # test): the argument positions that hold a msgid (and its plural).
 KEYWORDS: dict[str, tuple[int, ...] | None] = {

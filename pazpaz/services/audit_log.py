@@ -56,7 +56,10 @@ class AuditRow:
 
 REMOVED = N_("(removed)")
 NOTE, FILE, PLAN = N_("Note"), N_("File"), N_("Plan of care")
-ENTITY_WORDS = {"api_token": N_("API token"), "audit_event": N_("Audit log"), "backup": N_("Backup"),
+# A row about a kind of record rather than one record (a list read, an import) says the kind.
+ENTITY_WORDS = {"appointment": N_("Appointment"), "attachment": FILE, "client": N_("Client"), "soap_note": NOTE,
+                "plan_of_care": PLAN, "service": N_("Service"), "location": N_("Location"), "user": N_("User"),
+                "api_token": N_("API token"), "audit_event": N_("Audit log"), "backup": N_("Backup"),
                 "calendar_feed": N_("Calendar feed"), "client_response": N_("Client responses"),
                 "export": N_("Export"), "invitation": N_("Invitation"), "session": N_("Device session"),
                 "workspace": N_("Practice"), "workspace_key": N_("Encryption key"), "goal": N_("Goal"),

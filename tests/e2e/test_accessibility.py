@@ -344,7 +344,7 @@ class PseudoAudit(Audit):
             self.leaks.setdefault(f"(the whole page: <html lang> is not {self.language!r})", []).append(name)
             return
         data = [FIRST, LAST, PRACTICE, "Dana Levi", "Massage 60", "Client's home", "Knee pain on stairs",
-                "alex@example.com", self.seeded_email, *i18n.LANGUAGES.values()]
+                "alex@example.com", self.seeded_email, *i18n.LANGUAGES.values(), i18n.PSEUDO_NAME]
         for where, text in self.page.evaluate(_PAGE_TEXT):
             if unwrapped(text, data):
                 self.leaks.setdefault(f"{where}: {text[:100]!r}", []).append(name)
