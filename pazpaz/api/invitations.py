@@ -25,7 +25,8 @@ FORM = """<h1>{join}</h1>
 <form method="post" action="/auth/invitation" id="continue">
 <input type="hidden" name="token" value="{token}">
 <label for="name">{your_name}</label>
-<input type="text" id="name" name="name" value="{name}" maxlength="200" autocomplete="name" required{invalid}>
+<input type="text" id="name" name="name" dir="auto" value="{name}" maxlength="200" autocomplete="name"
+ required{invalid}>
 {error}<button type="submit">{join}</button>
 </form>"""
 

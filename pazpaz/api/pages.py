@@ -36,7 +36,7 @@ input[aria-invalid=true]{{border-color:#b42318;outline-color:#b42318}}
 border:0;border-radius:8px;background:#3e63dd;color:#fff;cursor:pointer;text-align:center;text-decoration:none}}
 .secondary{{background:#edf2fe;color:#3a5bc7}}
 code{{font-size:1rem;background:#f1f3f5;padding:2px 6px;border-radius:4px;word-break:break-all}}
-ul.codes{{columns:2;padding-left:1.2em}} .qr{{display:block;margin:12px auto;width:220px;height:220px}}
+ul.codes{{columns:2;padding-inline-start:1.2em}} .qr{{display:block;margin:12px auto;width:220px;height:220px}}
 </style></head>
 <body><main>
 {body}

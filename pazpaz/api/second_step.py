@@ -49,7 +49,7 @@ def _code_field(lang: str, label: str, error: str, enrol: bool) -> str:
     described = "code-help code-error" if error else "code-help"
     return (f'<label for="code">{label}</label>'
             f'<input id="code" name="code" autocomplete="one-time-code" inputmode="{"numeric" if enrol else "text"}"'
-            f' maxlength="20" required autofocus aria-invalid="{invalid}" aria-describedby="{described}">'
+            f' dir="ltr" maxlength="20" required autofocus aria-invalid="{invalid}" aria-describedby="{described}">'
             f'<p class="help" id="code-help">{help_text}</p>{error_html}')
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner
+from pazpaz.components.i18n import t
 from pazpaz.components.theme import muted, section
 from pazpaz.state.files import FilesState
 
@@ -27,12 +28,12 @@ def _file(item: rx.Var) -> rx.Component:
             href="/files/" + item["id"] + "/open",
             target="_blank",
             rel="noopener noreferrer",
-            aria_label="Open " + item["name"] + " (new tab)",
+            aria_label=t("Open {name} (new tab)", name=item["name"]),
             class_name="pz-file-link",
         ),
         rx.text(item["name"], size="1", max_width="120px", overflow_wrap="anywhere"),
-        rx.button("Remove", size="2", variant="soft", color_scheme="red",
-                  on_click=FilesState.remove(item["id"]), aria_label="Remove " + item["name"]),
+        rx.button(t("Remove"), size="2", variant="soft", color_scheme="red",
+                  on_click=FilesState.remove(item["id"]), aria_label=t("Remove {name}", name=item["name"])),
         spacing="1", align="center",
     )
 
@@ -42,19 +43,19 @@ def _removal_reason() -> rx.Component:
     return rx.cond(
         FilesState.removing != "",
         rx.vstack(
-            rx.el.label("Why remove ", FilesState.removing_name, "?", html_for="removal-reason"),
+            rx.el.label(t("Why remove {name}?", name=FilesState.removing_name), html_for="removal-reason"),
             rx.input(id="removal-reason", value=FilesState.removal_reason, on_change=FilesState.set_removal_reason,
-                     width="100%", aria_describedby="removal-reason-error",
+                     width="100%", dir="auto", aria_describedby="removal-reason-error",
                      aria_invalid=rx.cond(FilesState.removal_error != "", "true", "false")),
             rx.text(FilesState.removal_error, id="removal-reason-error", size="2", color="var(--red-11)"),
-            rx.hstack(rx.button("Remove file", color_scheme="red", on_click=FilesState.confirm_remove),
-                      rx.button("Keep the file", variant="soft", on_click=FilesState.cancel_remove), spacing="2"),
+            rx.hstack(rx.button(t("Remove file"), color_scheme="red", on_click=FilesState.confirm_remove),
+                      rx.button(t("Keep the file"), variant="soft", on_click=FilesState.cancel_remove), spacing="2"),
             spacing="2", width="100%",
         ),
     )
 
 
-def _label_file_input(component: rx.Component, label: str) -> rx.Component:
+def _label_file_input(component: rx.Component, label: rx.Var) -> rx.Component:
     """rx.upload renders its <input type=file> without a name: give it one for screen readers."""
     for child in component.children:
         if getattr(child, "type", None) is not None and str(child.type).strip('"\'') == "file":
@@ -67,13 +68,13 @@ def files_block() -> rx.Component:
     return rx.cond(
         FilesState.visible,
         section(
-            "Photos and files",
+            t("Photos and files"),
             _label_file_input(rx.upload(
                 rx.vstack(
-                    rx.button(rx.icon("paperclip", size=16, aria_hidden="true"), "Add photo or PDF", type="button",
+                    rx.button(rx.icon("paperclip", size=16, aria_hidden="true"), t("Add photo or PDF"), type="button",
                               size="3"),
-                    muted("JPEG, PNG, WebP, HEIC or PDF, up to ", FilesState.max_mb,
-                          " MB. On a phone you can take a photo.", size="1"),
+                    muted(t("JPEG, PNG, WebP, HEIC or PDF, up to {mb} MB. On a phone you can take a photo.",
+                            mb=FilesState.max_mb), size="1"),
                     align="center", spacing="1",
                 ),
                 id=UPLOAD_ID,
@@ -82,13 +83,13 @@ def files_block() -> rx.Component:
                 on_drop=FilesState.upload(rx.upload_files_chunk(upload_id=UPLOAD_ID,
                                                                 on_upload_progress=FilesState.upload_progress)),
                 border="1px dashed var(--gray-8)", padding="12px", border_radius="var(--radius-3)", width="100%",
-            ), "Add photo or PDF"),
+            ), t("Add photo or PDF")),
             rx.cond(FilesState.uploading, rx.progress(value=FilesState.progress, width="100%",
-                                                      aria_label="Upload progress")),
+                                                      aria_label=t("Upload progress"))),
             banner(FilesState.upload_error),
             _removal_reason(),
             rx.cond(FilesState.files.length() > 0,
                     rx.flex(rx.foreach(FilesState.files, _file), spacing="3", wrap="wrap", id="file-list"),
-                    muted("No files yet.", id="file-list")),
+                    muted(t("No files yet."), id="file-list")),
         ),
     )

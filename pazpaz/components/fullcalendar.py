@@ -6,6 +6,12 @@ rendered client-side only (NoSSR). Times are passed as workspace-local wall-cloc
 strings with timeZone="UTC", so the browser's own zone never shifts them; for the same
 reason "now" (today's column, the now line, the initial week) must be given as the
 practice's wall-clock time, or it would follow UTC (see practice_now).
+
+Language: the calendar follows the tab's language (SessionState.language). Each language has a
+constant options object (localised()): FullCalendar's locale (its Hebrew module from
+@fullcalendar/core/locales, bundled by Vite, gives right-to-left and Hebrew day and month names
+through Intl), the direction, the first day of the week from Babel's locale data (Monday for
+en_GB, Sunday for he_IL), and the button texts and hints from our catalogs.
 """
 
 from __future__ import annotations
@@ -16,6 +22,11 @@ from typing import Any
 import reflex as rx
 from reflex_base.utils.imports import ImportVar
 
+from pazpaz import i18n
+from pazpaz.i18n import N_
+from pazpaz.services import formatting
+from pazpaz.state.session import SessionState
+
 VERSION = "6.1.20"
 PLUGINS = {
     "@fullcalendar/daygrid": "dayGridPlugin",
@@ -23,6 +34,66 @@ PLUGINS = {
     "@fullcalendar/interaction": "interactionPlugin",
     "@fullcalendar/list": "listPlugin",
 }
+
+
+# FullCalendar locale modules bundled with the page (default export: the locale object), by language.
+# A language without one gets the Babel locale's code: Intl names its days and months, and the
+# texts below come from the catalogs.
+LOCALE_MODULES = {"he": ("@fullcalendar/core/locales/he", "pazpazFcLocaleHe")}
+# Words FullCalendar draws or reads out, in the reader's language ($0 is FullCalendar's placeholder).
+TEXTS: dict[str, Any] = {
+    "buttonText": {"today": N_("Today"), "week": N_("Week"), "day": N_("Day"), "month": N_("Month"),
+                   "list": N_("Agenda"), "prev": N_("Previous"), "next": N_("Next")},
+    "buttonHints": {"prev": N_("Previous $0"), "next": N_("Next $0"), "today": N_("Go to today")},
+    "viewHint": N_("$0 view"),
+    "navLinkHint": N_("Go to $0"),
+    "noEventsText": N_("No events to display"),
+    "moreLinkText": N_("more"),
+    "closeHint": N_("Close"),
+    "timeHint": N_("Time"),
+    "eventHint": N_("Appointment"),
+}
+
+
+def _translated(language: str, texts: Any) -> Any:
+    if isinstance(texts, dict):
+        return {key: _translated(language, value) for key, value in texts.items()}
+    return i18n.gettext(language, texts)
+
+
+def first_day(language: str) -> int:
+    """FullCalendar's firstDay (0 = Sunday) from Babel's week data (first_week_day: 0 = Monday)."""
+    return (formatting.babel_locale(language).first_week_day + 1) % 7
+
+
+def localised(language: str) -> dict[str, Any]:
+    """The calendar options that depend on the language (JSON; the locale module is put in by name)."""
+    return {
+        "locale": formatting.LANGUAGES[language].replace("_", "-"),
+        "direction": i18n.direction(language),
+        "firstDay": first_day(language),
+        **_translated(language, TEXTS),
+    }
+
+
+def _locales_js() -> str:
+    """`pazpazFcLocales`: every language's options, one constant object each (a re-render
+    hands FullCalendar the same object, so nothing is redrawn unless the language changes)."""
+    entries = []
+    for language in i18n.LANGUAGES:
+        options = json.dumps(localised(language), ensure_ascii=False, sort_keys=True)
+        if language in LOCALE_MODULES:
+            options = "{..." + options + ", locale: " + LOCALE_MODULES[language][1] + "}"
+        entries.append(f"{json.dumps(language)}: {options}")
+    return ("const pazpazFcLocales = {" + ", ".join(entries) + "};\n"
+            f"const pazpazFcLocalised = (language) => pazpazFcLocales[language] ?? "
+            f"pazpazFcLocales[{json.dumps(i18n.DEFAULT_LANGUAGE)}];")
+
+
+def _localised_option(name: str) -> rx.Var:
+    language = SessionState.language
+    return rx.Var(_js_expr=f"pazpazFcLocalised({language})[{json.dumps(name)}]",
+                  _var_data=language._get_all_var_data())
 
 
 def _date_click_spec(info: rx.Var) -> list[rx.Var]:
@@ -69,6 +140,14 @@ class FullCalendar(rx.NoSSRComponent):
     slot_max_time: rx.Var[str]
     scroll_time: rx.Var[str]
     first_day: rx.Var[int]
+    direction: rx.Var[str]
+    view_hint: rx.Var[str]
+    nav_link_hint: rx.Var[str]
+    no_events_text: rx.Var[str]
+    more_link_text: rx.Var[str]
+    close_hint: rx.Var[str]
+    time_hint: rx.Var[str]
+    event_hint: rx.Var[str]
     now_indicator: rx.Var[bool]
     all_day_slot: rx.Var[bool]
     nav_links: rx.Var[bool]
@@ -84,10 +163,14 @@ class FullCalendar(rx.NoSSRComponent):
 
     def add_imports(self) -> dict[str, list[ImportVar]]:
         imports = {f"{pkg}@{VERSION}": [ImportVar(tag=name, is_default=True)] for pkg, name in PLUGINS.items()}
+        # A file inside @fullcalendar/core (installed above): nothing more to install.
+        for path, name in LOCALE_MODULES.values():
+            imports[path] = [ImportVar(tag=name, is_default=True, install=False)]
         return imports
 
     def add_custom_code(self) -> list[str]:
-        return [STABLE_PROPS_JS, "const pazpazFcOptions = " + json.dumps(_HOISTED, sort_keys=True) + ";"]
+        return [STABLE_PROPS_JS, "const pazpazFcOptions = " + json.dumps(_HOISTED, sort_keys=True) + ";",
+                _locales_js()]
 
 
 # Any change in the calendar's state re-renders the component, and @fullcalendar/react hands
@@ -144,7 +227,17 @@ def stable_events(events: rx.Var) -> rx.Var:
     return rx.Var(_js_expr=f"pazpazStableEvents({events})", _var_data=events._get_all_var_data())
 
 
+# Props that follow the tab's language (localised()); a page passes none of them.
+LOCALISED_PROPS = {"locale": "locale", "direction": "direction", "first_day": "firstDay",
+                   "button_text": "buttonText", "button_hints": "buttonHints", "view_hint": "viewHint",
+                   "nav_link_hint": "navLinkHint", "no_events_text": "noEventsText",
+                   "more_link_text": "moreLinkText", "close_hint": "closeHint", "time_hint": "timeHint",
+                   "event_hint": "eventHint"}
+
+
 def full_calendar(**props: Any) -> rx.Component:
+    for prop, option in LOCALISED_PROPS.items():
+        props.setdefault(prop, _localised_option(option))
     for name in HOISTABLE:
         # Only a constant can be hoisted: an option holding a Var (the phone's views) stays a prop.
         value = props.get(name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pazpaz import i18n
 from pazpaz.components.i18n import document_language, t
 from pazpaz.components.theme import BLOCK, MUTED, TITLE_SIZE
 from pazpaz.i18n import N_
@@ -49,7 +50,7 @@ def _desktop_nav() -> rx.Component:
             wrap="wrap",
             spacing="1",
         ),
-        aria_label="Main",
+        aria_label=t("Main"),
         class_name="pz-desktop-only",
     )
 
@@ -69,7 +70,7 @@ def _tab(label: str, href: str, prefix: str | None, icon: str) -> rx.Component:
 def _tab_bar() -> rx.Component:
     return rx.el.nav(
         *[_tab(*tab) for tab in TABS],
-        aria_label="Tabs",
+        aria_label=t("Tabs"),
         class_name="pz-tabbar pz-phone-only",
     )
 
@@ -130,8 +131,14 @@ def _header(*, live: bool) -> rx.Component:
     )
 
 
+def _words(title: str | rx.Var) -> str | rx.Var:
+    """A page title given as a msgid is shown in the reader's language; one not in the catalog
+    yet (a page still to be wrapped) is shown as given."""
+    return t(title) if isinstance(title, str) and title in i18n.messages(i18n.DEFAULT_LANGUAGE) else title
+
+
 def page_title(title: str | rx.Var) -> rx.Component:
-    return rx.heading(title, as_="h1", size=TITLE_SIZE, id="page-title", class_name="pz-title")
+    return rx.heading(_words(title), as_="h1", size=TITLE_SIZE, id="page-title", class_name="pz-title")
 
 
 def _skeleton(title: str | rx.Var) -> rx.Component:
@@ -139,14 +146,14 @@ def _skeleton(title: str | rx.Var) -> rx.Component:
     return rx.box(
         _header(live=False),
         rx.el.main(
-            page_title(title if isinstance(title, str) else "Loading…"),
+            page_title(title if isinstance(title, str) else t("Loading…")),
             rx.vstack(
                 rx.skeleton(rx.box(height="20px", width="60%")),
                 rx.skeleton(rx.box(height="96px", width="100%")),
                 rx.skeleton(rx.box(height="96px", width="100%")),
                 spacing=BLOCK, width="100%",
             ),
-            rx.text("Loading…", class_name="pz-sr-only"),
+            rx.text(t("Loading…"), class_name="pz-sr-only"),
             class_name="pz-main",
             aria_busy="true",
         ),
@@ -156,11 +163,12 @@ def _skeleton(title: str | rx.Var) -> rx.Component:
 
 
 def shell(title: str | rx.Var, *children: rx.Component, actions: rx.Component | None = None) -> rx.Component:
-    """The signed-in page: `title` is the h1; `actions` (a button or two) sit beside it."""
+    """The signed-in page: `title` is the h1 (a msgid marked N_, or a Var); `actions` (a button or
+    two) sit beside it."""
     heading = page_title(title)
     return rx.fragment(
         document_language(),
-        rx.el.a("Skip to content", href="#main", class_name="pz-skip"),
+        rx.el.a(t("Skip to content"), href="#main", class_name="pz-skip"),
         _skeleton(title),
         rx.box(
             _header(live=True),

@@ -65,8 +65,8 @@ def section(title: rx.Var | str, *children: rx.Component, actions: rx.Component 
     )
 
 
-def empty_state(message: str, action: rx.Component | None = None, **props) -> rx.Component:
-    """What a blank list says: what is missing, and the button that fixes it."""
+def empty_state(message: rx.Var | str, action: rx.Component | None = None, **props) -> rx.Component:
+    """What a blank list says: what is missing, and the button that fixes it (callers pass t(...))."""
     return rx.vstack(
         rx.text(message, size=BODY_SIZE, weight="medium"),
         *([action] if action is not None else []),

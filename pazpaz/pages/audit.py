@@ -5,15 +5,17 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner, field, pager
+from pazpaz.components.i18n import t
 from pazpaz.components.shell import shell
 from pazpaz.components.theme import empty_state, muted
+from pazpaz.i18n import N_
 from pazpaz.state.audit import AuditState
 
-COLUMNS = ("When", "Who", "What", "Record", "IP address")
+COLUMNS = (N_("When"), N_("Who"), N_("What"), N_("Record"), N_("IP address"))
 
 
-def _choice(label: str, field_id: str, options: rx.Var, render) -> rx.Component:
-    return field(label, field_id, rx.el.select, rx.el.option("Any", value=""), rx.foreach(options, render),
+def _choice(label: rx.Var, field_id: str, options: rx.Var, render) -> rx.Component:
+    return field(label, field_id, rx.el.select, rx.el.option(t("Any"), value=""), rx.foreach(options, render),
                  name=field_id, box_props={"flex": "1 1 160px"})
 
 
@@ -21,14 +23,15 @@ def _filters() -> rx.Component:
     # A From date after the To date is refused by the state (state/audit.py) in AuditState.error.
     return rx.form(
         rx.flex(
-            field("From", "start", rx.input, name="start", type="date", error=AuditState.field_errors.get("start", ""),
+            field(t("From"), "start", rx.input, name="start", type="date",
+                  error=AuditState.field_errors.get("start", ""), box_props={"flex": "1 1 150px"}),
+            field(t("To"), "end", rx.input, name="end", type="date", error=AuditState.field_errors.get("end", ""),
                   box_props={"flex": "1 1 150px"}),
-            field("To", "end", rx.input, name="end", type="date", error=AuditState.field_errors.get("end", ""),
-                  box_props={"flex": "1 1 150px"}),
-            _choice("User", "user_id", AuditState.users, lambda u: rx.el.option(u[1], value=u[0])),
-            _choice("Entity type", "entity_type", AuditState.entity_types, lambda t: rx.el.option(t, value=t)),
-            _choice("Action", "action", AuditState.action_choices, lambda a: rx.el.option(a[1], value=a[0])),
-            rx.button("Apply filters", type="submit", size="3", disabled=~AuditState.is_hydrated),
+            _choice(t("User"), "user_id", AuditState.users, lambda u: rx.el.option(u[1], value=u[0])),
+            _choice(t("Entity type"), "entity_type", AuditState.entity_choices,
+                    lambda e: rx.el.option(e[1], value=e[0])),
+            _choice(t("Action"), "action", AuditState.action_choices, lambda a: rx.el.option(a[1], value=a[0])),
+            rx.button(t("Apply filters"), type="submit", size="3", disabled=~AuditState.is_hydrated),
             spacing="3", wrap="wrap", align="end", width="100%",
         ),
         on_submit=AuditState.apply,
@@ -52,11 +55,11 @@ def _table() -> rx.Component:
     # Radix's Table wraps itself in a scroll area that can't take focus.
     return rx.box(
         rx.el.table(
-            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in COLUMNS])),
+            rx.el.thead(rx.el.tr(*[rx.el.th(t(h), scope="col") for h in COLUMNS])),
             rx.el.tbody(rx.foreach(AuditState.rows, _row)),
             class_name="pz-table",
         ),
-        overflow_x="auto", width="100%", tab_index=0, role="region", aria_label="Audit events",
+        overflow_x="auto", width="100%", tab_index=0, role="region", aria_label=t("Audit events"),
         class_name="pz-scroll",
     )
 
@@ -68,19 +71,19 @@ def _log() -> rx.Component:
         rx.flex(
             muted(AuditState.total_text, id="audit-count"),
             rx.spacer(),
-            rx.button("Export CSV", variant="soft", size="3", on_click=AuditState.export),
+            rx.button(t("Export CSV"), variant="soft", size="3", on_click=AuditState.export),
             width="100%", align="center", spacing="3",
         ),
         rx.cond(AuditState.rows.length() > 0, _table(),
-                empty_state("No events match these filters. Widen the dates or choose \"Any\".")),
-        pager(AuditState.page, AuditState.pages, AuditState.go_to_page, label="Audit log pages"),
+                empty_state(t("No events match these filters. Widen the dates or choose \"Any\"."))),
+        pager(AuditState.page, AuditState.pages, AuditState.go_to_page, label=t("Audit log pages")),
         spacing="4", width="100%",
     )
 
 
 def audit_page() -> rx.Component:
     return shell(
-        "Audit log",
+        N_("Audit log"),
         rx.cond(AuditState.not_found,
-                empty_state("The audit log is for the practice owner.", id="not-found"), _log()),
+                empty_state(t("The audit log is for the practice owner."), id="not-found"), _log()),
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner, labelled_input
+from pazpaz.components.i18n import t
 from pazpaz.components.invitations import pending_invitations
 from pazpaz.components.shell import shell
 from pazpaz.components.theme import muted, section
+from pazpaz.i18n import N_
 from pazpaz.pages.api_tokens import api_tokens_section
 from pazpaz.pages.backups import backup_settings_section
 from pazpaz.pages.calendar_feed import calendar_feed_section
@@ -27,12 +29,12 @@ def _member(member: rx.Var) -> rx.Component:
                 spacing="0", min_width="0",
             ),
             rx.spacer(),
-            rx.badge(member["role"]),
-            rx.cond(member["active"] == "yes", rx.fragment(), rx.badge("Deactivated", color_scheme="red")),
-            rx.cond(member["two_step"] == "yes", rx.badge("Two-step on", color_scheme="green")),
+            rx.badge(member["role_label"]),
+            rx.cond(member["active"] == "yes", rx.fragment(), rx.badge(t("Deactivated"), color_scheme="red")),
+            rx.cond(member["two_step"] == "yes", rx.badge(t("Two-step on"), color_scheme="green")),
             rx.cond(
                 (member["two_step"] == "yes") & (member["is_me"] != "yes"),
-                rx.button("Reset two-step sign-in", size="2", variant="soft",
+                rx.button(t("Reset two-step sign-in"), size="2", variant="soft",
                           on_click=TeamState.reset_two_step(member["id"])),
             ),
             rx.cond(
@@ -40,9 +42,9 @@ def _member(member: rx.Var) -> rx.Component:
                 rx.fragment(),
                 rx.cond(
                     member["active"] == "yes",
-                    rx.button("Deactivate", size="2", variant="soft", color_scheme="red",
+                    rx.button(t("Deactivate"), size="2", variant="soft", color_scheme="red",
                               on_click=TeamState.set_active(member["id"], False)),
-                    rx.button("Reactivate", size="2", variant="soft",
+                    rx.button(t("Reactivate"), size="2", variant="soft",
                               on_click=TeamState.set_active(member["id"], True)),
                 ),
             ),
@@ -55,17 +57,18 @@ def _member(member: rx.Var) -> rx.Component:
 def _invite_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.heading("Invite an assistant", size="3", as_="h3"),
-            rx.text("Assistants see clients' contact details and the schedule, never clinical notes. "
-                    "Each invitation link works once and expires on the date shown.", size="2", color="var(--gray-11)"),
+            rx.heading(t("Invite an assistant"), size="3", as_="h3"),
+            rx.text(t("Assistants see clients' contact details and the schedule, never clinical notes. "
+                      "Each invitation link works once and expires on the date shown."), size="2",
+                    color="var(--gray-11)"),
             rx.flex(
-                rx.box(labelled_input("Assistant's name", "invite_name",
+                rx.box(labelled_input(t("Assistant's name"), "invite_name",
                                       error=TeamState.field_errors.get("name", "")), flex="1 1 200px"),
-                rx.box(labelled_input("Assistant's email", "invite_email", input_type="email",
+                rx.box(labelled_input(t("Assistant's email"), "invite_email", input_type="email",
                                       error=TeamState.field_errors.get("email", "")), flex="1 1 200px"),
                 spacing="3", wrap="wrap", width="100%",
             ),
-            rx.button("Send invitation", type="submit", disabled=~TeamState.is_hydrated),
+            rx.button(t("Send invitation"), type="submit", disabled=~TeamState.is_hydrated),
             spacing="3", width="100%",
         ),
         on_submit=TeamState.invite,
@@ -76,13 +79,13 @@ def _invite_form() -> rx.Component:
 
 def settings_page() -> rx.Component:
     return shell(
-        "Settings",
+        N_("Settings"),
         rx.vstack(
-            section("Practice", rx.text("Name: ", rx.text.strong(SessionState.workspace_name))),
+            section(t("Practice"), rx.text(t("Name:"), " ", rx.text.strong(SessionState.workspace_name))),
             section(
-                "Security",
-                rx.text("Two-step sign-in, and the devices where you are signed in: ",
-                        rx.link("Security settings", href="/settings/security", id="security-link")),
+                t("Security"),
+                rx.text(t("Two-step sign-in, and the devices where you are signed in:"), " ",
+                        rx.link(t("Security settings"), href="/settings/security", id="security-link")),
             ),
             calendar_feed_section(),
             language_section(),
@@ -91,12 +94,12 @@ def settings_page() -> rx.Component:
             rx.cond(
                 TeamState.can_manage,
                 section(
-                    "Team",
+                    t("Team"),
                     rx.foreach(TeamState.members, _member),
                     pending_invitations(),
                     rx.box(_invite_form(), width="100%", padding_top="8px", border_top="1px solid var(--gray-5)"),
                 ),
-                muted("Only the practice owner manages the team."),
+                muted(t("Only the practice owner manages the team.")),
             ),
             reminder_settings_sections(),
             api_tokens_section(),

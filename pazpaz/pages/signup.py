@@ -8,6 +8,7 @@ import reflex as rx
 from reflex_base.utils.format import format_event_handler
 
 from pazpaz.components.forms import CONTROL_STYLE, LABEL_STYLE, banner, card_page, field_error, labelled_input
+from pazpaz.components.i18n import document_language, t
 from pazpaz.state.signup import SignUpState
 
 TIME_ZONES = sorted(zone for zone in zoneinfo.available_timezones() if "/" in zone or zone == "UTC")
@@ -25,7 +26,7 @@ def _detect_time_zone() -> rx.event.EventSpec:
 
 def _time_zone_field() -> rx.Component:
     return rx.vstack(
-        rx.el.label("Time zone", html_for="time_zone", style=LABEL_STYLE),
+        rx.el.label(t("Time zone"), html_for="time_zone", style=LABEL_STYLE),
         rx.el.select(
             *[rx.el.option(zone, value=zone) for zone in TIME_ZONES],
             id="time_zone",
@@ -46,13 +47,14 @@ def _form() -> rx.Component:
     errors = SignUpState.field_errors
     return rx.form(
         rx.vstack(
-            labelled_input("Practice name", "practice_name", error=errors.get("practice_name", ""), required=True),
-            labelled_input("Your name", "your_name", error=errors.get("your_name", ""),
+            labelled_input(t("Practice name"), "practice_name", error=errors.get("practice_name", ""),
+                           required=True),
+            labelled_input(t("Your name"), "your_name", error=errors.get("your_name", ""),
                            auto_complete="name", required=True),
-            labelled_input("Email", "email", input_type="email", error=errors.get("email", ""),
+            labelled_input(t("Email"), "email", input_type="email", error=errors.get("email", ""),
                            auto_complete="email", required=True),
             _time_zone_field(),
-            rx.button("Create your practice", type="submit", size="3", width="100%",
+            rx.button(t("Create your practice"), type="submit", size="3", width="100%",
                       # Until the page is live a native submit would put the form in the URL.
                       disabled=~SignUpState.is_hydrated),
             spacing="4",
@@ -65,8 +67,8 @@ def _form() -> rx.Component:
 
 def _sent() -> rx.Component:
     return rx.vstack(
-        rx.heading("Check your email", size="4", as_="h2"),
-        rx.text("We sent you a sign-in link. It works once and expires in 10 minutes."),
+        rx.heading(t("Check your email"), size="4", as_="h2"),
+        rx.text(t("We sent you a sign-in link. It works once and expires in 10 minutes.")),
         spacing="3",
         id="signup-sent",
     )
@@ -74,12 +76,13 @@ def _sent() -> rx.Component:
 
 def signup_page() -> rx.Component:
     return card_page(
-        rx.heading("Create your practice", size="6", as_="h1"),
+        document_language(),
+        rx.heading(t("Create your practice"), size="6", as_="h1"),
         banner(SignUpState.error),
         rx.cond(
             SignUpState.allowed,
             rx.cond(SignUpState.sent, _sent(), _form()),
-            rx.text("Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation."),
+            rx.text(t("Sign-up is closed on this PazPaz instance. Ask the practice owner for an invitation.")),
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href="/signin"), size="2"),
+        rx.text(t("Already have an account?"), " ", rx.link(t("Sign in"), href="/signin"), size="2"),
     )

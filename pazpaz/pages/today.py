@@ -7,13 +7,15 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import banner
+from pazpaz.components.i18n import t
 from pazpaz.components.shell import shell
+from pazpaz.i18n import N_
 from pazpaz.pages.reminders import cancellation_badge
 from pazpaz.state.session import SessionState
 from pazpaz.state.today import TodayState
 
 
-def _external(label: str, href: rx.Var, aria_label: rx.Var | str) -> rx.Component:
+def _external(label: rx.Var, href: rx.Var, aria_label: rx.Var | str) -> rx.Component:
     # A new tab, and neither the opener nor the referrer leaves PazPaz.
     return rx.el.a(label, href=href, target="_blank", rel="noopener noreferrer", aria_label=aria_label,
                    class_name="pz-today-link")
@@ -23,7 +25,7 @@ def _checklist_item(item: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.cond(
             item["done"],
-            rx.text(rx.el.span("\u2713 ", aria_hidden="true"), item["label"], rx.el.span(" (done)"),
+            rx.text(rx.el.span("\u2713 ", aria_hidden="true"), item["label"], " ", rx.el.span(t("(done)")),
                     color="var(--green-11)", size="2"),
             rx.link(item["label"], href=item["href"], size="2"),
         ),
@@ -37,9 +39,9 @@ def _checklist() -> rx.Component:
         TodayState.checklist.length() > 0,
         rx.card(
             rx.vstack(
-                rx.heading("Set up your practice", as_="h2", size="4"),
-                rx.text("Services and locations come first; then add a client and book. ",
-                        TodayState.checklist_text, ".", size="2", color="var(--gray-11)"),
+                rx.heading(t("Set up your practice"), as_="h2", size="4"),
+                rx.text(t("Services and locations come first; then add a client and book. {progress}.",
+                          progress=TodayState.checklist_text), size="2", color="var(--gray-11)"),
                 rx.el.ul(rx.foreach(TodayState.checklist, _checklist_item),
                          style={"margin": 0, "paddingInlineStart": "1.2em", "display": "flex",
                                 "flexDirection": "column", "gap": "6px"}),
@@ -55,10 +57,12 @@ def _where(item: rx.Var) -> rx.Component:
         rx.cond(item["address"] != "",
                 rx.flex(rx.text(item["address"], size="2"),
                         rx.cond(item["map_url"] != "",
-                                _external("Open in maps", item["map_url"], "Open " + item["address"] + " in maps")),
+                                _external(t("Open in maps"), item["map_url"],
+                                          t("Open {address} in maps", address=item["address"]))),
                         spacing="2", wrap="wrap", align="center")),
         rx.cond(item["video_url"] != "",
-                _external("Join the video call", item["video_url"], "Join the video call with " + item["client_name"])),
+                _external(t("Join the video call"), item["video_url"],
+                          t("Join the video call with {name}", name=item["client_name"]))),
         rx.cond((item["location_kind"] == "clinic") & (item["location_name"] != ""),
                 rx.text(item["location_name"], size="2")),
     )
@@ -69,7 +73,7 @@ def _appointment(item: rx.Var) -> rx.Component:
         rx.vstack(
             rx.flex(
                 rx.text(item["time"], weight="bold", class_name="pz-today-time"),
-                rx.cond(item["is_next"], rx.badge("Next", color_scheme="green", id="today-next")),
+                rx.cond(item["is_next"], rx.badge(t("Next"), color_scheme="green", id="today-next")),
                 rx.badge(item["status_label"], variant="surface"),
                 spacing="2", align="center", wrap="wrap",
             ),
@@ -87,20 +91,20 @@ def _appointment(item: rx.Var) -> rx.Component:
 
 def _schedule() -> rx.Component:
     return rx.vstack(
-        rx.flex(rx.heading("Appointments", as_="h2", size="4"),
+        rx.flex(rx.heading(t("Appointments"), as_="h2", size="4"),
                 rx.text(TodayState.appointments_text, size="2", color="var(--gray-11)", id="today-count"),
                 spacing="3", align="baseline", wrap="wrap"),
         rx.cond(
             TodayState.appointments.length() > 0,
             rx.vstack(rx.foreach(TodayState.appointments, _appointment), spacing="2", width="100%",
                       id="today-appointments"),
-            rx.flex(rx.text("Nothing booked today.", size="2"),
-                    rx.link("Book an appointment", href="/calendar", size="2", id="today-book"),
+            rx.flex(rx.text(t("Nothing booked today."), size="2"),
+                    rx.link(t("Book an appointment"), href="/calendar", size="2", id="today-book"),
                     spacing="2", wrap="wrap", id="today-empty"),
         ),
         rx.cond(
             TodayState.gaps.length() > 0,
-            rx.vstack(rx.heading("Free time", as_="h3", size="3"),
+            rx.vstack(rx.heading(t("Free time"), as_="h3", size="3"),
                       rx.el.ul(rx.foreach(TodayState.gaps, lambda g: rx.el.li(rx.text(g["text"], size="2"))),
                                style={"margin": 0, "paddingInlineStart": "1.2em"}),
                       spacing="1", width="100%", id="today-gaps"),
@@ -119,14 +123,14 @@ def _drafts() -> rx.Component:
     return rx.cond(
         SessionState.is_owner,
         rx.vstack(
-            rx.flex(rx.heading("Notes to finish", as_="h2", size="4"),
+            rx.flex(rx.heading(t("Notes to finish"), as_="h2", size="4"),
                     rx.text(TodayState.drafts_text, size="2", color="var(--gray-11)"),
                     spacing="3", align="baseline", wrap="wrap"),
             rx.cond(TodayState.drafts.length() > 0,
                     rx.el.ul(rx.foreach(TodayState.drafts, _draft), id="today-drafts",
                              style={"margin": 0, "paddingInlineStart": "1.2em"}),
-                    rx.text("No notes waiting. A note opened from an appointment stays here until you "
-                            "finalize it.", size="2", color="var(--gray-11)")),
+                    rx.text(t("No notes waiting. A note opened from an appointment stays here until you "
+                              "finalize it."), size="2", color="var(--gray-11)")),
             spacing="2", width="100%",
         ),
     )
@@ -134,16 +138,16 @@ def _drafts() -> rx.Component:
 
 def today_page() -> rx.Component:
     return shell(
-        "Today",
+        N_("Today"),
         rx.vstack(
-            rx.text("Welcome, ", rx.text.strong(SessionState.user_name), ".", id="welcome"),
+            rx.text(t("Welcome, {name}.", name=SessionState.user_name), id="welcome"),
             rx.text(TodayState.day_text, size="2", color="var(--gray-11)", id="today-date"),
             banner(TodayState.error),
             cancellation_badge(link=True),
             rx.cond(
                 TodayState.loaded,
                 rx.vstack(_checklist(), _schedule(), _drafts(), spacing="5", width="100%"),
-                rx.spinner(aria_label="Loading today"),
+                rx.spinner(aria_label=t("Loading today")),
             ),
             spacing="3", width="100%",
         ),

@@ -109,7 +109,7 @@ def detect_type(head: bytes) -> str | None:
 def upload_batch_error(file_count: int) -> str:
     """The message refusing an upload of this many files at once ('' when allowed)."""
     if file_count > MAX_UPLOAD_FILES:
-        return msg("Upload at most {count} files at a time. Nothing was saved.", count=MAX_UPLOAD_FILES)
+        return msg("Upload at most {limit} files at a time. Nothing was saved.", limit=MAX_UPLOAD_FILES)
     return ""
 
 

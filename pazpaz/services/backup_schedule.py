@@ -23,6 +23,7 @@ from pathlib import Path
 import psycopg2
 from sqlmodel import select
 
+from pazpaz.i18n import N_, msg
 from pazpaz.infra import pgtools
 from pazpaz.models import JobRun, Workspace
 from pazpaz.services import audit, backup, clock, jobs
@@ -196,7 +197,7 @@ class BackupStatus:
     size_bytes: int | None
     last_error: str | None
     last_error_at: datetime | None
-    warning: str  # "" when all is well
+    warning: str  # "" when all is well; a msgid (translated by the page)
     folder: str
     hour: int
 
@@ -217,11 +218,11 @@ def status(actor: Actor, now: datetime | None = None) -> BackupStatus:
     if row and row.last_result and row.last_result.split(" ", 1)[0].isdigit():
         size = int(row.last_result.split(" ", 1)[0])
     if failed_last:
-        warning = f"The last backup failed ({row.last_error})."  # type: ignore[union-attr]
+        warning = msg("The last backup failed ({error}).", error=row.last_error)  # type: ignore[union-attr]
     elif success is None:
-        warning = "No backup has been made yet."
+        warning = N_("No backup has been made yet.")
     elif now - success > STALE_AFTER:
-        warning = "The last successful backup is more than 48 hours old."
+        warning = N_("The last successful backup is more than 48 hours old.")
     else:
         warning = ""
     return BackupStatus(last_success=success.astimezone(zone) if success else None, size_bytes=size,

@@ -41,14 +41,14 @@ from pazpaz.settings import get_settings
 log = logging.getLogger("pazpaz.erasure")
 
 REASONS: dict[str, str] = {
-    "client_request": "The client asked for erasure (GDPR article 17)",
-    "created_by_mistake": "Created by mistake / duplicate",
-    "retention_ended": "The legal retention period has ended",
-    "other": "Other",
+    "client_request": N_("The client asked for erasure (GDPR article 17)"),
+    "created_by_mistake": N_("Created by mistake / duplicate"),
+    "retention_ended": N_("The legal retention period has ended"),
+    "other": N_("Other"),
 }
-RETENTION_NOTICE = ("Clinical records may have a legal retention period (often several years after the last "
-                    "treatment). Erase only when no law requires you to keep them; erasure can't be undone, "
-                    "and restoring an older backup will not bring the client back.")
+RETENTION_NOTICE = N_("Clinical records may have a legal retention period (often several years after the last "
+                      "treatment). Erase only when no law requires you to keep them; erasure can't be undone, "
+                      "and restoring an older backup will not bring the client back.")
 
 
 def _client(session: Session, client_id: uuid.UUID) -> Client:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
 
+from pazpaz.i18n import N_
 from pazpaz.models import AuthSession, JobRun, MagicLinkToken, PendingSignIn
 from pazpaz.models.base import utcnow
 from pazpaz.services import workspaces
@@ -26,10 +27,10 @@ log = logging.getLogger("pazpaz.jobs")
 
 # Kinds shown on Settings, in this order, with the words the owner reads.
 JOB_KINDS: dict[str, str] = {
-    "reminders": "Client reminders",
-    "agenda": "Daily agenda mail",
-    "attachment_sweep": "File clean-up",
-    "auth_cleanup": "Expired sign-in links and sessions",
+    "reminders": N_("Client reminders"),
+    "agenda": N_("Daily agenda mail"),
+    "attachment_sweep": N_("File clean-up"),
+    "auth_cleanup": N_("Expired sign-in links and sessions"),
 }
 # Ended sessions and used or expired links are kept this long (sign-in investigations).
 AUTH_RETENTION = timedelta(days=30)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel.numbers import list_currencies
+from babel.numbers import get_currency_name, list_currencies
 from sqlalchemy import update
 from sqlmodel import Session
 
@@ -21,6 +21,7 @@ from pazpaz.services import audit
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.auth import SignedIn
 from pazpaz.services.errors import NotFound, ValidationFailed
+from pazpaz.services.formatting import babel_locale
 from pazpaz.services.scope import Actor, system_session, workspace_session
 
 # Offered first in the currency list; any ISO 4217 code Babel knows is accepted.
@@ -36,6 +37,14 @@ class PracticeLocale:
 def currencies() -> list[str]:
     rest = sorted(code for code in list_currencies() if code not in COMMON_CURRENCIES and len(code) == 3)
     return [*COMMON_CURRENCIES, *rest]
+
+
+def currency_choices(language: str) -> list[tuple[str, str]]:
+    """(code, "ILS · Israeli New Shekel") in `language`, in the order of currencies(); the code
+    alone where the locale has no name for it (old or technical codes)."""
+    locale = babel_locale(language)
+    named = ((code, get_currency_name(code, locale=locale)) for code in currencies())
+    return [(code, code if name == code else f"{code} \u00b7 {name}") for code, name in named]
 
 
 def _check_language(language: str) -> str:

@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, delete, select
 
-from pazpaz.i18n import N_
+from pazpaz.i18n import N_, msg
 from pazpaz.models import Client, Goal, Milestone, PlanOfCare, SoapNote, SoapNoteGoal
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto, workspaces
@@ -24,6 +24,8 @@ from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor, workspace_session
 
 GOAL_STATUSES = ("active", "achieved", "dropped")
+# A note's status inside a progress line (translated with it, where it is shown).
+NOTE_STATUS_WORDS = {"draft": N_("draft"), "finalized": N_("finalized")}
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,11 @@ def _plan(session: Session, actor: Actor, client_id: uuid.UUID, create: bool) ->
     return plan
 
 
+def _note_line(status: str) -> str:
+    """A tagged note in a goal's progress: our words, translated where they are shown."""
+    return msg("Session note ({status})", status=msg(NOTE_STATUS_WORDS.get(status, status)))
+
+
 def get_plan(actor: Actor, client_id: uuid.UUID) -> PlanView:
     actor.require_owner()
     with workspace_session(actor) as session:
@@ -116,7 +123,7 @@ def get_plan(actor: Actor, client_id: uuid.UUID) -> PlanView:
                       for m in session.exec(select(Milestone).where(Milestone.goal_id == goal.id)).all()]
             tagged = session.exec(select(SoapNote).join(SoapNoteGoal, SoapNoteGoal.note_id == SoapNote.id)
                                   .where(SoapNoteGoal.goal_id == goal.id)).all()
-            points += [ProgressPoint(n.session_date, "session", f"Session note ({n.status})", n.id) for n in tagged]
+            points += [ProgressPoint(n.session_date, "session", _note_line(n.status), n.id) for n in tagged]
             points.sort(key=lambda p: (p.when or date.min, p.kind))
             views.append(GoalView(goal.id, crypto.unseal(session, goal, "text_enc") or "", goal.target_date,
                                   goal.status, points))

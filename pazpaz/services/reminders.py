@@ -612,12 +612,12 @@ class ClientReminderStatus:
     @property
     def text(self) -> str:
         if not self.workspace_enabled:
-            return "Reminders are off for the practice (Settings)."
+            return N_("Reminders are off for the practice (Settings).")
         if not self.has_email:
-            return "No email address: this client gets no reminders."
+            return N_("No email address: this client gets no reminders.")
         if self.opted_out:
-            return "This client opted out of reminders."
-        return "This client gets appointment reminders by email."
+            return N_("This client opted out of reminders.")
+        return N_("This client gets appointment reminders by email.")
 
 
 def client_status(actor: Actor, client_id: uuid.UUID) -> ClientReminderStatus:

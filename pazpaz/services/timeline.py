@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import select
 
-from pazpaz.i18n import N_
+from pazpaz.i18n import N_, msg
 from pazpaz.models import (
     Appointment,
     Attachment,
@@ -23,6 +23,7 @@ from pazpaz.models import (
     SoapNoteVersion,
 )
 from pazpaz.services import audit, crypto, paging, workspaces
+from pazpaz.services.appointments import STATUS_WORDS
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor, workspace_session
 
@@ -53,29 +54,32 @@ def client_timeline(actor: Actor, client_id: uuid.UUID, page: int = 1, page_size
             select(Appointment, Service.name).outerjoin(Service, Service.id == Appointment.service_id)
             .where(Appointment.client_id == client_id)
         ).all():
-            title = f"Appointment · {appointment.status.replace('_', '-')}"
-            if service_name:
-                title += f" · {service_name}"
+            status = msg(STATUS_WORDS.get(appointment.status, appointment.status))
+            title = (msg("Appointment · {status} · {service}", status=status, service=service_name) if service_name
+                     else msg("Appointment · {status}", status=status))
             items.append(TimelineItem(appointment.starts_at, "appointment", title, ""))
         if actor.is_owner:
             versions = dict(session.exec(select(SoapNoteVersion.note_id, func.count())
                                          .group_by(SoapNoteVersion.note_id)).all())
             for note in session.exec(select(SoapNote).where(SoapNote.client_id == client_id)).all():
-                state = "draft" if note.status == "draft" else ("amended" if versions.get(note.id, 0) > 1 else "final")
-                items.append(TimelineItem(note.finalized_at or note.created_at, "note", f"Session note · {state}",
+                state = (N_("draft") if note.status == "draft"
+                         else N_("amended") if versions.get(note.id, 0) > 1 else N_("final"))
+                items.append(TimelineItem(note.finalized_at or note.created_at, "note",
+                                          msg("Session note · {state}", state=msg(state)),
                                           f"/notes/{note.id}"))
             plan = session.exec(select(PlanOfCare).where(PlanOfCare.client_id == client_id)).first()
             if plan is not None:
                 for goal in session.exec(select(Goal).where(Goal.plan_id == plan.id)).all():
                     text = crypto.unseal(session, goal, "text_enc") or ""
-                    items.append(TimelineItem(goal.created_at, "goal", f"Goal added · {text}", ""))
+                    items.append(TimelineItem(goal.created_at, "goal", msg("Goal added · {text}", text=text), ""))
                     for milestone in session.exec(select(Milestone).where(Milestone.goal_id == goal.id)).all():
                         label = crypto.unseal(session, milestone, "text_enc") or ""
-                        items.append(TimelineItem(milestone.created_at, "milestone", f"Milestone · {label}", ""))
+                        items.append(TimelineItem(milestone.created_at, "milestone",
+                                                  msg("Milestone · {text}", text=label), ""))
             for attachment in session.exec(select(Attachment).where(Attachment.client_id == client_id,
                                                                     Attachment.status == "complete")).all():
                 name = crypto.unseal(session, attachment, "file_name_enc") or "file"
-                items.append(TimelineItem(attachment.created_at, "file", f"File · {name}", ""))
+                items.append(TimelineItem(attachment.created_at, "file", msg("File · {name}", name=name), ""))
         items.sort(key=lambda item: item.when, reverse=True)
         total = len(items)
         page, pages = paging.clamp(total, page, page_size)

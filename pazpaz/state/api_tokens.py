@@ -15,6 +15,8 @@ from pazpaz.state.handler import handler, page_id
 from pazpaz.state.session import SessionState
 
 EXPIRY_OPTIONS = {"30": 30, "90": 90, "365": 365, "never": None}
+SCOPE_LABELS = {"read": N_("Read only"), "read-write": N_("Read and write")}
+STATE_LABELS = {"active": N_("active"), "revoked": N_("revoked"), "expired": N_("expired")}
 
 
 class ApiTokenState(SessionState):
@@ -26,14 +28,16 @@ class ApiTokenState(SessionState):
     form_key: str = "0"
 
     async def _refresh(self, actor: Actor) -> None:
-        now = utcnow()
-        self.tokens = [
-            {"id": str(t.id), "name": t.name, "scope": t.scope, "created": self._datetime(t.created_at),
-             "expires": self._datetime(t.expires_at) or "never",
-             "last_used": self._datetime(t.last_used_at) or "never",
-             "state": "active" if t.active(now) else ("revoked" if t.revoked_at else "expired")}
-            for t in await self._call(api_tokens.list_tokens, actor)
-        ]
+        now, never = utcnow(), self._t(N_("never"))
+        self.tokens = [self._item(t, never, "active" if t.active(now) else ("revoked" if t.revoked_at else "expired"))
+                       for t in await self._call(api_tokens.list_tokens, actor)]
+
+    def _item(self, token: api_tokens.TokenView, never: str, state: str) -> dict[str, str]:
+        return {"id": str(token.id), "name": token.name, "scope": token.scope,
+                "scope_label": self._t(SCOPE_LABELS.get(token.scope, token.scope)),
+                "created": self._datetime(token.created_at), "expires": self._datetime(token.expires_at) or never,
+                "last_used": self._datetime(token.last_used_at) or never, "state": state,
+                "state_label": self._t(STATE_LABELS[state])}
 
     @rx.event
     @handler

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.i18n import nmsg
+from pazpaz.i18n import N_, nmsg
 from pazpaz.services import audit_log
 from pazpaz.services.audit_actions import readable
 from pazpaz.services.audit_log import AuditFilter, AuditRow
@@ -15,6 +15,15 @@ from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
 FILTER_FIELDS = ("start", "end", "user_id", "entity_type", "action")
+# The Entity type filter's words; a type missing here (a new one) shows its code.
+ENTITY_LABELS = {
+    "api_token": N_("API token"), "appointment": N_("Appointment"), "attachment": N_("File"),
+    "audit_event": N_("Audit log"), "backup": N_("Backup"), "calendar_feed": N_("Calendar feed"),
+    "client": N_("Client"), "client_response": N_("Client's answer"), "export": N_("Export"),
+    "invitation": N_("Invitation"), "location": N_("Location"), "service": N_("Service"),
+    "session": N_("Session"), "soap_note": N_("Note"), "user": N_("User"), "workspace": N_("Practice"),
+    "workspace_key": N_("Practice key"),
+}
 
 
 def row_item(row: AuditRow) -> dict[str, str]:
@@ -36,6 +45,7 @@ class AuditState(SessionState):
     pages: int = 1
     users: list[list[str]] = []
     entity_types: list[str] = []
+    entity_choices: list[list[str]] = []  # [code, words] for the Entity type filter
     actions: list[str] = []
     action_choices: list[list[str]] = []  # [code, readable words] for the Action filter
     field_errors: dict[str, str] = {}
@@ -63,6 +73,8 @@ class AuditState(SessionState):
         self.total_text = self._t(nmsg("{count} event", "{count} events", result.total))
         self.users = [[uid, name] for uid, name in result.users]
         self.entity_types, self.actions = result.entity_types, result.actions
+        self.entity_choices = sorted(([e, self._t(ENTITY_LABELS[e]) if e in ENTITY_LABELS else e]
+                                      for e in result.entity_types), key=lambda c: c[1])
         self.action_choices = sorted(([a, readable(a, self.language)] for a in result.actions), key=lambda c: c[1])
 
     @rx.event

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import reflex as rx
 
+from pazpaz.i18n import N_, msg
 from pazpaz.services import backup_schedule
+from pazpaz.services import formatting as fmt
 from pazpaz.services.errors import NotFound
 from pazpaz.state.handler import handler
 from pazpaz.state.session import SessionState
 
 
-def _size(size: int | None) -> str:
+def _size(size: int | None, language: str) -> str:
     if size is None:
         return ""
-    return f"{size / 1_000_000:.1f} MB" if size >= 100_000 else f"{size / 1000:.0f} kB"
+    if size >= 100_000:
+        return fmt.format_number(round(size / 1_000_000, 1), language=language) + " MB"
+    return fmt.format_number(round(size / 1000), language=language) + " kB"
 
 
 class BackupStatusState(SessionState):
@@ -34,7 +38,8 @@ class BackupStatusState(SessionState):
             self.visible = False
             return
         self.visible = True
-        self.last_backup = (f"{self._datetime(status.last_success)} ({_size(status.size_bytes)})"
-                            if status.last_success else "none yet")
-        self.warning = status.warning
-        self.schedule = f"Every day at {status.hour:02d}:00 into {status.folder}."
+        self.last_backup = (f"{self._datetime(status.last_success)} ({_size(status.size_bytes, self.language)})"
+                            if status.last_success else self._t(N_("none yet")))
+        self.warning = self._t(status.warning)
+        self.schedule = self._t(msg("Every day at {hour}:00 into {folder}.", hour=f"{status.hour:02d}",
+                                    folder=status.folder))

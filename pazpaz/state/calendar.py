@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
-from pazpaz.i18n import N_
+from pazpaz.i18n import N_, msg, translate
 from pazpaz.services import appointments, catalog, clients, soap_notes
 from pazpaz.services import formatting as fmt
 from pazpaz.services.appointments import AppointmentInput, AppointmentView, ConflictsFound
@@ -23,7 +23,7 @@ from pazpaz.state.session import SessionState
 
 STATUS_COLOURS = {"scheduled": "#2563eb", "confirmed": "#0d9488", "attended": "#15803d",
                   "cancelled": "#9ca3af", "no_show": "#b45309"}
-KIND_LABELS = {"clinic": "Clinic", "home": "Home visit", "online": "Online", "": ""}
+KIND_LABELS = {"clinic": N_("Clinic"), "home": N_("Home visit"), "online": N_("Online"), "": ""}
 EMPTY_FORM = {"id": "", "client_id": "", "service_id": "", "location_id": "", "start": "", "end": "",
               "notes": "", "repeat": "none", "interval_weeks": "1", "ends": "count", "count": "6", "until": "",
               "scope": "this", "series": ""}
@@ -39,9 +39,9 @@ def floating(value: str) -> str:
     return value.replace("Z", "")[:16]
 
 
-def event_of(view: AppointmentView) -> dict[str, str]:
+def event_of(view: AppointmentView, language: str = "en") -> dict[str, str]:
     colour = STATUS_COLOURS.get(view.status, "#2563eb")
-    kind = KIND_LABELS.get(view.location_kind, "")
+    kind = translate(language, KIND_LABELS.get(view.location_kind, ""))
     title = view.client_name + (f" · {view.service_name}" if view.service_name else "") + (f" · {kind}" if kind else "")
     return {
         "id": str(view.id), "title": title, "start": wall(view.starts_at), "end": wall(view.ends_at),
@@ -109,7 +109,7 @@ class CalendarState(SessionState):
         first_day, days = read_window(date.fromisoformat(self.range_start), self.range_days)
         views = await self._call(appointments.schedule, actor, first_day, days)
         self.nav_version += 1
-        events = [{**event_of(v), "extendedProps": {"redraw": self._redraw}} for v in views]
+        events = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
         if events != self.events:  # an unchanged list sends no delta and draws nothing
             self.events = events
 
@@ -121,9 +121,9 @@ class CalendarState(SessionState):
         self.error = ""
         choices = await self._call(clients.client_choices, actor)
         self.clients = [[str(cid), name] for cid, name in choices]
-        self.services = [[str(s.id), f"{s.name} ({s.duration_minutes} min)"]
+        self.services = [[str(s.id), self._t(msg("{name} ({minutes} min)", name=s.name, minutes=s.duration_minutes))]
                          for s in await self._call(catalog.list_services, actor)]
-        self.locations = [[str(loc.id), f"{loc.name} ({KIND_LABELS[loc.kind]})"]
+        self.locations = [[str(loc.id), f"{loc.name} ({self._t(KIND_LABELS[loc.kind])})"]
                           for loc in await self._call(catalog.list_locations, actor)]
         await self._reload(actor)
         linked = self.router.url.query_parameters.get("appointment", "")
@@ -215,7 +215,7 @@ class CalendarState(SessionState):
             count = int(f["count"]) if f["ends"] == "count" else None
             until = date.fromisoformat(f["until"]) if f["ends"] == "until" else None
         except ValueError:
-            raise ValidationFailed({"count": "Enter how many times, or a valid end date."}) from None
+            raise ValidationFailed({"count": N_("Enter how many times, or a valid end date.")}) from None
         return Recurrence(interval_weeks=interval, count=count, until=until)
 
     @rx.event
@@ -232,7 +232,7 @@ class CalendarState(SessionState):
                                  override)
         except ConflictsFound as found:
             self.conflicts = [conflict_row(c, self.time_zone, self.language) for c in found.conflicts]
-            self.error = "This time overlaps other appointments. Choose another time or press Book anyway."
+            self.error = self._t(N_("This time overlaps other appointments. Choose another time or press Book anyway."))
             return None
         self.form_open, self.conflicts = False, []
         await self._reload(actor)
@@ -273,7 +273,7 @@ class CalendarState(SessionState):
             note_id, marked = await self._call(soap_notes.open_for_appointment, actor,
                                                _appointment_id(self.selected.get("id", "")))
         except NotFound:
-            self.error = "Session notes are for the practice owner."
+            self.error = self._t(N_("Session notes are for the practice owner."))
             return None
         self.detail_open = False
         return rx.redirect(f"/notes/{note_id}" + ("?attended=1" if marked else ""))
@@ -301,7 +301,7 @@ class CalendarState(SessionState):
             await self._call(appointments.set_status, actor, _appointment_id(self.selected.get("id", "")),
                              status, scope)
         except ConflictsFound:
-            self.error = "Restoring it would overlap another appointment; move it first."
+            self.error = self._t(N_("Restoring it would overlap another appointment; move it first."))
             return None
         self.detail_open = False
         await self._reload(actor)
@@ -316,8 +316,9 @@ class CalendarState(SessionState):
             await self._call(appointments.move_appointment, actor, _appointment_id(appointment_id),
                              floating(start), floating(end) if end else "")
         except ConflictsFound as found:
-            self.error = (f"Not moved: that time overlaps {len(found.conflicts)} appointment(s). "
-                          "Open the appointment and use Edit to book it anyway.")
+            self.error = self._t(msg("Not moved: that time overlaps {overlaps} appointment(s). "
+                                      "Open the appointment and use Edit to book it anyway.",
+                                      overlaps=len(found.conflicts)))
         except ServiceError as refused:
             self.error = self._t(refused.message())
         else:

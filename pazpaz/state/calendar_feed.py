@@ -8,7 +8,6 @@ import reflex as rx
 
 from pazpaz.i18n import N_
 from pazpaz.services import calendar_feed
-from pazpaz.services import formatting as fmt
 from pazpaz.services.calendar_feed import FeedStatus
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
@@ -28,8 +27,7 @@ class FeedState(SessionState):
     def _show(self, status: FeedStatus | None) -> None:
         self.feed_active = status is not None
         self.full_names = bool(status and status.include_full_names)
-        self.feed_created = (fmt.format_datetime(status.created_at, language=self.language,
-                                                 zone=self.time_zone or "UTC") if status else "")
+        self.feed_created = self._datetime(status.created_at) if status else ""
         self.feed_loaded = True
 
     @rx.event

@@ -17,6 +17,7 @@ from pazpaz.state.handler import Failures, handler, page_id
 from pazpaz.state.session import SessionState
 
 OWNER_ONLY = N_("Only the practice owner can change services and locations.")
+KIND_LABELS = {"clinic": N_("Clinic"), "home": N_("Home visit"), "online": N_("Online")}
 
 
 class CatalogState(SessionState):
@@ -44,7 +45,9 @@ class CatalogState(SessionState):
             for s in await self._call(catalog.list_services, actor, True)
         ]
         self.locations = [
-            {"id": str(loc.id), "name": loc.name, "kind": loc.kind, "address": loc.address,
+            {"id": str(loc.id), "name": loc.name, "kind": loc.kind,
+             "kind_label": self._t(KIND_LABELS[loc.kind]) if loc.kind in KIND_LABELS else loc.kind,
+             "address": loc.address,
              "video_link": loc.video_link, "active": "yes" if loc.active else ""}
             for loc in await self._call(catalog.list_locations, actor, True)
         ]

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.i18n import N_
+from pazpaz.i18n import N_, nmsg
 from pazpaz.services import appointments, clients, soap_notes
 from pazpaz.services import formatting as fmt
 from pazpaz.services.clients import ClientInput, ClientView, ListQuery
@@ -113,7 +113,7 @@ class ClientState(SessionState):
         actor = await self._actor()
         self.field_errors, self.error, self.not_found = {}, "", False
         if client_id is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         try:
             view = await self._call(clients.get_client, actor, client_id)
         except NotFound:
@@ -132,7 +132,8 @@ class ClientState(SessionState):
         ]
         self.notes = [] if not actor.is_owner else [
             {"id": str(n.id), "status": n.status, "date": self._date(n.session_date),
-             "versions": str(n.versions)}
+             "versions": str(n.versions),
+             "versions_text": self._t(nmsg("{count} version", "{count} versions", n.versions))}
             for n in await self._call(soap_notes.client_notes, actor, client_id)
         ]
 
@@ -140,7 +141,7 @@ class ClientState(SessionState):
         try:
             return uuid.UUID(self.client.get("id", ""))
         except ValueError:
-            raise NotFound("Client not found.") from None
+            raise NotFound(N_("Client not found.")) from None
 
     @rx.event
     @handler
@@ -149,7 +150,7 @@ class ClientState(SessionState):
         try:
             note_id = await self._call(soap_notes.create_for_client, actor, self._client_id())
         except NotFound:
-            self.error = "Session notes are for the practice owner."
+            self.error = self._t(N_("Session notes are for the practice owner."))
             return None
         return rx.redirect(f"/notes/{note_id}")
 

@@ -22,7 +22,7 @@ class ErasureState(SessionState):
     def _client(self):
         client_id = client_id_from_path(self.router.url.path)
         if client_id is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         return client_id
 
     @rx.event
@@ -43,7 +43,7 @@ class ErasureState(SessionState):
         actor = await self._actor()
         reason = str(form_data.get("hold_reason", "")).strip()
         if not reason:
-            self.field_errors = {"hold_reason": "Say why the records are on hold."}
+            self.field_errors = {"hold_reason": self._t(N_("Say why the records are on hold."))}
             return
         await self._call(erasure.set_legal_hold, actor, self._client(), reason)
         self.hold_reason, self.field_errors = reason, {}

@@ -8,6 +8,7 @@ import uuid
 
 import reflex as rx
 
+from pazpaz.i18n import N_
 from pazpaz.services import exports
 from pazpaz.state.clients import client_id_from_path
 from pazpaz.state.handler import handler
@@ -29,7 +30,7 @@ class ExportState(SessionState):
         actor = await self._actor()
         client_id = client_id_from_path(self.router.url.path)
         if client_id is None:
-            self.error = "Client not found."
+            self.error = self._t(N_("Client not found."))
             return None
         return await self._start(actor, client_id)
 
@@ -61,7 +62,8 @@ class ExportState(SessionState):
                     return  # another export started meanwhile: its own watch follows it
                 self.status, self.progress = view.status, view.progress
                 if view.status == "failed":
-                    self.error = "The export failed. Please try again; if it fails again, check the server log."
+                    self.error = self._t(
+                        N_("The export failed. Please try again; if it fails again, check the server log."))
                 if view.status in ("done", "failed", "expired"):
                     return
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.i18n import N_, nmsg, translate
+from pazpaz.i18n import N_, msg, nmsg, translate
 from pazpaz.services import attachments
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
 from pazpaz.services.scope import Actor
@@ -93,8 +93,9 @@ class FilesState(SessionState):
         try:
             if actor.is_owner:
                 received, error = await _receive(chunks, attachments.max_bytes())
+                error = translate(language, error)
             else:
-                received, error = [], "Files are for the practice owner."
+                received, error = [], translate(language, N_("Files are for the practice owner."))
             saved = 0
             for name, data in ([] if error else received):
                 # A background upload outlives its event's session check: a sign-out in
@@ -196,8 +197,9 @@ async def _receive(chunks: rx.UploadChunkIterator, limit: int) -> tuple[list[tup
             name, buffer = received[-1]
             buffer.extend(chunk.data)
             if len(buffer) > limit:
-                return received, f"{name} is larger than {limit // (1024 * 1024)} MB and was not saved."
+                return received, msg("{name} is larger than {mb} MB and was not saved.", name=name,
+                                     mb=limit // (1024 * 1024))
     except Exception as failure:
         log.error("upload stream failed (%s)", type(failure).__name__)
-        return received, "The upload was interrupted. Nothing was saved; please try again."
+        return received, N_("The upload was interrupted. Nothing was saved; please try again.")
     return received, ""

@@ -18,9 +18,12 @@ class LanguageState(SessionState):
 
     practice_language: str = i18n.DEFAULT_LANGUAGE
     currency: str = "EUR"
-    currencies: list[str] = []
+    currencies: list[list[str]] = []  # [code, "ILS · שקל חדש"] in the reader's language
     language_error: str = ""
     language_errors: dict[str, str] = {}
+
+    def _name_currencies(self) -> None:
+        self.currencies = [[code, name] for code, name in languages.currency_choices(self.language)]
 
     @rx.event
     @handler
@@ -28,8 +31,7 @@ class LanguageState(SessionState):
         actor = await self._actor()
         practice = await self._call(languages.practice_locale, actor)
         self.practice_language, self.currency = practice.language, practice.currency
-        if not self.currencies:
-            self.currencies = languages.currencies()
+        self._name_currencies()
         self.language_error, self.language_errors = "", {}
 
     @rx.event
@@ -39,6 +41,7 @@ class LanguageState(SessionState):
         self.language_error, self.language_errors = "", {}
         chosen = await self._call(languages.set_user_language, actor, str(language))
         self._use_language(chosen)
+        self._name_currencies()
         self._notify(N_("Language saved."))
 
     @rx.event

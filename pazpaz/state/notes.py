@@ -9,14 +9,16 @@ from zoneinfo import ZoneInfo
 
 import reflex as rx
 
+from pazpaz.i18n import N_, msg, translate
 from pazpaz.services import formatting, note_diff, plans, soap_notes
 from pazpaz.services.errors import NotFound, ValidationFailed
 from pazpaz.services.soap_notes import SECTIONS, StaleNote
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
 
-NOT_SAVED = "Not saved: the server could not store the note. Your text is still here."
-SECTION_TITLES = {"subjective": "Subjective", "objective": "Objective", "assessment": "Assessment", "plan": "Plan"}
+NOT_SAVED = N_("Not saved: the server could not store the note. Your text is still here.")
+SECTION_TITLES = {"subjective": N_("Subjective"), "objective": N_("Objective"), "assessment": N_("Assessment"),
+                  "plan": N_("Plan")}
 
 
 class FieldDiff(TypedDict):
@@ -37,8 +39,8 @@ class VersionItem(TypedDict):
     file: str  # the removed file's name when kind == "file_removed"
 
 
-def _field_diffs(words: dict[str, list[note_diff.Segment]]) -> list[FieldDiff]:
-    return [FieldDiff(field=key, title=SECTION_TITLES[key], segments=words[key])
+def _field_diffs(words: dict[str, list[note_diff.Segment]], language: str) -> list[FieldDiff]:
+    return [FieldDiff(field=key, title=translate(language, SECTION_TITLES[key]), segments=words[key])
             for key in SECTIONS if note_diff.changed(words.get(key, []))]
 
 
@@ -48,7 +50,7 @@ def version_item(version: soap_notes.VersionView, zone: str,
     return VersionItem(number=str(version.number), hash=version.content_hash,
                        when=formatting.format_datetime(version.created_at, language=language, zone=zone),
                        reason=version.reason,
-                       diff=_field_diffs(version.word_diff), kind=kind, file=version.removed_file)
+                       diff=_field_diffs(version.word_diff, language), kind=kind, file=version.removed_file)
 
 
 def note_id_from_path(path: str) -> uuid.UUID | None:
@@ -70,6 +72,7 @@ class NoteState(SessionState):
     status: str = "draft"
     sections: dict[str, str] = {k: "" for k in SECTIONS}
     session_date: str = ""
+    session_date_text: str = ""  # the date as the reader writes it (services/formatting.py)
     duration: str = ""
     lock_version: int = 0
     saved_at: str = ""
@@ -89,6 +92,7 @@ class NoteState(SessionState):
         self.note_id, self.client_id, self.client_name = str(view.id), str(view.client_id), view.client_name
         self.status, self.sections, self.lock_version = view.status, dict(view.sections), view.lock_version
         self.session_date = view.session_date.isoformat() if view.session_date else ""
+        self.session_date_text = self._date(view.session_date)
         self.duration = str(view.duration_minutes or "")
         self.versions = [version_item(v, self.time_zone, self.language) for v in reversed(view.versions)]
         self.stale, self.save_error, self.reason, self.field_errors = False, "", "", {}
@@ -99,7 +103,7 @@ class NoteState(SessionState):
         actor = await self._actor()
         note_id = note_id_from_path(self.router.url.path)
         if note_id is None:
-            raise NotFound("Note not found.")
+            raise NotFound(N_("Note not found."))
         view = await self._call(soap_notes.get_note, actor, note_id)
         self.not_found = False
         self._fill(view)
@@ -111,7 +115,7 @@ class NoteState(SessionState):
         try:
             return uuid.UUID(self.note_id)
         except ValueError:
-            raise NotFound("Note not found.") from None
+            raise NotFound(N_("Note not found.")) from None
 
     @rx.event
     @handler
@@ -121,7 +125,7 @@ class NoteState(SessionState):
         try:
             goal_ids = [uuid.UUID(g) for g in wanted]
         except ValueError:
-            raise NotFound("That goal is not in this client's plan.") from None
+            raise NotFound(N_("That goal is not in this client's plan.")) from None
         await self._call(plans.tag_goals, actor, self._note_id(), goal_ids)
         self.tagged_goals = sorted(wanted)
 
@@ -131,7 +135,7 @@ class NoteState(SessionState):
         # Hide the previous note's fields until this one is loaded: text typed into them
         # would be wiped by the remount (or land in the wrong note).
         self.load_key, self.note_id = "", ""
-        self.notice = ("This appointment is now marked attended."
+        self.notice = (self._t(N_("This appointment is now marked attended."))
                        if self.router.url.query_parameters.get("attended") else "")
         self.saved_at = ""
         await self._fetch()
@@ -142,7 +146,8 @@ class NoteState(SessionState):
         await self._fetch()
 
     def _now(self) -> str:
-        return datetime.now(ZoneInfo(self.time_zone)).strftime("%H:%M")
+        return formatting.format_time(datetime.now(ZoneInfo(self.time_zone)), language=self.language,
+                                      zone=self.time_zone)
 
     @rx.event
     @handler(failed=NOT_SAVED)
@@ -172,11 +177,12 @@ class NoteState(SessionState):
                 soap_notes.save_draft, actor, self._note_id(), self.sections, self.lock_version,
                 self.session_date, self.duration)
         except StaleNote as stale:
-            self.stale, self.save_error = True, str(stale)
+            self.stale, self.save_error = True, self._t(stale.message())
             return
         except ValidationFailed as invalid:
-            self.field_errors = invalid.errors
-            self.save_error = "Not saved: " + "; ".join(invalid.errors.values())
+            self.field_errors = {name: self._t(text) for name, text in invalid.errors.items()}
+            self.save_error = self._t(msg("Not saved: {reasons}",
+                                          reasons="; ".join(self._t(text) for text in invalid.errors.values())))
             return
         self.save_error, self.field_errors = "", {}
         self.saved_at = self._now()
@@ -188,10 +194,10 @@ class NoteState(SessionState):
         try:
             await self._call(soap_notes.finalize, actor, self._note_id(), self.sections, self.lock_version)
         except StaleNote as stale:
-            self.stale, self.save_error = True, str(stale)
+            self.stale, self.save_error = True, self._t(stale.message())
             return None
         await self._fetch()
-        self._notify("Note finalized.")
+        self._notify(N_("Note finalized."))
 
     @rx.event
     @handler
@@ -211,7 +217,7 @@ class NoteState(SessionState):
             await self._call(soap_notes.amend, actor, self._note_id(), self.sections, self.reason,
                              self.lock_version)
         except StaleNote as stale:
-            self.stale, self.save_error = True, str(stale)
+            self.stale, self.save_error = True, self._t(stale.message())
             return None
         await self._fetch()
-        self._notify("Amendment saved as a new version.")
+        self._notify(N_("Amendment saved as a new version."))

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import reflex as rx
 
-from pazpaz.i18n import N_
+from pazpaz.i18n import N_, Msg
 from pazpaz.services import plans, timeline
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor
@@ -32,7 +32,7 @@ class PlanState(SessionState):
     def _client_id(self) -> uuid.UUID:
         client_id = client_id_from_path(self.router.url.path)
         if client_id is None:
-            raise NotFound("Client not found.")
+            raise NotFound(N_("Client not found."))
         return client_id
 
     async def _refresh(self, actor: Actor) -> None:
@@ -49,7 +49,9 @@ class PlanState(SessionState):
         self.goals = [
             {"id": str(g.id), "text": g.text, "target": self._date(g.target_date),
              "status": g.status,
-             "progress": [{"when": self._date(p.when), "kind": p.kind, "text": p.text}
+             "progress": [{"when": self._date(p.when), "kind": p.kind,
+                           # a session line is our words; a milestone is the therapist's own text
+                           "text": self._t(p.text) if isinstance(p.text, Msg) else p.text}
                           for p in g.progress]}
             for g in plan.goals
         ]
@@ -93,7 +95,7 @@ class PlanState(SessionState):
         try:
             goal_id = uuid.UUID(str(form.get("goal_id", "")))
         except ValueError:
-            self.errors = {"milestone_text": "Choose a goal."}
+            self.errors = {"milestone_text": self._t(N_("Choose a goal."))}
             return
         await self._change(actor, plans.add_milestone, goal_id, str(form.get("milestone_text", "")),
                            str(form.get("reached_on", "")), str(form.get("progress_note", "")))
@@ -123,7 +125,7 @@ class TimelineState(SessionState):
             self.items = []
             return
         self.items = [{"when": self._datetime(i.when), "kind": i.kind,
-                       "title": i.title, "link": i.link}
+                       "title": self._t(i.title), "link": i.link}
                       for i in result.items]
         self.page, self.pages = result.page, result.pages
 

@@ -8,7 +8,7 @@ import uuid
 
 import reflex as rx
 
-from pazpaz.i18n import N_
+from pazpaz.i18n import N_, msg
 from pazpaz.services import agenda, jobs, reminders
 from pazpaz.services.errors import NotFound
 from pazpaz.services.reminders import OFFSET_CHOICES, ReminderSettings
@@ -16,7 +16,8 @@ from pazpaz.services.scope import Actor
 from pazpaz.state.handler import handler, page_id
 from pazpaz.state.session import SessionState
 
-OFFSET_LABELS = {48 * 60: "48 hours", 24 * 60: "24 hours", 4 * 60: "4 hours", 2 * 60: "2 hours", 60: "1 hour"}
+OFFSET_LABELS = {48 * 60: N_("48 hours before"), 24 * 60: N_("24 hours before"), 4 * 60: N_("4 hours before"),
+                 2 * 60: N_("2 hours before"), 60: N_("1 hour before")}
 
 
 
@@ -42,8 +43,8 @@ class ReminderSettingsState(SessionState):
         self.reminders_enabled, self.sender_name, self.message = data.enabled, data.sender_name, data.message
         self.cancel_window, self.quiet_start, self.quiet_end = (str(data.cancel_window_hours), data.quiet_start,
                                                                 data.quiet_end)
-        self.offsets = [{"value": str(o), "label": OFFSET_LABELS[o], "checked": "yes" if o in data.offsets_minutes
-                         else ""} for o in OFFSET_CHOICES]
+        self.offsets = [{"value": str(o), "label": self._t(OFFSET_LABELS[o]),
+                         "checked": "yes" if o in data.offsets_minutes else ""} for o in OFFSET_CHOICES]
         mine = await self._call(agenda.get_settings_for, actor)
         self.agenda_enabled, self.agenda_hour, self.agenda_full_names = mine.enabled, str(mine.hour), mine.full_names
         try:
@@ -52,9 +53,13 @@ class ReminderSettingsState(SessionState):
             self.can_manage, self.job_rows = False, []
         else:
             self.can_manage = True
-            self.job_rows = [{"kind": r.kind, "label": r.label, "last_run": self._datetime(r.last_run) or "never",
-                              "last_success": self._datetime(r.last_success) or "never", "result": r.result,
-                              "error": f"{r.last_error} at {self._datetime(r.last_error_at)}" if r.last_error else ""}
+            never = self._t(N_("never"))
+            self.job_rows = [{"kind": r.kind, "label": self._t(r.label),
+                              "last_run": self._datetime(r.last_run) or never,
+                              "never_run": "" if r.last_run else "yes",
+                              "last_success": self._datetime(r.last_success) or never, "result": r.result,
+                              "error": self._t(msg("{error} at {when}", error=r.last_error,
+                                                   when=self._datetime(r.last_error_at))) if r.last_error else ""}
                              for r in rows]
         self.form_key = str(uuid.uuid4())  # remount the forms with the stored values
 
@@ -111,7 +116,7 @@ class ClientReminderState(SessionState):
 
     async def _refresh(self, actor: Actor, client_id: uuid.UUID) -> None:
         status = await self._call(reminders.client_status, actor, client_id)
-        self.reminder_text, self.opted_out, self.has_email = status.text, status.opted_out, status.has_email
+        self.reminder_text, self.opted_out, self.has_email = self._t(status.text), status.opted_out, status.has_email
 
     @rx.event
     @handler(fields=None, invalid=None, not_found_says=N_("Client not found."))

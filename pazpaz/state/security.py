@@ -18,6 +18,7 @@ class SecurityState(SessionState):
     two_step_on: bool = False
     enabled_on: str = ""
     codes_left: int = 0
+    codes_left_text: str = ""  # "10 unused backup codes."
     required: bool = False
     # Enrolment in progress: the QR code (an SVG data URI drawn on the server) and the key.
     qr: str = ""
@@ -35,6 +36,8 @@ class SecurityState(SessionState):
         self.two_step_on = status.enabled
         self.enabled_on = self._date(status.enabled_at)
         self.codes_left = status.backup_codes_left
+        self.codes_left_text = self._t(nmsg("{count} unused backup code.", "{count} unused backup codes.",
+                                            status.backup_codes_left))
         self.required = status.required
 
     def _code_refused(self, refused: SecondStepRefused) -> None:
@@ -43,7 +46,7 @@ class SecurityState(SessionState):
 
     @rx.var
     def codes_download(self) -> str:
-        text = "PazPaz backup codes (each works once)\n\n" + "\n".join(self.backup_codes) + "\n"
+        text = self._t(N_("PazPaz backup codes (each works once)")) + "\n\n" + "\n".join(self.backup_codes) + "\n"
         return "data:text/plain;charset=utf-8," + quote(text)
 
     @rx.event

@@ -22,8 +22,9 @@ class SessionsState(SessionState):
 
     async def _refresh(self, actor: Actor) -> None:
         found = await self._call(sessions.list_sessions, actor)
+        unknown = self._t(N_("unknown"))
         self.sessions = [
-            {"id": str(s.id), "device": s.device, "ip": s.approximate_ip or "unknown",
+            {"id": str(s.id), "device": s.device, "ip": s.approximate_ip or unknown,
              "signed_in": self._datetime(s.signed_in_at), "last_active": self._datetime(s.last_active_at),
              "current": "yes" if s.is_current else ""}
             for s in found

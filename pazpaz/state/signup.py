@@ -28,6 +28,7 @@ class SignUpState(SessionState):
     @rx.event
     @handler
     async def load(self):
+        self._use_language(self._browser_language())  # nobody is signed in: the browser decides
         self.sent = False
         self.error = ""
         self.field_errors = {}

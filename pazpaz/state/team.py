@@ -15,6 +15,8 @@ from pazpaz.state import binding
 from pazpaz.state.handler import handler, page_id
 from pazpaz.state.session import SessionState
 
+ROLE_LABELS = {"owner": N_("owner"), "assistant": N_("assistant")}
+
 
 class TeamState(SessionState):
     members: list[dict[str, str]] = []
@@ -34,6 +36,7 @@ class TeamState(SessionState):
         self.can_manage = True
         self.members = [
             {"id": str(m.id), "name": m.name, "email": m.email, "role": m.role,
+             "role_label": self._t(ROLE_LABELS.get(m.role, m.role)),
              "active": "yes" if m.active else "", "is_me": "yes" if m.id == actor.user_id else "",
              "two_step": "yes" if m.two_step else ""}
             for m in members

@@ -35,7 +35,7 @@ def test_api_token_from_settings_works_until_revoked(page, smtp_sink):
         page.get_by_role("button", name="I have copied it").click()
         expect(page.get_by_label("Your new token")).to_have_count(0)
         card = page.locator(".rt-Card", has_text="Import script")
-        expect(card).to_contain_text("read-write")
+        expect(card).to_contain_text("Read and write")  # the scope, in words
         card.get_by_role("button", name="Revoke").click()
         expect(card).to_contain_text("revoked")
         expect(card).not_to_contain_text("last used never")  # the list reloaded after revoking

@@ -22,8 +22,9 @@ def test_switch_to_hebrew_and_back(page, smtp_sink):
     expect(html).to_have_attribute("dir", "rtl")
     expect(html).to_have_attribute("lang", "he")
     expect(page.locator("#notice")).to_have_text("השפה נשמרה.")
+    hebrew_nav = page.get_by_role("navigation", name="ראשי")  # the landmark's name is translated too
     for hebrew in ("היום", "יומן", "מטופלים", "הגדרות"):
-        expect(nav.get_by_role("link", name=hebrew, exact=True)).to_be_visible()
+        expect(hebrew_nav.get_by_role("link", name=hebrew, exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="יציאה", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out", exact=True)).to_have_count(0)
 
