@@ -117,6 +117,7 @@ _MONTHS_AND_DAYS = re.compile(
 # ISO currency codes (the currency list), and the seeded data (names, the practice, a note).
 _NOT_WORDS = [re.compile(p) for p in (
     r"^(?:[A-Z][A-Za-z_+-]*/)+[A-Za-z0-9_+-]+$|^(?:UTC|GMT)$",  # a time zone (the sign-up list)
+    r"^[A-Z]{3} · [^⟦⟧]+$",  # a currency's code and its name from CLDR (Babel), not from the catalogs
     r"\S+@\S+\.\w+", r"https?://\S+", r"\b[0-9a-f]{8,}\b", r"\b[0-9a-f-]{36}\b", r"\b(?:[A-Z]\.){1,3}",
     r"\b[A-Z]{3}\b", r"PazPaz")]
 # Text of the libraries under the app, not of PazPaz: Reflex's connection pulser (a 0-height div
