@@ -17,11 +17,13 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 import io
+import os
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
 from babel.core import UnknownLocaleError
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -30,11 +32,21 @@ DOMAIN = "messages"
 # Supported languages, in the order the Language setting offers them (each names itself).
 LANGUAGES: dict[str, str] = {"en": "English", "he": "עברית"}
 DEFAULT_LANGUAGE = "en"
+# The pseudo language: every text is the English wrapped in ⟦ ⟧, so a page walk can tell wrapped
+# text from hard-coded English (tests/e2e/test_accessibility.py). Built in memory from the English
+# catalog, and offered only when the environment asks for it (the e2e server); never in production.
+# Its code is the pseudo-locale tag Android and Chrome use: a valid language tag (axe checks
+# `lang` values), English underneath (dates and numbers format as English).
+PSEUDO_LANGUAGE, PSEUDO_NAME = "en-XA", "Pseudo"
+PSEUDO_ENV = "PAZPAZ_PSEUDO_LOCALE"
+PSEUDO_OPEN, PSEUDO_CLOSE = "⟦", "⟧"
+if os.environ.get(PSEUDO_ENV) == "1":
+    LANGUAGES[PSEUDO_LANGUAGE] = PSEUDO_NAME
 # How msgids are found in the code (Babel's extractor; scripts/i18n_update.py and the catalog
 # test): the argument positions that hold a msgid (and its plural).
 KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "N_": None, "msg": None, "nmsg": (1, 2), "_": (2,), "gettext": (2,), "ngettext": (2, 3),
-    "t": None, "words": (2,),
+    "t": None, "words": (2,), "tn": (1, 2),
 }
 
 
@@ -118,6 +130,8 @@ def reader(cookie_header: str | None, accept_language: str | None) -> str:
 
 
 def is_rtl(language: str) -> bool:
+    if supported(language) == PSEUDO_LANGUAGE:
+        return False
     try:
         return Locale.parse(supported(language)).character_order == "right-to-left"
     except UnknownLocaleError:
@@ -132,8 +146,20 @@ def po_path(language: str) -> Path:
     return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+class _Pseudo(_gettext.NullTranslations):
+    """Every text wrapped in ⟦ ⟧, placeholders kept (English plural rule)."""
+
+    def gettext(self, message: str) -> str:
+        return f"{PSEUDO_OPEN}{message}{PSEUDO_CLOSE}" if message else message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self.gettext(msgid1 if n == 1 else msgid2)
+
+
 @functools.cache
 def translations(language: str) -> _gettext.NullTranslations:
+    if supported(language) == PSEUDO_LANGUAGE:
+        return _Pseudo()
     po = po_path(supported(language))
     mo = po.with_suffix(".mo")
     if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
@@ -155,12 +181,44 @@ def ngettext(language: str, singular: str, plural: str, count: int) -> str:
     return translations(language).ngettext(singular, plural, count)
 
 
+@functools.cache
+def _catalog(language: str) -> Catalog:
+    with po_path(language).open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def in_catalog(msgid: str) -> bool:
+    """Whether the English catalog has `msgid` (singular or the singular of a plural message)."""
+    return _catalog(DEFAULT_LANGUAGE).get(msgid) is not None
+
+
+def plural_forms(language: str, singular: str, plural: str) -> tuple[str, list[str]]:
+    """The catalog's gettext plural rule (a C expression in `n`, also valid JavaScript) and the
+    message's forms in `language`, in the rule's order (English where a form is missing)."""
+    english = [singular, plural]
+    if supported(language) == PSEUDO_LANGUAGE:
+        return "(n != 1)", [_Pseudo().gettext(form) for form in english]
+    catalog = _catalog(supported(language))
+    message = catalog.get(singular)
+    strings = message.string if message is not None and isinstance(message.string, tuple) else ()
+    forms = [strings[i] if i < len(strings) and strings[i] else english[min(i, 1)]
+             for i in range(catalog.num_plurals)]
+    return catalog.plural_expr, forms
+
+
+def format_count(language: str, count: int) -> str:
+    """A count as the reader writes numbers (1,200): the `{count}` of a plural message."""
+    from pazpaz.services.formatting import format_number  # plain Babel; imported late: services import this module
+
+    return format_number(count, language=language)
+
+
 def translate(language: str, text: str) -> str:
     """The reader's words for a msgid or a `Msg` (placeholders filled after translating)."""
     if isinstance(text, Msg):
         if text.plural is not None and text.count is not None:
             words = ngettext(language, text.msgid, text.plural, text.count)
-            return words.format(count=text.count, **text.params)
+            return words.format(count=format_count(language, text.count), **text.params)
         words = gettext(language, text.msgid)
         params = {key: translate(language, value) if isinstance(value, Msg) else value
                   for key, value in text.params.items()}

@@ -69,7 +69,7 @@ def first_day(language: str) -> int:
 def localised(language: str) -> dict[str, Any]:
     """The calendar options that depend on the language (JSON; the locale module is put in by name)."""
     return {
-        "locale": formatting.LANGUAGES[language].replace("_", "-"),
+        "locale": str(formatting.babel_locale(language)).replace("_", "-"),  # a language without a locale: English
         "direction": i18n.direction(language),
         "firstDay": first_day(language),
         **_translated(language, TEXTS),

@@ -36,6 +36,42 @@ def t(msgid: str, **values: Var | str | int) -> Var:
     return words
 
 
+def tn(singular: str, plural: str, count: Var, **values: Var | str | int) -> Var:
+    """`"{count} client"` / `"{count} clients"` in the tab's language, the form chosen in the
+    browser by each catalog's own gettext plural rule (a C expression in `n`, which is valid
+    JavaScript), so a language with more than two forms needs only its catalog. `{count}` is
+    written as the reader writes numbers (1,200)."""
+    if not i18n.in_catalog(singular):
+        raise KeyError(f"msgid not in pazpaz/locale/en/LC_MESSAGES/messages.po: {singular!r}")
+    rules, forms = {}, {}
+    for code in i18n.LANGUAGES:
+        expression, texts = i18n.plural_forms(code, singular, plural)
+        rules[code], forms[code] = expression, texts
+    choose = "{" + ",".join(f"{json.dumps(code)}:(n)=>Number({expression})" for code, expression in rules.items()) + "}"
+    table = json.dumps(forms, ensure_ascii=False)
+    english = json.dumps([singular, plural], ensure_ascii=False)
+    locales = json.dumps({code: _number_locale(code) for code in i18n.LANGUAGES})
+    language, number = SessionState.language, count.to(int)
+    code = (f"((n, l) => {{ const f = ({table}[l] ?? {english}); "
+            f"const w = f[({choose}[l] ?? ((n)=>Number(n != 1)))(n)] ?? f[f.length - 1]; "
+            f"return w.replaceAll(\"{{count}}\", Number(n).toLocaleString({locales}[l] ?? \"en-GB\")); }})"
+            f"({number}, {language})")
+    words: Var = Var(_js_expr=code, _var_type=str,
+                     _var_data=VarData.merge(language._get_all_var_data(), number._get_all_var_data())).to(str)
+    for name, value in values.items():
+        if isinstance(value, Var):
+            value = value if value._var_type is str else value.to_string()
+        words = words.replace("{" + name + "}", value if isinstance(value, Var) else str(value))
+    return words
+
+
+def _number_locale(language: str) -> str:
+    """The BCP 47 tag the browser formats counts with (as services/formatting.py does)."""
+    from pazpaz.services.formatting import LANGUAGES as NUMBER_LOCALES
+
+    return NUMBER_LOCALES.get(language, NUMBER_LOCALES["en"]).replace("_", "-")
+
+
 class DocumentLanguage(rx.Fragment):
     """Sets `<html lang dir>` from the tab's language: a React effect compiled into the page's
     own JS bundle (the CSP allows no inline script and no eval; docs/ARCHITECTURE.md "HTTP headers")."""

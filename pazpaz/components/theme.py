@@ -65,11 +65,6 @@ def section(title: rx.Var | str, *children: rx.Component, actions: rx.Component 
     )
 
 
-def plural(count: rx.Var, one: str, many: str) -> rx.Var:
-    """"1 client", "2 clients": count is a number var."""
-    return rx.cond(count == 1, f"1 {one}", count.to_string() + f" {many}")
-
-
 def empty_state(message: rx.Var | str, action: rx.Component | None = None, **props) -> rx.Component:
     """What a blank list says: what is missing, and the button that fixes it (callers pass t(...))."""
     return rx.vstack(

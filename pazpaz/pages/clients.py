@@ -6,10 +6,10 @@ import reflex as rx
 
 from pazpaz.components.files import files_block
 from pazpaz.components.forms import LABEL_STYLE, banner, field, form_actions, pager
-from pazpaz.components.i18n import t
+from pazpaz.components.i18n import t, tn
 from pazpaz.components.plan import plan_block, timeline_block
 from pazpaz.components.shell import shell
-from pazpaz.components.theme import empty_state, muted, plural, section
+from pazpaz.components.theme import empty_state, muted, section
 from pazpaz.components.words import appointment_status, note_status
 from pazpaz.i18n import N_
 from pazpaz.pages.erasure import erasure_card
@@ -87,7 +87,8 @@ def clients_page() -> rx.Component:
             ),
             rx.cond(ClientListState.total > 0,
                     pager(ClientListState.page, ClientListState.pages, ClientListState.go_to_page,
-                          muted(plural(ClientListState.total, "client", "clients")), label=t("Client pages"))),
+                          muted(tn("{count} client", "{count} clients", ClientListState.total)),
+                          label=t("Client pages"))),
             spacing="4", width="100%",
         ),
         actions=_new_client_button(),

@@ -7,8 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from pazpaz.components.forms import LABEL_STYLE, banner, field, field_error
-from pazpaz.components.i18n import t
-from pazpaz.components.theme import plural
+from pazpaz.components.i18n import t, tn
 from pazpaz.state.clients import ClientState
 from pazpaz.state.reminders import CancellationBadgeState, ClientReminderState, ReminderSettingsState
 
@@ -173,8 +172,9 @@ def cancellation_badge(link: bool = False) -> rx.Component:
             B.unseen > 0,
             rx.callout(
                 rx.flex(
-                    rx.text(plural(B.unseen, "appointment", "appointments"),
-                            " cancelled by clients through a reminder link.", id="client-cancellations"),
+                    rx.text(tn("{count} appointment cancelled by clients through a reminder link.",
+                               "{count} appointments cancelled by clients through a reminder link.", B.unseen),
+                            id="client-cancellations"),
                     rx.link(t("Open the calendar"), href="/calendar", size="2") if link else rx.fragment(),
                     rx.button(t("Mark as seen"), size="1", variant="soft", on_click=B.mark_seen),
                     spacing="3", align="center", wrap="wrap",

@@ -78,7 +78,7 @@ def initials(name: str) -> str:
 
 def agenda_text(views: list, day: date, full_names: bool, language: str = "en", zone: str = "UTC") -> str:
     """The agenda mail's text in the recipient's language (dates and times via services/formatting)."""
-    day_label = fmt.format_day(day, language)
+    day_label = fmt.format_day(day, language=language)
     if not any(view.status != "cancelled" for view in views):
         return _(language, "No appointments on {day}.", day=day_label) + "\n"
     lines = [_(language, "Your appointments on {day}:", day=day_label), ""]
@@ -86,7 +86,8 @@ def agenda_text(views: list, day: date, full_names: bool, language: str = "en", 
         if view.status == "cancelled":
             continue
         who = view.client_name if full_names else initials(view.client_name)
-        start, end = fmt.format_time(view.starts_at, zone, language), fmt.format_time(view.ends_at, zone, language)
+        start, end = (fmt.format_time(view.starts_at, language=language, zone=zone),
+                      fmt.format_time(view.ends_at, language=language, zone=zone))
         line = f"{start}-{end}  {who}"
         if view.service_name:
             line += f"  {view.service_name}"

@@ -3,12 +3,14 @@
 Rows hold ids only (docs/ARCHITECTURE.md "Audit"); who did it, what it means and which record
 it touched are resolved when the log is read: the user's name, the action's words
 (services/audit_actions.py), a client's initials or an appointment's time in the practice zone.
-A record erased since reads as "(removed)".
+A record erased since reads as "(removed)". The words come back in the reader's language
+(`language`: the tab's on the page and in its CSV; English for the REST API).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import uuid
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from pazpaz import i18n
 from pazpaz.i18n import N_
 from pazpaz.models import Appointment, Attachment, AuditEvent, Client, Location, PlanOfCare, Service, SoapNote, User
 from pazpaz.services import audit, crypto, formatting, paging, workspaces
@@ -51,12 +54,16 @@ class AuditRow:
     what: str = ""  # "Opened a client's timeline"
     record: str = ""  # "M.C.", "1 Dec 2026, 10:00 · M.C.", "Massage 60", "(removed)"
 
-LANGUAGE = "en"  # until the reader's language reaches services
-REMOVED = "(removed)"
-ENTITY_WORDS = {"api_token": "API token", "audit_event": "Audit log", "backup": "Backup",
-                "calendar_feed": "Calendar feed", "client_response": "Client responses", "export": "Export",
-                "invitation": "Invitation", "session": "Device session", "workspace": "Practice",
-                "workspace_key": "Encryption key", "goal": "Goal", "milestone": "Milestone"}
+REMOVED = N_("(removed)")
+NOTE, FILE, PLAN = N_("Note"), N_("File"), N_("Plan of care")
+# A row about a kind of record rather than one record (a list read, an import) says the kind.
+ENTITY_WORDS = {"appointment": N_("Appointment"), "attachment": FILE, "client": N_("Client"), "soap_note": NOTE,
+                "plan_of_care": PLAN, "service": N_("Service"), "location": N_("Location"), "user": N_("User"),
+                "api_token": N_("API token"), "audit_event": N_("Audit log"), "backup": N_("Backup"),
+                "calendar_feed": N_("Calendar feed"), "client_response": N_("Client responses"),
+                "export": N_("Export"), "invitation": N_("Invitation"), "session": N_("Device session"),
+                "workspace": N_("Practice"), "workspace_key": N_("Encryption key"), "goal": N_("Goal"),
+                "milestone": N_("Milestone")}
 
 
 @dataclass(frozen=True)
@@ -121,8 +128,10 @@ def _fetch(session: Session, model: type, ids: list[uuid.UUID]) -> list:
 class _Records:
     """Resolves entity ids to the few words the log shows, a handful of queries per page."""
 
-    def __init__(self, session: Session, events: list[AuditEvent], names: dict[uuid.UUID, str], zone: str) -> None:
-        self.session, self.names, self.zone = session, names, zone
+    def __init__(self, session: Session, events: list[AuditEvent], names: dict[uuid.UUID, str], zone: str,
+                 language: str) -> None:
+        self.session, self.names, self.zone, self.language = session, names, zone, language
+        self.removed = i18n.translate(language, REMOVED)
         self.text: dict[tuple[str, uuid.UUID], str] = {}
         self._clients: dict[uuid.UUID, str] = {}
         self._load(events)
@@ -133,10 +142,10 @@ class _Records:
                                              crypto.unseal(self.session, row, "last_name_enc") or "")
 
     def _client(self, client_id: uuid.UUID | None) -> str:
-        return self._clients.get(client_id, REMOVED) if client_id else REMOVED
+        return self._clients.get(client_id, self.removed) if client_id else self.removed
 
     def _load(self, events: list[AuditEvent]) -> None:
-        session = self.session
+        session, words = self.session, functools.partial(i18n.translate, self.language)
         appointments = _fetch(session, Appointment, _ids(events, "appointment"))
         notes = _fetch(session, SoapNote, _ids(events, "soap_note"))
         files = _fetch(session, Attachment, _ids(events, "attachment"))
@@ -145,15 +154,15 @@ class _Records:
         for client_id in _ids(events, "client"):
             self.text[("client", client_id)] = self._client(client_id)
         for a in appointments:
-            self.text[("appointment", a.id)] = (f"{formatting.format_datetime(a.starts_at, self.zone, LANGUAGE)}"
-                                                f" · {self._client(a.client_id)}")
+            when = formatting.format_datetime(a.starts_at, language=self.language, zone=self.zone)
+            self.text[("appointment", a.id)] = f"{when} · {self._client(a.client_id)}"
         for n in notes:
-            day = f" {formatting.format_date(n.session_date, LANGUAGE)}" if n.session_date else ""
-            self.text[("soap_note", n.id)] = f"Note{day} · {self._client(n.client_id)}"
+            day = f" {formatting.format_date(n.session_date, language=self.language)}" if n.session_date else ""
+            self.text[("soap_note", n.id)] = f"{words(NOTE)}{day} · {self._client(n.client_id)}"
         for f in files:
-            self.text[("attachment", f.id)] = f"File · {self._client(f.client_id)}"
+            self.text[("attachment", f.id)] = f"{words(FILE)} · {self._client(f.client_id)}"
         for p in plans:
-            self.text[("plan_of_care", p.id)] = f"Plan of care · {self._client(p.client_id)}"
+            self.text[("plan_of_care", p.id)] = f"{words(PLAN)} · {self._client(p.client_id)}"
         for model, kind in ((Service, "service"), (Location, "location")):
             for row in _fetch(session, model, _ids(events, kind)):
                 self.text[(kind, row.id)] = row.name
@@ -163,25 +172,29 @@ class _Records:
         if not kind:
             return ""
         if kind == "user" and entity_id is not None:
-            return self.names.get(entity_id) or REMOVED
+            return self.names.get(entity_id) or self.removed
         if entity_id is not None and (kind, entity_id) in self.text:
             return self.text[(kind, entity_id)]
         if kind in ("client", "appointment", "soap_note", "attachment", "plan_of_care", "service", "location") \
                 and entity_id is not None:
-            return REMOVED
-        return ENTITY_WORDS.get(kind, kind.replace("_", " ").capitalize())
+            return self.removed
+        known = ENTITY_WORDS.get(kind)
+        return i18n.translate(self.language, known) if known else kind.replace("_", " ").capitalize()
 
 
-def _who(event: AuditEvent, names: dict[uuid.UUID, str]) -> str:
+def _who(event: AuditEvent, names: dict[uuid.UUID, str], language: str) -> str:
+    if event.user_id and names.get(event.user_id):
+        return names[event.user_id]
     if event.user_id:
-        return names.get(event.user_id) or "A removed user"
+        return i18n.translate(language, N_("A removed user"))
     if (event.details or {}).get("actor") == "client":
-        return "A client (mailed link)"
-    return "PazPaz (automatic)"
+        return i18n.translate(language, N_("A client (mailed link)"))
+    return i18n.translate(language, N_("PazPaz (automatic)"))
 
 
-def _rows(session: Session, events: list[AuditEvent], names: dict[uuid.UUID, str], zone: ZoneInfo) -> list[AuditRow]:
-    records = _Records(session, events, names, str(zone))
+def _rows(session: Session, events: list[AuditEvent], names: dict[uuid.UUID, str], zone: ZoneInfo,
+          language: str) -> list[AuditRow]:
+    records = _Records(session, events, names, str(zone), language)
     return [
         AuditRow(
             when=e.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
@@ -190,16 +203,17 @@ def _rows(session: Session, events: list[AuditEvent], names: dict[uuid.UUID, str
             entity_type=e.entity_type or "",
             entity_id=str(e.entity_id) if e.entity_id else "",
             ip=e.ip or "",
-            when_text=formatting.format_datetime(e.occurred_at, str(zone), LANGUAGE),
-            who=_who(e, names),
-            what=readable(e.action),
+            when_text=formatting.format_datetime(e.occurred_at, language=language, zone=str(zone)),
+            who=_who(e, names, language),
+            what=readable(e.action, language),
             record=records.of(e),
         )
         for e in events
     ]
 
 
-def list_events(actor: Actor, flt: AuditFilter, page: int = 1, page_size: int = 50) -> AuditPage:
+def list_events(actor: Actor, flt: AuditFilter, page: int = 1, page_size: int = 50, *,
+                language: str = i18n.DEFAULT_LANGUAGE) -> AuditPage:
     actor.require_owner()
     with workspace_session(actor) as session:
         clauses = _where(session, actor, flt)
@@ -216,7 +230,7 @@ def list_events(actor: Actor, flt: AuditFilter, page: int = 1, page_size: int = 
         audit.record(session, "audit.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="audit_event", context=actor.context, details={"count": len(events)})
         return AuditPage(
-            rows=_rows(session, events, names, zone), total=total, page=page, pages=pages,
+            rows=_rows(session, events, names, zone, language), total=total, page=page, pages=pages,
             users=sorted(((str(k), v) for k, v in names.items()), key=lambda kv: kv[1].lower()),
             entity_types=sorted(entity_types), actions=sorted(actions),
         )
@@ -227,7 +241,8 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def export_csv(actor: Actor, flt: AuditFilter) -> str:
+def export_csv(actor: Actor, flt: AuditFilter, *, language: str = i18n.DEFAULT_LANGUAGE) -> str:
+    """The log as CSV: stable machine headers; the readable columns in `language`."""
     actor.require_owner()
     with workspace_session(actor) as session:
         clauses = _where(session, actor, flt)
@@ -235,7 +250,7 @@ def export_csv(actor: Actor, flt: AuditFilter) -> str:
         events = session.exec(
             select(AuditEvent).where(*clauses).order_by(AuditEvent.occurred_at.desc()).limit(EXPORT_LIMIT)
         ).all()
-        rows = _rows(session, events, _user_names(session), zone)
+        rows = _rows(session, events, _user_names(session), zone, language)
         audit.record(session, "audit.exported", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="audit_event", context=actor.context, details={"count": len(rows)})
     out = io.StringIO()

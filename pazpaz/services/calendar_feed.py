@@ -33,7 +33,8 @@ from icalendar import Calendar, Event, Timezone
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from pazpaz.i18n import N_
+from pazpaz import i18n
+from pazpaz.i18n import N_, msg
 from pazpaz.models import Appointment, CalendarFeedToken, Client, Location, Service, User, Workspace
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, clock, crypto
@@ -54,8 +55,11 @@ FUTURE_DAYS = 90
 # refused before hashing or touching the database.
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 PRODID = "-//PazPaz//Calendar feed//EN"
-KIND_LABELS = {"clinic": "Clinic", "home": "Home visit", "online": "Online"}
-STATUS_LABELS = {"scheduled": "Scheduled", "confirmed": "Confirmed", "attended": "Attended", "no_show": "No-show"}
+# The events' words are in the feed owner's language (users.language), like their mails.
+KIND_LABELS = {"clinic": N_("Clinic"), "home": N_("Home visit"), "online": N_("Online")}
+STATUS_LABELS = {"scheduled": N_("Scheduled"), "confirmed": N_("Confirmed"), "attended": N_("Attended"),
+                 "no_show": N_("No-show")}
+CLIENT = N_("Client")
 # How often calendar apps that honour it should fetch again.
 REFRESH = timedelta(minutes=30)
 
@@ -83,6 +87,7 @@ class _Owner:
     include_full_names: bool
     practice_name: str
     time_zone: str
+    language: str = i18n.DEFAULT_LANGUAGE
 
 
 def feed_url(token: str) -> str:
@@ -213,7 +218,7 @@ def _resolve(token: str, context: RequestContext) -> _Owner:
             session.commit()  # the refusal stays on record although the caller sees an exception
             raise NotFound(N_("Not found."))
         return _Owner(feed.id, feed.workspace_id, feed.user_id, user.role, feed.include_full_names, workspace.name,
-                      workspace.time_zone)
+                      workspace.time_zone, i18n.supported(user.language))
 
 
 def _refuse(token: str, context: RequestContext, reason: str, limit: str, owner: _Owner | None = None) -> None:
@@ -272,7 +277,8 @@ def _render(actor: Actor, owner: _Owner) -> bytes:
         if body is None:
             calendar = _calendar(owner.practice_name, zone, start.date(), end.date())
             for row in rows:
-                calendar.add_component(_event(session, actor.workspace_id, row, zone, owner.include_full_names))
+                calendar.add_component(_event(session, actor.workspace_id, row, zone, owner.include_full_names,
+                                              owner.language))
             body = calendar.to_ical()
             _remember(owner.feed_id, fingerprint, body)
         audit.record(session, "calendar_feed.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
@@ -294,7 +300,7 @@ BODIES_KEPT = 64
 
 
 def _fingerprint(owner: _Owner, start: datetime, rows: list) -> bytes:
-    digest = hashlib.sha256(repr((owner.include_full_names, owner.practice_name, owner.time_zone,
+    digest = hashlib.sha256(repr((owner.include_full_names, owner.practice_name, owner.time_zone, owner.language,
                                   get_settings().public_url, start.date())).encode())
     for row in rows:
         digest.update(repr(tuple(row)).encode())
@@ -343,17 +349,21 @@ def _open(session: Session, workspace_id: uuid.UUID, column: str, client_id: uui
     return crypto.decrypt_field(session, workspace_id, "clients", column, client_id, blob) if blob else ""
 
 
-def _event(session: Session, workspace_id: uuid.UUID, row, zone: ZoneInfo, full_names: bool) -> Event:
+def _event(session: Session, workspace_id: uuid.UUID, row, zone: ZoneInfo, full_names: bool,
+           language: str = i18n.DEFAULT_LANGUAGE) -> Event:
+    def words(text: str) -> str:
+        return i18n.translate(language, text)
+
     first = _open(session, workspace_id, "first_name_enc", row.client_id, row.first_name_enc)
     last = _open(session, workspace_id, "last_name_enc", row.client_id, row.last_name_enc)
     who = f"{first} {last}".strip() if full_names else initials(first, last)
-    title = " · ".join(part for part in (who or "Client", row.service_name) if part)
-    where = _where(session, workspace_id, row)
+    title = " · ".join(part for part in (who or words(CLIENT), row.service_name) if part)
+    where = _where(session, workspace_id, row, language)
     link = appointment_url(row.id)
-    description = [f"Status: {STATUS_LABELS.get(row.status, row.status)}"]
+    description = [words(msg("Status: {status}", status=words(STATUS_LABELS.get(row.status, row.status))))]
     if row.location_kind == "online" and row.video_link:
-        description.append(f"Video link: {row.video_link}")
-    description.append(f"Open in PazPaz: {link}")
+        description.append(words(msg("Video link: {link}", link=row.video_link)))
+    description.append(words(msg("Open in PazPaz: {link}", link=link)))
 
     event = Event()
     event.add("uid", f"{row.id}@pazpaz")
@@ -372,7 +382,7 @@ def _event(session: Session, workspace_id: uuid.UUID, row, zone: ZoneInfo, full_
     return event
 
 
-def _where(session: Session, workspace_id: uuid.UUID, row) -> str:
+def _where(session: Session, workspace_id: uuid.UUID, row, language: str = i18n.DEFAULT_LANGUAGE) -> str:
     kind = row.location_kind or ""
     if not kind:
         return ""
@@ -384,5 +394,5 @@ def _where(session: Session, workspace_id: uuid.UUID, row) -> str:
         place = _open(session, workspace_id, "address_enc", row.client_id, row.address_enc)
     else:
         place = ""
-    name = row.location_name or KIND_LABELS.get(kind, "")
+    name = row.location_name or (i18n.translate(language, KIND_LABELS[kind]) if kind in KIND_LABELS else "")
     return ", ".join(part for part in (name, place) if part)

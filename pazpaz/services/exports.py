@@ -211,7 +211,8 @@ def _write_zip(path: Path, workspace_id: uuid.UUID, export_id: uuid.UUID, client
                 prefix = "" if client_id else f"clients/{one}/"
                 # A single client's export moves with its files; a practice's with its clients.
                 on_file = (lambda done, total: progress(int(90 * done / max(1, total)))) if client_id else None
-                record, files = _client_part(workspace_id, one, zone, practice.name, archive, prefix, on_file)
+                record, files = _client_part(workspace_id, one, zone, practice.name, archive, prefix, on_file,
+                                             language=practice.language)
                 counts["clients"] += 1
                 counts["notes"] += len(record["notes"])
                 counts["versions"] += sum(len(n["versions"]) for n in record["notes"])
@@ -295,7 +296,8 @@ def _safe(name: str) -> str:
 
 def _client_part(workspace_id: uuid.UUID, client_id: uuid.UUID, zone: ZoneInfo, practice_name: str,
                  archive: zipfile.ZipFile, prefix: str,
-                 on_file: Callable[[int, int], None] | None = None) -> tuple[dict, int]:
+                 on_file: Callable[[int, int], None] | None = None, *,
+                 language: str = "en") -> tuple[dict, int]:
     from pazpaz.services.attachments import _open_object
 
     with _scoped(workspace_id) as session:
@@ -303,7 +305,7 @@ def _client_part(workspace_id: uuid.UUID, client_id: uuid.UUID, zone: ZoneInfo, 
     archive.writestr(prefix + "record.json", json.dumps(record, indent=1, ensure_ascii=False))
     from pazpaz.services.export_pdf import record_pdf
 
-    archive.writestr(prefix + "record.pdf", record_pdf(record, practice_name))
+    archive.writestr(prefix + "record.pdf", record_pdf(record, practice_name, language))
     for done, (row, item) in enumerate(zip(files, record["files"], strict=True), start=1):
         chunks, _ = _open_object(workspace_id, row.s3_key, row.content_type, not row.body_encrypted)
         with archive.open(prefix + item["path"], "w") as target:

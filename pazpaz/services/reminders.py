@@ -322,8 +322,9 @@ def _where(session: Session, appointment: Appointment, location: Location | None
 
 def when_text(starts_at: datetime, ends_at: datetime, zone: ZoneInfo, language: str = "en") -> str:
     """Monday, 30 November 2026, 16:00-16:50 (Asia/Jerusalem), in the reader's language."""
-    day = fmt.format_long_date(starts_at, language, zone.key)
-    start, end = fmt.format_time(starts_at, zone.key, language), fmt.format_time(ends_at, zone.key, language)
+    day = fmt.format_long_date(starts_at, language=language, zone=zone.key)
+    start, end = (fmt.format_time(starts_at, language=language, zone=zone.key),
+                  fmt.format_time(ends_at, language=language, zone=zone.key))
     return f"{day}, {start}-{end} ({zone.key})"
 
 
@@ -359,7 +360,7 @@ def _compose(session: Session, row: ReminderDelivery, workspace: Workspace, sett
     confirm, cancel = (link_url(purpose, appointment) for purpose in ("confirm", "cancel"))
     window = cancel_deadline(appointment.starts_at, settings)
     cancel_note = (_(language, "You can cancel online until {deadline}; after that, please call the practice.",
-                     deadline=fmt.format_datetime(window, zone.key, language))
+                     deadline=fmt.format_datetime(window, language=language, zone=zone.key))
                    if settings.cancel_window_hours else
                    _(language, "You can cancel online until the appointment starts."))
     what = service.name if service else _(language, "Appointment")
@@ -388,8 +389,8 @@ def _compose(session: Session, row: ReminderDelivery, workspace: Workspace, sett
     )
     to = crypto.unseal(session, client, "email_enc") or ""
     subject = _(language, "Reminder: {what} on {day} at {time}", what=what,
-                day=fmt.format_day(appointment.starts_at.astimezone(zone).date(), language),
-                time=fmt.format_time(appointment.starts_at, zone.key, language))
+                day=fmt.format_day(appointment.starts_at.astimezone(zone).date(), language=language),
+                time=fmt.format_time(appointment.starts_at, language=language, zone=zone.key))
     return ReminderMail(
         to=to, subject=subject,
         text="\n".join(lines), html=html_body, ics=ics_for(appointment, f"{what} ({practice})", where),
@@ -562,9 +563,10 @@ def _tell_therapists(session: Session, appointment: Appointment, workspace: Work
         address = crypto.unseal(session, owner, "email_encrypted") or ""
         if address:
             language = i18n.supported(owner.language)
+            when = (f"{fmt.format_long_date(start, language=language, zone=zone.key)}, "
+                    f"{fmt.format_time(start, language=language, zone=zone.key)}")
             body = _(language, "The appointment on {when} was cancelled by the client through the reminder link. "
-                               "The time is free again.", when=f"{fmt.format_long_date(start, language, zone.key)}, "
-                                                           f"{fmt.format_time(start, zone.key, language)}")
+                               "The time is free again.", when=when)
             body += "\n\n" + _(language, "Open PazPaz: {link}", link=url) + "\n"
             mail.send_after_commit(session, address, _(language, "A client cancelled an appointment"), body)
 

@@ -3,6 +3,9 @@ go (a home visit's address with a map link, an online session's video link), the
 between appointments, notes still in draft, and, while a practice is new, a first-run
 checklist that ticks itself off from the real data.
 
+Times, days and the gaps' words come back in the reader's language (`language`, the tab's);
+the checklist steps are msgids the state translates (docs/ARCHITECTURE.md "Translation layer").
+
 "Today" and the day's bounds are the practice's (its time zone, DST-correct); "now" is
 services/clock.py. Assistants get the schedule only: no drafts (clinical content) and no
 checklist (it is about setting up the practice). One audit row per read, ids and counts only.
@@ -18,6 +21,8 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from pazpaz import i18n
+from pazpaz.i18n import N_, msg
 from pazpaz.models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -32,7 +37,6 @@ from pazpaz.services import appointments, audit, clock, crypto, formatting, work
 from pazpaz.services.recurrence import place
 from pazpaz.services.scope import Actor, workspace_session
 
-LANGUAGE = "en"  # until the reader's language reaches services
 MAP_SEARCH = "https://www.google.com/maps/search/?api=1&query="
 MAX_DRAFTS = 20
 DASH = "\u2009\u2013\u2009"  # thin spaces around an en dash: "10:00 - 11:00"
@@ -94,12 +98,12 @@ class TodayView:
 
 
 CHECKLIST = (
-    ("service", "Add a service", "/settings"),
-    ("location", "Add a location", "/settings"),
-    ("client", "Add a client", "/clients/new"),
-    ("appointment", "Book an appointment", "/calendar"),
-    ("assistant", "Invite an assistant", "/settings"),
-    ("two_step", "Turn on two-step sign-in", "/settings/security"),
+    ("service", N_("Add a service"), "/settings"),
+    ("location", N_("Add a location"), "/settings"),
+    ("client", N_("Add a client"), "/clients/new"),
+    ("appointment", N_("Book an appointment"), "/calendar"),
+    ("assistant", N_("Invite an assistant"), "/settings"),
+    ("two_step", N_("Turn on two-step sign-in"), "/settings/security"),
 )
 
 
@@ -114,15 +118,18 @@ def safe_link(link: str) -> str:
     return link if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
-def duration_text(minutes: int) -> str:
+def duration_text(minutes: int, language: str = i18n.DEFAULT_LANGUAGE) -> str:
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return i18n.translate(language, msg("{minutes} min", minutes=rest))
+    if not rest:
+        return i18n.translate(language, msg("{hours} h", hours=hours))
+    return i18n.translate(language, msg("{hours} h {minutes} min", hours=hours, minutes=rest))
 
 
-def _span(start: datetime, end: datetime, zone: str) -> str:
-    return f"{formatting.format_time(start, zone, LANGUAGE)}{DASH}{formatting.format_time(end, zone, LANGUAGE)}"
+def _span(start: datetime, end: datetime, zone: str, language: str) -> str:
+    return (f"{formatting.format_time(start, language=language, zone=zone)}{DASH}"
+            f"{formatting.format_time(end, language=language, zone=zone)}")
 
 
 def _day_bounds(day: date, zone) -> tuple[datetime, datetime]:
@@ -137,11 +144,11 @@ def _next_id(views: list[appointments.AppointmentView], now: datetime) -> uuid.U
 
 
 def _appointment(view: appointments.AppointmentView, zone: str, next_id: uuid.UUID | None,
-                 now: datetime) -> TodayAppointment:
+                 now: datetime, language: str) -> TodayAppointment:
     address = view.where if view.location_kind == "home" else ""
     return TodayAppointment(
         id=view.id, client_id=view.client_id, client_name=view.client_name, starts_at=view.starts_at,
-        ends_at=view.ends_at, time_text=_span(view.starts_at, view.ends_at, zone), status=view.status,
+        ends_at=view.ends_at, time_text=_span(view.starts_at, view.ends_at, zone, language), status=view.status,
         service_name=view.service_name, location_kind=view.location_kind, location_name=view.location_name,
         address=address, map_url=map_url(address),
         video_url=safe_link(view.where) if view.location_kind == "online" else "",
@@ -149,7 +156,7 @@ def _appointment(view: appointments.AppointmentView, zone: str, next_id: uuid.UU
     )
 
 
-def gaps(items: list[TodayAppointment], zone: str) -> list[Gap]:
+def gaps(items: list[TodayAppointment], zone: str, language: str = i18n.DEFAULT_LANGUAGE) -> list[Gap]:
     """Free time between the day's active appointments (overlaps merged), in real minutes:
     across a DST change the clock may jump, the time between does not."""
     # In UTC: Python subtracts two datetimes of one zone on the wall clock, DST or not.
@@ -159,13 +166,14 @@ def gaps(items: list[TodayAppointment], zone: str) -> list[Gap]:
         start, end = item.starts_at.astimezone(UTC), item.ends_at.astimezone(UTC)
         if busy_until is not None and start - busy_until >= MIN_GAP:
             minutes = int((start - busy_until).total_seconds() // 60)
-            found.append(Gap(busy_until, start, minutes,
-                             f"{_span(busy_until, start, zone)} free ({duration_text(minutes)})"))
+            found.append(Gap(busy_until, start, minutes, i18n.translate(language, msg(
+                "{span} free ({duration})", span=_span(busy_until, start, zone, language),
+                duration=duration_text(minutes, language)))))
         busy_until = end if busy_until is None else max(busy_until, end)
     return found
 
 
-def _drafts(session: Session, actor: Actor) -> list[DraftNote]:
+def _drafts(session: Session, actor: Actor, language: str) -> list[DraftNote]:
     rows = session.exec(select(SoapNote).where(SoapNote.status == "draft")
                         .order_by(SoapNote.session_date, SoapNote.created_at).limit(MAX_DRAFTS)).all()
     clients = {c.id: c for c in session.exec(select(Client).where(Client.id.in_({r.client_id for r in rows})))}
@@ -175,7 +183,8 @@ def _drafts(session: Session, actor: Actor) -> list[DraftNote]:
         name = (f"{crypto.unseal(session, client, 'first_name_enc') or ''} "
                 f"{crypto.unseal(session, client, 'last_name_enc') or ''}").strip() if client else ""
         drafts.append(DraftNote(row.id, name, row.session_date,
-                                formatting.format_date(row.session_date, LANGUAGE) if row.session_date else ""))
+                                formatting.format_date(row.session_date, language=language)
+                                if row.session_date else ""))
     return drafts
 
 
@@ -197,7 +206,7 @@ def checklist(session: Session, actor: Actor) -> list[ChecklistItem]:
     return [ChecklistItem(key, label, done[key], href) for key, label, href in CHECKLIST]
 
 
-def today(actor: Actor) -> TodayView:
+def today(actor: Actor, *, language: str = i18n.DEFAULT_LANGUAGE) -> TodayView:
     with workspace_session(actor) as session:
         zone = workspaces.time_zone(session, actor.workspace_id)
         now = clock.now()
@@ -208,12 +217,13 @@ def today(actor: Actor) -> TodayView:
                             .order_by(Appointment.starts_at, Appointment.id)).all()
         views = appointments._views(session, actor.workspace_id, rows, zone)
         next_id = _next_id(views, now)
-        items = [_appointment(v, str(zone), next_id, now) for v in views]
-        drafts = _drafts(session, actor) if actor.is_owner else []
+        items = [_appointment(v, str(zone), next_id, now, language) for v in views]
+        drafts = _drafts(session, actor, language) if actor.is_owner else []
         steps = checklist(session, actor) if actor.is_owner else []
         if all(step.done for step in steps):
             steps = []
         audit.record(session, "today.read", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="appointment", context=actor.context,
                      details={"appointments": len(items), "drafts": len(drafts), "checklist_open": len(steps)})
-        return TodayView(day, formatting.format_day(day, LANGUAGE), items, gaps(items, str(zone)), drafts, steps)
+        return TodayView(day, formatting.format_day(day, language=language), items, gaps(items, str(zone), language),
+                         drafts, steps)

@@ -6,8 +6,8 @@ from typing import ClassVar
 
 import reflex as rx
 
-from pazpaz.i18n import N_
-from pazpaz.services import audit_log, plurals
+from pazpaz.i18n import N_, nmsg
+from pazpaz.services import audit_log
 from pazpaz.services.audit_actions import readable
 from pazpaz.services.audit_log import AuditFilter, AuditRow
 from pazpaz.services.errors import NotFound, ValidationFailed
@@ -59,7 +59,7 @@ class AuditState(SessionState):
     async def _refresh(self) -> None:
         actor = await self._actor()
         try:
-            result = await self._call(audit_log.list_events, actor, self._filter(), self.page)
+            result = await self._call(audit_log.list_events, actor, self._filter(), self.page, language=self.language)
         except NotFound:
             self.rows = []
             raise
@@ -70,12 +70,12 @@ class AuditState(SessionState):
         self.not_found, self.error, self.field_errors = False, "", {}
         self.rows = [row_item(row) for row in result.rows]
         self.total, self.page, self.pages = result.total, result.page, result.pages
-        self.total_text = plurals.count(result.total, "event")
+        self.total_text = self._t(nmsg("{count} event", "{count} events", result.total))
         self.users = [[uid, name] for uid, name in result.users]
         self.entity_types, self.actions = result.entity_types, result.actions
         self.entity_choices = sorted(([e, self._t(ENTITY_LABELS[e]) if e in ENTITY_LABELS else e]
                                       for e in result.entity_types), key=lambda c: c[1])
-        self.action_choices = sorted(([a, readable(a)] for a in result.actions), key=lambda c: c[1])
+        self.action_choices = sorted(([a, readable(a, self.language)] for a in result.actions), key=lambda c: c[1])
 
     @rx.event
     @handler
@@ -100,5 +100,5 @@ class AuditState(SessionState):
     @handler
     async def export(self):
         actor = await self._actor()
-        data = await self._call(audit_log.export_csv, actor, self._filter())
+        data = await self._call(audit_log.export_csv, actor, self._filter(), language=self.language)
         return rx.download(data=data, filename="pazpaz-audit-log.csv", mime_type="text/csv")

@@ -16,8 +16,8 @@ def _size(size: int | None, language: str) -> str:
     if size is None:
         return ""
     if size >= 100_000:
-        return fmt.format_number(round(size / 1_000_000, 1), language) + " MB"
-    return fmt.format_number(round(size / 1000), language) + " kB"
+        return fmt.format_number(round(size / 1_000_000, 1), language=language) + " MB"
+    return fmt.format_number(round(size / 1000), language=language) + " kB"
 
 
 class BackupStatusState(SessionState):

@@ -77,8 +77,9 @@ _appointment_id = functools.partial(page_id, missing=N_("That appointment no lon
 
 
 def conflict_row(conflict: Conflict, zone: str, language: str = "en") -> dict[str, str]:
-    day = fmt.format_day(conflict.starts_at.astimezone(ZoneInfo(zone)).date(), language)
-    start, end = fmt.format_time(conflict.starts_at, zone, language), fmt.format_time(conflict.ends_at, zone, language)
+    day = fmt.format_day(conflict.starts_at.astimezone(ZoneInfo(zone)).date(), language=language)
+    start, end = (fmt.format_time(conflict.starts_at, language=language, zone=zone),
+                  fmt.format_time(conflict.ends_at, language=language, zone=zone))
     return {"id": str(conflict.appointment_id), "when": f"{day} {start}–{end}",
             "who": conflict.client_initials}
 
@@ -255,9 +256,9 @@ class CalendarState(SessionState):
         view = await self._call(appointments.get_appointment, actor, _appointment_id(appointment_id))
         self.selected = {
             "id": str(view.id), "client": view.client_name, "client_id": str(view.client_id),
-            "when": (f"{fmt.format_long_date(view.starts_at, self.language, self.time_zone)}, "
-                     f"{fmt.format_time(view.starts_at, self.time_zone, self.language)}–"
-                     f"{fmt.format_time(view.ends_at, self.time_zone, self.language)}"),
+            "when": (f"{fmt.format_long_date(view.starts_at, language=self.language, zone=self.time_zone)}, "
+                     f"{fmt.format_time(view.starts_at, language=self.language, zone=self.time_zone)}–"
+                     f"{fmt.format_time(view.ends_at, language=self.language, zone=self.time_zone)}"),
             "status": view.status, "service": view.service_name, "location": view.location_name,
             "where": view.where, "notes": view.notes or "", "series": "yes" if view.series_id else "",
             "start": view.starts_at.strftime("%Y-%m-%dT%H:%M"), "end": view.ends_at.strftime("%Y-%m-%dT%H:%M"),

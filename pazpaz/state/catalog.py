@@ -39,7 +39,8 @@ class CatalogState(SessionState):
             # With its currency, in the reader's locale ("₪350.00"); the edit form gets the same
             # text back and services/catalog.parse_price reads it.
             {"id": str(s.id), "name": s.name, "duration": str(s.duration_minutes),
-             "price": "" if s.price_cents is None else fmt.format_money(s.price_cents, s.currency, self.language),
+             "price": ("" if s.price_cents is None
+                       else fmt.format_money(s.price_cents, s.currency, language=self.language)),
              "active": "yes" if s.active else ""}
             for s in await self._call(catalog.list_services, actor, True)
         ]

@@ -36,7 +36,7 @@ def _row(view: ClientView, language: str = "en", zone: str = "UTC") -> dict[str,
         "name": view.full_name,
         "phone": view.phone,
         "email": view.email,
-        "last_visit": fmt.format_date(view.last_visit, language, zone) if view.last_visit else "",
+        "last_visit": fmt.format_date(view.last_visit, language=language, zone=zone) if view.last_visit else "",
     }
 
 

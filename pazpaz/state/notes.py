@@ -48,7 +48,8 @@ def version_item(version: soap_notes.VersionView, zone: str,
                  language: str = formatting.DEFAULT_LANGUAGE) -> VersionItem:
     kind = "file_removed" if version.removed_file else ("finalized" if version.number == 1 else "amended")
     return VersionItem(number=str(version.number), hash=version.content_hash,
-                       when=formatting.format_datetime(version.created_at, zone, language), reason=version.reason,
+                       when=formatting.format_datetime(version.created_at, language=language, zone=zone),
+                       reason=version.reason,
                        diff=_field_diffs(version.word_diff, language), kind=kind, file=version.removed_file)
 
 
@@ -145,7 +146,8 @@ class NoteState(SessionState):
         await self._fetch()
 
     def _now(self) -> str:
-        return formatting.format_time(datetime.now(ZoneInfo(self.time_zone)), self.time_zone, self.language)
+        return formatting.format_time(datetime.now(ZoneInfo(self.time_zone)), language=self.language,
+                                      zone=self.time_zone)
 
     @rx.event
     @handler(failed=NOT_SAVED)

@@ -76,11 +76,11 @@ class SessionState(rx.State):
 
     def _date(self, value: date | datetime | None) -> str:
         """A date (or a moment's day in the practice's zone) as the reader reads it; "" for none."""
-        return fmt.format_date(value, self.language, self.time_zone) if value else ""
+        return fmt.format_date(value, language=self.language, zone=self.time_zone) if value else ""
 
     def _datetime(self, moment: datetime | None) -> str:
         """A moment in the practice's zone as the reader reads it ("30 Nov 2026, 16:05"); "" for none."""
-        return fmt.format_datetime(moment, self.time_zone, self.language) if moment else ""
+        return fmt.format_datetime(moment, language=self.language, zone=self.time_zone) if moment else ""
 
     def _browser_language(self) -> str:
         return i18n.reader(self.router.headers.cookie, self.router.headers.accept_language)

@@ -6,8 +6,8 @@ from typing import ClassVar, TypedDict
 
 import reflex as rx
 
-from pazpaz.i18n import msg
-from pazpaz.services import plurals, today
+from pazpaz.i18n import msg, nmsg
+from pazpaz.services import today
 from pazpaz.services.appointments import STATUS_LABELS
 from pazpaz.state.handler import Failures, handler
 from pazpaz.state.session import SessionState
@@ -75,15 +75,15 @@ class TodayState(SessionState):
     @handler
     async def load(self):
         actor = await self._actor()
-        view = await self._call(today.today, actor)
+        view = await self._call(today.today, actor, language=self.language)
         self.day_text = view.day_text
         self.appointments = [appointment_item(a, self._t(STATUS_LABELS.get(a.status, a.status)))
                              for a in view.appointments]
-        self.appointments_text = plurals.count(len(view.appointments), "appointment")
+        self.appointments_text = self._t(nmsg("{count} appointment", "{count} appointments", len(view.appointments)))
         self.gaps = [GapItem(text=g.text, minutes=g.minutes) for g in view.gaps]
         self.drafts = [DraftItem(id=str(d.id), client_name=d.client_name, date=d.date_text, href=f"/notes/{d.id}")
                        for d in view.drafts]
-        self.drafts_text = plurals.count(len(view.drafts), "note") + " in draft"
+        self.drafts_text = self._t(nmsg("{count} note in draft", "{count} notes in draft", len(view.drafts)))
         self.checklist = [ChecklistEntry(key=c.key, label=self._t(c.label), done=c.done, href=c.href)
                           for c in view.checklist]
         self.checklist_text = self._t(msg("{done} of {total} done", done=sum(c.done for c in view.checklist),

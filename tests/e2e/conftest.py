@@ -96,6 +96,8 @@ def app_server(smtp_sink) -> Iterator[AppServer]:
         # refuse the suite's own sign-ins part way through. The limits themselves are tested
         # in tests/unit (test_ratelimit, test_signin_hardening).
         "PAZPAZ_RATE_LIMIT_IP": "10000/15minutes",
+        # The pseudo language (pazpaz/i18n.py) for the unwrapped-text walk in test_accessibility.py.
+        "PAZPAZ_PSEUDO_LOCALE": "1",
     })
     log = data_dir / "app.log"
     server = AppServer(BASE_URL, data_dir, _launch(env, log), env, log)

@@ -97,3 +97,16 @@ async def test_the_page_state_puts_the_date_error_on_the_to_field(app_env, smtp_
     assert state.rows == [] and state.total == 0
     await run_handler(state, "apply", {"start": "", "end": ""})
     assert state.field_errors == {} and state.rows
+
+
+def test_the_log_reads_in_the_readers_language_with_stable_csv_headers(practice):
+    owner, client_id, _ = practice
+    rows = audit_log.list_events(owner, AuditFilter(), language="he").rows
+    read = by_action(rows, "client.timeline_read")
+    assert (read.what, read.record) == ("פתיחת ציר הזמן של מטופל/ת", "M.C.")
+    assert by_action(rows, "appointment.created").record == "1 בדצמ׳ 2026, 10:00 · M.C."
+    erasure.erase_client(owner, client_id, "Maya Cohen", "client_request")
+    text = audit_log.export_csv(owner, AuditFilter(action="client.timeline_read"), language="he")
+    header, first = list(csv.reader(io.StringIO(text)))[:2]
+    assert header == ["time", "who", "what", "record", "action", "entity_type", "entity_id", "ip"]
+    assert first[2:5] == ["פתיחת ציר הזמן של מטופל/ת", "(נמחק)", "client.timeline_read"]

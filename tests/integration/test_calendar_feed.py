@@ -370,3 +370,17 @@ def test_a_change_shows_at_the_next_read_however_the_body_is_kept(app_env, froze
     catalog.save_location(owner, LocationInput("Clinic", "clinic", address="2 New St"), places["clinic"])
     assert str(events_by_uid(parse(fetch(http, url).content))[uid(first)]["LOCATION"]) == "Clinic, 2 New St"
     assert len(audit_rows("calendar_feed.read", workspace_id=owner.workspace_id)) == 6
+
+
+def test_the_events_words_are_in_the_owners_language(app_env, frozen, http):
+    from pazpaz.services import languages
+
+    owner, client_id, service_id, places = practice()
+    appointment_id = book(owner, client_id, service_id, local(1), places["online"])[0]
+    url = calendar_feed.issue(owner).url
+    english = str(events_by_uid(parse(fetch(http, url).content))[uid(appointment_id)]["DESCRIPTION"])
+    assert english.startswith("Status: Scheduled") and f"Video link: {VIDEO}" in english
+    languages.set_user_language(owner, "he")  # a kept body in English is not served again
+    hebrew = str(events_by_uid(parse(fetch(http, url).content))[uid(appointment_id)]["DESCRIPTION"])
+    assert hebrew.startswith("מצב: נקבע") and f"קישור לשיחת וידאו: {VIDEO}" in hebrew
+    assert "פתיחה ב-PazPaz: http://localhost:3100/calendar/" in hebrew

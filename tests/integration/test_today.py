@@ -161,3 +161,13 @@ async def test_the_page_state_of_a_new_practice(app_env, smtp_sink):
     assert state.checklist_text == "0 of 6 done" and state.checklist[0] == {
         "key": "service", "label": "Add a service", "done": False, "href": "/settings"}
     assert state.drafts_text == "0 notes in draft"
+
+
+def test_today_in_the_readers_language(day):
+    owner, _, _ = day
+    with clock.frozen(MID_MORNING):
+        view = today.today(owner, language="he")
+    assert view.day_text == "יום ג׳ 1 דצמ׳"
+    assert [g.text for g in view.gaps] == [f"11:00{DASH}12:00 פנוי (1 ש׳)", f"13:00{DASH}15:00 פנוי (2 ש׳)"]
+    assert [s.label for s in view.checklist][:2] == ["Add a service", "Add a location"]  # msgids: the state translates
+    assert today.duration_text(90, "he") == "1 ש׳ 30 דק׳" and today.duration_text(90) == "1 h 30 min"

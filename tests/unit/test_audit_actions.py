@@ -78,3 +78,8 @@ def test_words_read_as_sentences_and_unknown_codes_still_read():
     assert readable("client.timeline_read") == "Opened a client's timeline"
     assert all(text[:1].isupper() and not text.endswith(".") for text in ACTIONS.values())
     assert readable("legacy.thing_done") == "Legacy: thing done"
+
+
+def test_words_are_in_the_readers_language():
+    assert readable("client.timeline_read", "he") != "Opened a client's timeline"
+    assert all(readable(code, "he") != text for code, text in ACTIONS.items()), "translate in he/messages.po"

@@ -52,3 +52,41 @@ def test_the_browsers_last_pazpaz_language_comes_before_accept_language() -> Non
     assert i18n.reader("pazpaz_lang=xx", "he-IL") == "he"
     assert i18n.reader('pazpaz_lang="\\', "he-IL") == "he"
     assert i18n.reader(None, None) == "en"
+
+
+def test_counts_in_state_texts_take_the_readers_plural_and_number_format() -> None:
+    words = nmsg("{count} client", "{count} clients", 1200)
+    assert str(words) == "1200 clients"  # English logs keep the raw number
+    assert translate("en", words) == "1,200 clients"
+    assert translate("he", nmsg("{count} client", "{count} clients", 1)) == "מטופל אחד"
+    assert translate("he", words) == "1,200 מטופלים"
+
+
+def test_plural_forms_come_with_the_catalogs_own_rule() -> None:
+    rule, forms = i18n.plural_forms("he", "{count} client", "{count} clients")
+    assert rule == "(n != 1)" and forms == ["מטופל אחד", "{count} מטופלים"]
+    assert i18n.plural_forms("en", "{count} client", "{count} clients")[1] == ["{count} client", "{count} clients"]
+
+
+def test_the_pseudo_language_exists_only_when_asked_for() -> None:
+    # Production never offers it: without PAZPAZ_PSEUDO_LOCALE it is an unknown language (English).
+    import os
+    import subprocess
+    import sys
+
+    assert i18n.PSEUDO_LANGUAGE not in i18n.LANGUAGES or os.environ.get(i18n.PSEUDO_ENV) == "1"
+    code = ("from pazpaz import i18n; from pazpaz.i18n import nmsg, msg, translate; "
+            "print(sorted(i18n.LANGUAGES)); print(translate('en-XA', msg('Hello {name},', name='Dana'))); "
+            "print(translate('en-XA', nmsg('{count} client', '{count} clients', 3))); "
+            "print(i18n.plural_forms('en-XA', '{count} client', '{count} clients'))")
+    env = {**os.environ, i18n.PSEUDO_ENV: "1"}
+    shown = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.splitlines() == [
+        "['en', 'en-XA', 'he']", "⟦Hello Dana,⟧", "⟦3 clients⟧",
+        "('(n != 1)', ['⟦{count} client⟧', '⟦{count} clients⟧'])"]
+    env.pop(i18n.PSEUDO_ENV)
+    plain = subprocess.run([sys.executable, "-c", code.split("; print(translate")[0]], env=env,
+                           capture_output=True, text=True, check=True)
+    assert plain.stdout.splitlines() == ["['en', 'he']"]
+    assert i18n.supported("en-XA") == "en" or os.environ.get(i18n.PSEUDO_ENV) == "1"
+    assert not i18n.is_rtl("en-XA")
