@@ -9,6 +9,9 @@ import reflex as rx
 from pazpaz import models  # noqa: F401  (tables must be imported to be registered)
 from pazpaz.api.app import PazPazApp, build_api
 from pazpaz.api.uploads import guard_uploads
+from pazpaz.components.connection import connection_overlay
+from pazpaz.components.i18n import page_title_text
+from pazpaz.i18n import N_
 from pazpaz.pages.audit import audit_page
 from pazpaz.pages.calendar import calendar_page
 from pazpaz.pages.clients import client_detail_page, client_edit_page, client_new_page, clients_page
@@ -43,25 +46,29 @@ app = PazPazApp(
     api_transformer=[build_api(), guard_uploads],
     stylesheets=["/calendar.css", "/app.css"],
     head_components=[rx.el.meta(name="referrer", content="same-origin")],
+    toaster=None,  # no toasts in the app; Reflex's region had an English label (components/connection.py)
 )
+app.app_wraps[(5, "Overlay")] = lambda stateful: connection_overlay() if stateful else None
 # Every tab's state is checked against its connection's session cookie before any event.
 binding.install(app)
 app.register_lifespan_task(use_worker_threads)
 
-app.add_page(signin_page, route="/signin", title="Sign in · PazPaz", on_load=SignInState.load)
-app.add_page(signup_page, route="/signup", title="Create your practice · PazPaz", on_load=SignUpState.load)
-app.add_page(today_page, route="/", title="Today · PazPaz", on_load=TodayState.load)
-app.add_page(calendar_page, route="/calendar", title="Calendar · PazPaz", on_load=CalendarState.load)
-app.add_page(clients_page, route="/clients", title="Clients · PazPaz", on_load=ClientListState.load)
-app.add_page(client_new_page, route="/clients/new", title="New client · PazPaz", on_load=ClientState.load_new)
-app.add_page(client_detail_page, route="/clients/[client_id]", title="Client · PazPaz",
+app.add_page(signin_page, route="/signin", title=page_title_text(N_("Sign in")), on_load=SignInState.load)
+app.add_page(signup_page, route="/signup", title=page_title_text(N_("Create your practice")), on_load=SignUpState.load)
+app.add_page(today_page, route="/", title=page_title_text(N_("Today")), on_load=TodayState.load)
+app.add_page(calendar_page, route="/calendar", title=page_title_text(N_("Calendar")), on_load=CalendarState.load)
+app.add_page(clients_page, route="/clients", title=page_title_text(N_("Clients")), on_load=ClientListState.load)
+app.add_page(client_new_page, route="/clients/new", title=page_title_text(N_("New client")),
+             on_load=ClientState.load_new)
+app.add_page(client_detail_page, route="/clients/[client_id]", title=page_title_text(N_("Client")),
              on_load=[ClientState.load, FilesState.load, PlanState.load, TimelineState.load])
-app.add_page(client_edit_page, route="/clients/[client_id]/edit", title="Edit client · PazPaz",
+app.add_page(client_edit_page, route="/clients/[client_id]/edit", title=page_title_text(N_("Edit client")),
              on_load=ClientState.load)
-app.add_page(note_page, route="/notes/[note_id]", title="Session note · PazPaz",
+app.add_page(note_page, route="/notes/[note_id]", title=page_title_text(N_("Session note")),
              on_load=[NoteState.load, FilesState.load])
-app.add_page(settings_page, route="/settings", title="Settings · PazPaz",
+app.add_page(settings_page, route="/settings", title=page_title_text(N_("Settings")),
              on_load=[TeamState.load, CatalogState.load])
-app.add_page(security_page, route="/settings/security", title="Security · PazPaz", on_load=SecurityState.load)
-app.add_page(more_page, route="/more", title="More · PazPaz", on_load=SessionState.require_signed_in)
-app.add_page(audit_page, route="/audit", title="Audit log · PazPaz", on_load=AuditState.load)
+app.add_page(security_page, route="/settings/security", title=page_title_text(N_("Security")),
+             on_load=SecurityState.load)
+app.add_page(more_page, route="/more", title=page_title_text(N_("More")), on_load=SessionState.require_signed_in)
+app.add_page(audit_page, route="/audit", title=page_title_text(N_("Audit log")), on_load=AuditState.load)

@@ -72,9 +72,29 @@ def _number_locale(language: str) -> str:
     return NUMBER_LOCALES.get(language, NUMBER_LOCALES["en"]).replace("_", "-")
 
 
+# Page titles (msgids) given to `app.add_page` through `page_title_text`: the tab's title is set
+# in English by the router and swapped for the reader's language by DocumentLanguage's effect.
+PAGE_TITLES: list[str] = []
+TITLE_SUFFIX = " · PazPaz"
+
+
+def page_title_text(msgid: str) -> str:
+    """The browser-tab title for a page (English; translated in the browser: DocumentLanguage)."""
+    PAGE_TITLES.append(msgid)
+    return i18n.gettext(i18n.DEFAULT_LANGUAGE, msgid) + TITLE_SUFFIX
+
+
+def _title_table() -> str:
+    """{English title: {language: title}} for every registered page title."""
+    return json.dumps({msgid + TITLE_SUFFIX: {code: i18n.gettext(code, msgid) + TITLE_SUFFIX for code in i18n.LANGUAGES}
+                       for msgid in PAGE_TITLES}, ensure_ascii=False)
+
+
 class DocumentLanguage(rx.Fragment):
-    """Sets `<html lang dir>` from the tab's language: a React effect compiled into the page's
-    own JS bundle (the CSP allows no inline script and no eval; docs/ARCHITECTURE.md "HTTP headers")."""
+    """Sets `<html lang dir>` and the tab's title from the tab's language: a React effect compiled
+    into the page's own JS bundle (the CSP allows no inline script and no eval;
+    docs/ARCHITECTURE.md "HTTP headers"). The router writes the English title; the effect looks it
+    up (or a translation of it, after a language change) and writes the reader's."""
 
     def add_imports(self) -> dict:
         return {"react": ["useEffect"]}
@@ -82,7 +102,11 @@ class DocumentLanguage(rx.Fragment):
     def add_hooks(self) -> list[str | Var]:
         lang, direction = SessionState.language, SessionState.direction
         code = (f"useEffect(() => {{ document.documentElement.lang = {lang}; "
-                f"document.documentElement.dir = {direction}; }}, [{lang}, {direction}]);")
+                f"document.documentElement.dir = {direction}; "
+                f"const titles = {_title_table()}; const now = document.title; "
+                "const entry = titles[now] ?? Object.values(titles).find((e) => Object.values(e).includes(now)); "
+                f"if (entry && entry[{lang}]) {{ document.title = entry[{lang}]; }} "
+                f"}}, [{lang}, {direction}]);")
         return [Var(code, _var_data=VarData.merge(lang._get_all_var_data(), direction._get_all_var_data()))]
 
 

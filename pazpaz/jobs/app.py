@@ -16,6 +16,7 @@ from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
+from pazpaz.i18n import msg
 from pazpaz.services import jobs
 from pazpaz.settings import SettingsError, get_settings
 
@@ -103,7 +104,7 @@ def _register(app: App) -> None:
         with jobs.tracked("reminders") as outcome:
             pending = reminders.claim_due()
             queued = defer_sends(app, pending)
-            outcome["result"] = f"{len(pending)} due, {queued} queued"
+            outcome["result"] = msg("{due} due, {queued} queued", due=len(pending), queued=queued)
         return queued
 
     @app.task(name="send_reminder", retry=RETRY)
@@ -128,7 +129,7 @@ def _register(app: App) -> None:
 
         with jobs.tracked("agenda") as outcome:
             sent = agenda.send_due()
-            outcome["result"] = f"{sent} sent"
+            outcome["result"] = msg("{sent} sent", sent=sent)
         return sent
 
     # --- housekeeping ----------------------------------------------------------------------
@@ -141,7 +142,8 @@ def _register(app: App) -> None:
 
         with jobs.tracked("attachment_sweep") as outcome:
             rows, objects = attachments.sweep()
-            outcome["result"] = f"{rows} stale uploads, {objects} orphan objects removed"
+            outcome["result"] = msg("{uploads} stale uploads, {objects} orphan objects removed", uploads=rows,
+                                    objects=objects)
         return outcome["result"]
 
     @app.periodic(cron="37 3 * * *", periodic_id="auth_cleanup")
@@ -150,7 +152,7 @@ def _register(app: App) -> None:
     def auth_cleanup(timestamp: int) -> str:
         with jobs.tracked("auth_cleanup") as outcome:
             links, sessions = jobs.cleanup_auth()
-            outcome["result"] = f"{links} links, {sessions} sessions removed"
+            outcome["result"] = msg("{links} links, {sessions} sessions removed", links=links, sessions=sessions)
         return outcome["result"]
 
     @app.periodic(cron="*/15 * * * *", periodic_id="backup")

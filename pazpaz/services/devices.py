@@ -12,8 +12,10 @@ import logging
 
 from ua_parser import parse
 
+from pazpaz.i18n import N_, _
+
 log = logging.getLogger("pazpaz.devices")
-UNKNOWN_DEVICE = "Unknown device"
+UNKNOWN_DEVICE = N_("Unknown device")
 # ua-parser's family names, shortened to what a person recognises.
 _BROWSER_NAMES = {
     "Chrome Mobile": "Chrome", "Chrome Mobile iOS": "Chrome", "Chrome Mobile WebView": "Android WebView",
@@ -42,7 +44,20 @@ def device_label(user_agent: str | None) -> str:
         return browser[:64]
     if browser in ("", "Other"):
         return system[:64]
-    return f"{browser} on {system}"[:64]
+    return f"{browser}{ON}{system}"[:64]
+
+
+# Stored in English ("Chrome on Linux"); `shown()` puts it into the reader's words. Browser and
+# system names from ua-parser never contain " on ".
+ON = " on "
+
+
+def shown(device: str, language: str) -> str:
+    """A stored device name in the reader's language ("Chrome on Linux" -> "Chrome ב-Linux")."""
+    if device == UNKNOWN_DEVICE:
+        return _(language, UNKNOWN_DEVICE)
+    browser, on, system = device.partition(ON)
+    return _(language, "{browser} on {system}", browser=browser, system=system) if on else device
 
 
 def approximate_ip(ip: str | None) -> str | None:

@@ -7,6 +7,7 @@ Errors are recorded by exception type only: messages can carry addresses or name
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from sqlalchemy import delete, func, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import select
 
-from pazpaz.i18n import N_
+from pazpaz.i18n import N_, Msg
 from pazpaz.models import AuthSession, JobRun, MagicLinkToken, PendingSignIn
 from pazpaz.models.base import utcnow
 from pazpaz.services import workspaces
@@ -60,7 +61,7 @@ def tracked(kind: str) -> Iterator[dict[str, str]]:
         _upsert(kind, last_finished_at=utcnow(), last_error_at=utcnow(), last_error=type(error).__name__[:200])
         log.warning("job %s failed (%s)", kind, type(error).__name__)
         raise
-    _upsert(kind, last_finished_at=utcnow(), last_success_at=utcnow(), last_result=outcome.get("result", "")[:200])
+    _upsert(kind, last_finished_at=utcnow(), last_success_at=utcnow(), last_result=_stored(outcome.get("result", "")))
     log.debug("job %s done in %.2f s (%s)", kind, (utcnow() - started).total_seconds(), outcome.get("result", ""))
 
 
@@ -100,7 +101,7 @@ def status(actor: Actor) -> list[JobStatus]:
                              last_success=local(row.last_success_at) if row else None,
                              last_error=row.last_error if row else None,
                              last_error_at=local(row.last_error_at) if row else None,
-                             result=(row.last_result or "") if row else "", runs=row.runs if row else 0,
+                             result=_shown(row.last_result) if row else "", runs=row.runs if row else 0,
                              failures=row.failures if row else 0))
     return out
 
@@ -122,3 +123,22 @@ def cleanup_auth(now: datetime | None = None) -> tuple[int, int]:
 def count_runs(kind: str) -> int:
     with system_session() as session:
         return session.exec(select(func.coalesce(func.max(JobRun.runs), 0)).where(JobRun.kind == kind)).one()
+
+
+def _stored(result: str) -> str:
+    """A run's result as kept in job_runs: a `msg()` keeps its msgid and numbers (JSON), so
+    Settings shows it in the reader's language; plain text stays as it is."""
+    if isinstance(result, Msg) and result.plural is None:
+        return json.dumps({"msgid": result.msgid, "params": result.params}, ensure_ascii=False)[:200]
+    return str(result)[:200]
+
+
+def _shown(stored: str | None) -> str:
+    """The stored result back as a translatable `msg()` (or the text of an older row)."""
+    if not stored or not stored.startswith("{"):
+        return stored or ""
+    try:
+        data = json.loads(stored)
+        return Msg(data["msgid"], **data["params"])
+    except (ValueError, KeyError, TypeError):
+        return stored

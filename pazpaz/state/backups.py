@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from pazpaz.i18n import N_, msg
+from pazpaz.i18n import N_, _, msg
 from pazpaz.services import backup_schedule
 from pazpaz.services import formatting as fmt
 from pazpaz.services.errors import NotFound
@@ -16,8 +16,8 @@ def _size(size: int | None, language: str) -> str:
     if size is None:
         return ""
     if size >= 100_000:
-        return fmt.format_number(round(size / 1_000_000, 1), language=language) + " MB"
-    return fmt.format_number(round(size / 1000), language=language) + " kB"
+        return _(language, "{size} MB", size=fmt.format_number(round(size / 1_000_000, 1), language=language))
+    return _(language, "{size} kB", size=fmt.format_number(round(size / 1000), language=language))
 
 
 class BackupStatusState(SessionState):

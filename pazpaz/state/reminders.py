@@ -57,7 +57,7 @@ class ReminderSettingsState(SessionState):
             self.job_rows = [{"kind": r.kind, "label": self._t(r.label),
                               "last_run": self._datetime(r.last_run) or never,
                               "never_run": "" if r.last_run else "yes",
-                              "last_success": self._datetime(r.last_success) or never, "result": r.result,
+                              "last_success": self._datetime(r.last_success) or never, "result": self._t(r.result),
                               "error": self._t(msg("{error} at {when}", error=r.last_error,
                                                    when=self._datetime(r.last_error_at))) if r.last_error else ""}
                              for r in rows]

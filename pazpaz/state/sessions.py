@@ -8,7 +8,7 @@ from typing import ClassVar
 import reflex as rx
 
 from pazpaz.i18n import N_
-from pazpaz.services import sessions
+from pazpaz.services import devices, sessions
 from pazpaz.services.scope import Actor
 from pazpaz.state.handler import Failures, handler, page_id
 from pazpaz.state.session import SessionState
@@ -24,7 +24,7 @@ class SessionsState(SessionState):
         found = await self._call(sessions.list_sessions, actor)
         unknown = self._t(N_("unknown"))
         self.sessions = [
-            {"id": str(s.id), "device": s.device, "ip": s.approximate_ip or unknown,
+            {"id": str(s.id), "device": devices.shown(s.device, self.language), "ip": s.approximate_ip or unknown,
              "signed_in": self._datetime(s.signed_in_at), "last_active": self._datetime(s.last_active_at),
              "current": "yes" if s.is_current else ""}
             for s in found

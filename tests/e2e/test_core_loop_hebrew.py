@@ -31,29 +31,6 @@ ENGLISH_MONTH = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|De
 ALLOWED_WORDS = frozenset(
     word for text in i18n.messages(HE).values()
     for word in LATIN_WORD.findall(re.sub(r"\{[^}]*\}", "", text)))
-# English still on screen because its page is not wrapped in t() yet (helpers pages1/pages2 wrap
-# them). The check fails on any English outside this set; empty it once their work is merged.
-NOT_WRAPPED_YET: frozenset[str] = frozenset({
-    "# appointments", "# notes in draft", "# of # done", "## min", "<html dir> is not rtl", "Add a client",
-    "Add a location", "Add a service", "Add contact details", "Add goal", "Add photo or PDF",
-    "Already have an account?", "Amend", "Appointments", "Archive", "Assessment", "Book an appointment",
-    "Book appointment", "Calendar", "Client", "Close", "Contact", "Create your practice", "Does not repeat",
-    "Duration", "Duration (minutes)", "Edit", "Email", "End (optional)", "Finalize note",
-    "For the visit itself (door code, parking). Clinical details belong in the session note.", "Go to date",
-    "History", "Home visits: amber edge · Online: dashed border", "Invite an assistant",
-    "JPEG, PNG, WebP, HEIC or PDF, up to", "Location", "MB. On a phone you can take a photo.", "Ddd ## Mmm",
-    "New appointment", "New goal", "New note", "No appointments yet.", "No contact details yet.", "No files yet.",
-    "No location", "No notes waiting. A note opened from an appointment stays here until you finalize it.",
-    "No service", "No session notes yet. Write one from an appointment, or start one here.", "Note finalized.",
-    "Notes to finish", "Nothing booked today.", "Objective", "Open knee.jpg (new tab)", "Photos and files", "Plan",
-    "Plan of care", "Practice name", "Reminders", "Reminders are off for the practice (Settings).", "Remove",
-    "Remove knee.jpg", "Repeat", "Save appointment", "Save plan", "Saved", "Scheduling note (visible to assistants)",
-    "Service", "Services and locations come first; then add a client and book.", "Session date", "Session note",
-    "Session notes", "Set up your practice", "Sign in", "Skip to content", "Start", "Subjective", "Summary", "Tabs",
-    "Target date", "This appointment is now marked attended.", "Time zone", "Timeline",
-    "Times are in the practice's time zone.", "Today", "Turn on two-step sign-in", "Version", "Welcome,", "Your name",
-    "attended", "cancelled", "confirmed", "draft", "finalized", "no-show", "scheduled",
-})
 
 # Every visible text node, placeholder, accessible name (aria-label, title) and chosen option
 # holding a Latin letter. checkVisibility keeps visually-hidden (.pz-sr-only) text: screen readers
@@ -103,15 +80,12 @@ class HebrewLoop:
                 found.append(ENGLISH_MONTH.sub("Mmm", ENGLISH_DAY.sub("Ddd", re.sub(r"\d", "#", text))))
         return found
 
-    def check(self, name: str, *, rtl: bool = True) -> None:
+    def check(self, name: str) -> None:
         self.step += 1
         shots = ARTIFACTS / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(shots / f"he-loop-{self.step}-{name}.png"))
-        if rtl:
-            expect(self.page.locator("html")).to_have_attribute("dir", "rtl")
-        elif self.page.locator("html").get_attribute("dir") != "rtl":
-            self.leaks.setdefault(name, []).append("<html dir> is not rtl")
+        expect(self.page.locator("html")).to_have_attribute("dir", "rtl")
         assert no_horizontal_scroll(self.page), f"horizontal scroll at step {self.step} ({name})"
         english = self.english_on_screen()
         if english:
@@ -121,8 +95,7 @@ class HebrewLoop:
         seen = {text for texts in self.leaks.values() for text in texts}
         (ARTIFACTS / "he-loop-english.json").write_text(json.dumps(
             {name: sorted(set(texts)) for name, texts in self.leaks.items()}, ensure_ascii=False, indent=1))
-        unexpected = seen - NOT_WRAPPED_YET
-        assert not unexpected, f"English UI text on Hebrew pages: {sorted(unexpected)}"
+        assert not seen, f"English UI text on Hebrew pages: {sorted(seen)}"
 
 
 def direction(page: Page, selector: str) -> str:
@@ -154,7 +127,7 @@ def test_core_loop_in_hebrew_on_a_phone(browser, app_server, smtp_sink):
         page.get_by_label(ui("Your name")).fill("דנה לוי")
         page.get_by_label(ui("Email")).fill(email_address)
         expect(page.get_by_label(ui("Email"))).to_have_attribute("dir", "ltr")
-        loop.check("signup", rtl=False)  # the sign-up page has no <html dir> of its own yet (pages2)
+        loop.check("signup")
         page.get_by_role("button", name=ui("Create your practice")).click()
         expect(page.get_by_text(ui("Check your email"))).to_be_visible()
         link = smtp_sink.wait_for_link(email_address)
