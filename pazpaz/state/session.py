@@ -8,11 +8,14 @@ not meant to be called from a page must stay private (see tests/unit/test_state_
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
+from reflex_base.utils.exceptions import ImmutableStateError
 
 from pazpaz import i18n
 from pazpaz.services import auth, languages
@@ -25,6 +28,8 @@ from pazpaz.state import binding
 from pazpaz.state.handler import Failures, SignInRequired, handler
 
 T = TypeVar("T")
+# How long a notice shows (assets/app.css, .pz-notice: a 6 s fade) before events may clear it.
+NOTICE_SECONDS = 6.0
 
 
 def _all_substates(cls: type) -> list[type]:
@@ -50,6 +55,9 @@ class SessionState(rx.State):
     # allows no eval (docs/ARCHITECTURE.md "HTTP headers").
     notice: str = ""
     notice_id: int = 0
+    # When the notice was set (epoch seconds, shared by every process through Redis): the next
+    # event after it has faded clears it, or every later page of the tab would fade it in again.
+    _notice_at: float = 0.0
     # The reader's language: pages look their words up by it (components/i18n.t;
     # docs/ARCHITECTURE.md, "Translation layer").
     # English until the user or the browser says otherwise.
@@ -62,6 +70,15 @@ class SessionState(rx.State):
     def _notify(self, text: str) -> None:
         self.notice = self._t(text)
         self.notice_id += 1  # a new key restarts the fade-out even for the same text
+        self._notice_at = time.time()
+
+    def _expire_notice(self) -> None:
+        """Drop a notice the page has already faded out (app.css: 6 s)."""
+        if not self.notice or time.time() - self._notice_at < NOTICE_SECONDS:
+            return
+        # A background handler outside `async with self` can't write: the next event will.
+        with contextlib.suppress(ImmutableStateError):
+            self.notice = ""
 
     def _t(self, text: str) -> str:
         """A msgid (or an i18n.Msg from a service) in the tab's language."""
@@ -135,6 +152,7 @@ class SessionState(rx.State):
         identity = await self._identity()
         if identity is None:
             raise SignInRequired()
+        self._expire_notice()
         return Actor(workspace_id=identity.workspace_id, user_id=identity.user_id, role=identity.role,
                      context=self._request_context(), session_id=identity.session_id)
 

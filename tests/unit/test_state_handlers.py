@@ -327,3 +327,17 @@ def test_websocket_request_context_uses_the_trusted_proxy_setting(monkeypatch):
     finally:
         monkeypatch.delenv("PAZPAZ_TRUSTED_PROXIES")
         reset_caches()
+
+
+def test_a_faded_notice_is_cleared_by_the_next_event_not_before(monkeypatch):
+    # A notice kept in the tab's state would fade in again on every later page of the tab.
+    state = state_in_tree(ProbeState)
+    now = [1_000.0]
+    monkeypatch.setattr("pazpaz.state.session.time.time", lambda: now[0])
+    state._notify("Saved.")
+    now[0] += 5.0
+    state._expire_notice()
+    assert state.notice == "Saved."  # still fading: a redirect after the notice still shows it
+    now[0] += 1.5
+    state._expire_notice()
+    assert state.notice == ""
