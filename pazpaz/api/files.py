@@ -13,9 +13,10 @@ from urllib.parse import quote
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from pazpaz.api.http import request_context
+from pazpaz.api.pages import NOT_FOUND, plain
 from pazpaz.services import attachments, auth
 from pazpaz.services.errors import NotFound
 from pazpaz.services.scope import Actor
@@ -30,17 +31,17 @@ async def file_endpoint(request: Request) -> Response:
     token = request.cookies.get(get_settings().session_cookie_name)
     viewer = await run_in_threadpool(auth.validate_session, token, request_context(request))
     if viewer is None or viewer.role != "owner" or str(viewer.workspace_id) != query.get("w", ""):
-        return PlainTextResponse("Not found.", status_code=404, headers={"Cache-Control": "no-store"})
+        return plain(request, NOT_FOUND, 404, headers={"Cache-Control": "no-store"})
     try:
         stream = await run_in_threadpool(attachments.open_signed, request.path_params["attachment_id"],
                                          query.get("w", ""), query.get("v", ""), query.get("e", ""),
                                          query.get("s", ""))
     except attachments.LinkExpired as expired:
-        return PlainTextResponse(str(expired), status_code=403, headers={"Cache-Control": "no-store"})
+        return plain(request, expired.message(), 403, headers={"Cache-Control": "no-store"})
     except NotFound:
-        return PlainTextResponse("Not found.", status_code=404, headers={"Cache-Control": "no-store"})
+        return plain(request, NOT_FOUND, 404, headers={"Cache-Control": "no-store"})
     except attachments.StorageUnavailable as down:
-        return PlainTextResponse(str(down), status_code=503, headers={"Cache-Control": "no-store"})
+        return plain(request, down.message(), 503, headers={"Cache-Control": "no-store"})
     headers = {
         "Content-Disposition": f"inline; filename*=UTF-8''{quote(stream.file_name)}",
         "X-Content-Type-Options": "nosniff",
@@ -62,12 +63,12 @@ async def open_endpoint(request: Request) -> Response:
     signed_in = await run_in_threadpool(auth.validate_session,
                                         request.cookies.get(get_settings().session_cookie_name), context)
     if signed_in is None or signed_in.role != "owner":
-        return PlainTextResponse("Not found.", status_code=404, headers=no_store)
+        return plain(request, NOT_FOUND, 404, headers=no_store)
     try:
         attachment_id = uuid.UUID(request.path_params["attachment_id"])
         url = await run_in_threadpool(attachments.download_url,
                                       Actor(signed_in.workspace_id, signed_in.user_id, signed_in.role, context),
                                       attachment_id)
     except (ValueError, NotFound):
-        return PlainTextResponse("Not found.", status_code=404, headers=no_store)
+        return plain(request, NOT_FOUND, 404, headers=no_store)
     return RedirectResponse(url, status_code=303, headers={**no_store, "Referrer-Policy": "no-referrer"})

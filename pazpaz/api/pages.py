@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from pazpaz import i18n
 from pazpaz.api.http import SECURITY_HEADERS
@@ -57,6 +57,15 @@ def reader_language(request: Request, known: str | None = None) -> str:
     """The user's own language when known, else the browser's (its last PazPaz language, Accept-Language)."""
     return i18n.supported(known) if known else i18n.reader(request.headers.get("cookie"),
                                                            request.headers.get("accept-language"))
+
+
+NOT_FOUND = i18n.N_("Not found.")
+
+
+def plain(request: Request, text: str, status: int, headers: dict[str, str] | None = None) -> PlainTextResponse:
+    """A short plain-text answer (a file, export or reminder link that doesn't open) in the
+    browser's language; `text` is a msgid or a service's message."""
+    return PlainTextResponse(i18n.translate(reader_language(request), text), status_code=status, headers=headers)
 
 
 def words(language: str, msgid: str, **html_values: str) -> str:

@@ -11,7 +11,7 @@ import html
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from pazpaz import i18n
 from pazpaz.api import pages
@@ -84,7 +84,7 @@ def _purpose(request: Request) -> str:
 async def show(request: Request) -> Response:
     purpose = _purpose(request)
     if purpose not in WORDS:
-        return PlainTextResponse("Not found.", status_code=404)
+        return pages.plain(request, pages.NOT_FOUND, 404)
     token = request.query_params.get("t", "")[:200]
     try:
         view = await run_in_threadpool(reminders.view_link, token, purpose, request_context(request))
@@ -97,9 +97,9 @@ async def show(request: Request) -> Response:
 async def act(request: Request) -> Response:
     purpose = _purpose(request)
     if purpose not in WORDS:
-        return PlainTextResponse("Not found.", status_code=404)
+        return pages.plain(request, pages.NOT_FOUND, 404)
     if not same_origin(request, get_settings().public_url):
-        return PlainTextResponse("Cross-site request refused.", status_code=403)
+        return pages.plain(request, N_("Cross-site request refused."), 403)
     form = await request.form()
     token = str(form.get("t", ""))[:200]
     try:

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from pazpaz import i18n
 from pazpaz.api.app import build_api
 from pazpaz.models import Appointment, AuditEvent, ClientResponse
 from pazpaz.services import appointments, clients, clock, reminders
@@ -134,4 +135,17 @@ def test_late_cancel_page_says_please_call(booked):
         assert "too late" in page.text and "<form" not in page.text
         done = http.post("/appointment/cancel", data={"t": tokens["cancel"]}, headers={"origin": ORIGIN})
         assert done.status_code == 400 and "call" in done.text
+    assert status_of(owner, appointment_id) == "scheduled"
+
+
+def test_plain_refusals_speak_the_browsers_language(booked, http):
+    # A client's phone in Hebrew gets Hebrew words even where there is no page to show.
+    owner, appointment_id, tokens = booked
+    hebrew = {"accept-language": "he-IL,he;q=0.9"}
+    missing = http.get("/appointment/reschedule?t=x", headers=hebrew)
+    assert missing.status_code == 404 and missing.text == i18n.gettext("he", "Not found.") != "Not found."
+    refused = http.post("/appointment/cancel", data={"t": tokens["cancel"]},
+                        headers={"origin": "https://evil.example", **hebrew})
+    assert refused.status_code == 403 and refused.text == i18n.gettext("he", "Cross-site request refused.")
+    assert http.get("/appointment/reschedule?t=x").text == "Not found."
     assert status_of(owner, appointment_id) == "scheduled"
