@@ -78,19 +78,19 @@ class Therapist:
 
     async def _event(self, name: str, payload: dict | None = None, path: str | None = None,
                      expect: tuple[str, str] | None = None, hydrate: bool = False) -> Reply | None:
+        kind = f"open {path.split('/')[1]}" if hydrate and path else name.rpartition(".")[2]
         try:
             if hydrate:
                 reply = await self.tab.hydrate(path or "/", expect=expect)
             else:
                 reply = await self.tab.send(name, payload, path=path, expect=expect)
         except TimeoutError:
-            self.tally.error("timeout")
+            self.tally.error(f"timeout ({kind})")
             return None
         except ConnectionError:
             self.tally.error("disconnected")
             raise
         self.tally.round_trips.append(reply.seconds)
-        kind = f"open {path.split('/')[1]}" if hydrate and path else name.rpartition(".")[2]
         self.tally.by_kind.setdefault(kind, []).append(reply.seconds)
         target = reply.redirect()
         if target is not None and target.startswith("/signin"):
@@ -114,9 +114,12 @@ class Therapist:
         end = self.week + timedelta(days=7)
         reply = await self._event(f"{self.calendar}.dates_set",
                                   {"start": self.week.isoformat(), "end": end.isoformat(), "view_type": "timeGridWeek"},
-                                  path="/calendar", expect=(self.calendar, "events"))
-        if reply is not None:
-            self.appointment_ids = [event["id"] for event in reply.var(self.calendar, "events", [])]
+                                  path="/calendar", expect=(self.calendar, "nav_version"))
+        # Every read bumps nav_version; `events` comes only when the loaded window changed
+        # (the calendar reads 4-week blocks: most week moves change nothing on screen).
+        events = reply.var(self.calendar, "events") if reply is not None else None
+        if events is not None:
+            self.appointment_ids = [event["id"] for event in events]
 
     async def move_week(self) -> None:
         self.week += timedelta(days=7 * self.rng.choice((-1, 1)))
