@@ -26,7 +26,7 @@ import sys
 import time as clock
 from urllib.parse import urlencode
 
-from bench.schedule_bench import PGDATA, configure_environment, release_engines
+from bench.schedule_bench import bench_postgres, configure_environment, release_engines
 
 PORT = 8765  # never bound: only the Host header and the public URL carry it
 BASE = f"http://localhost:{PORT}"
@@ -152,10 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         api_tokens.AUTH_CACHE_SECONDS = 1e9
     from bench.api_bench import make_tokens, request_makers, seed_if_needed
     from bench.seed import Scale
-    from pazpaz.infra import postgres
 
-    pg = postgres.start(PGDATA)
-    try:
+    with bench_postgres() as pg:
         _, app_url = seed_if_needed(pg, Scale(workspaces=100, appointments_per_workspace=2000), False)
         tokens = make_tokens()
         release_engines()
@@ -173,10 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                         await measure(asgi, name, make, args.calls, 20, args.top, profile=True)
 
         asyncio.run(run())
-        return 0
-    finally:
-        release_engines()
-        pg.stop()
+    return 0
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import random
 import sys
 import time as clock
 
-from bench.schedule_bench import PGDATA, configure_environment, prepare_database, release_engines
+from bench.schedule_bench import configure_environment, prepare_database
 
 
 def _profile(name: str, call, calls: int, top: int, warmup: int) -> None:
@@ -52,20 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     configure_environment()
-    from bench.schedule_bench import reads  # the same reads as the bench
-    from pazpaz.infra import postgres
+    from bench.schedule_bench import bench_postgres, reads  # the same reads as the bench
 
-    pg = postgres.start(PGDATA)
-    try:
+    with bench_postgres() as pg:
         prepare_database(pg, reseed=False)
         calls = reads(random.Random(7))
         for name, call in calls.items():
             if args.only in (None, name):
                 _profile(name, call, args.calls, args.top, args.warmup)
-        return 0
-    finally:
-        release_engines()
-        pg.stop()
+    return 0
 
 
 if __name__ == "__main__":

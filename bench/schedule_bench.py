@@ -24,7 +24,8 @@ import random
 import statistics
 import sys
 import time as clock
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -64,6 +65,19 @@ def release_engines() -> None:
     from pazpaz.db import dispose_engines
 
     dispose_engines()
+
+
+@contextmanager
+def bench_postgres() -> Iterator:
+    """The benches' embedded PostgreSQL (PGDATA), stopped with the app's engines released."""
+    from pazpaz.infra import postgres
+
+    pg = postgres.start(PGDATA)
+    try:
+        yield pg
+    finally:
+        release_engines()
+        pg.stop()
 
 
 def prepare_database(pg, reseed: bool) -> str:
