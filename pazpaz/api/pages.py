@@ -65,6 +65,8 @@ NOT_FOUND = i18n.N_("Not found.")
 def plain(request: Request, text: str, status: int, headers: dict[str, str] | None = None) -> PlainTextResponse:
     """A short plain-text answer (a file, export or reminder link that doesn't open) in the
     browser's language; `text` is a msgid or a service's message."""
+    # The words depend on the request's cookie and Accept-Language: never cached for another reader.
+    headers = {"Cache-Control": "no-store", "Vary": "Accept-Language, Cookie", **(headers or {})}
     return PlainTextResponse(i18n.translate(reader_language(request), text), status_code=status, headers=headers)
 
 

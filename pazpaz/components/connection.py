@@ -15,7 +15,7 @@ import json
 import reflex as rx
 from reflex.vars.base import Var
 from reflex_base.components.memo import memo
-from reflex_components_core.core.banner import has_too_many_connection_errors
+from reflex_components_core.core.banner import has_hydration_payload_error, has_too_many_connection_errors
 
 from pazpaz import i18n
 
@@ -31,7 +31,9 @@ def page_language_words(msgid: str) -> Var:
 
 def _connection_notice() -> rx.Component:
     return rx.cond(
-        has_too_many_connection_errors,
+        # Two errors in a row, or the one the tab gets when its state is too big to load (Reflex
+        # then stops reconnecting): either way the page can't work until this passes.
+        has_too_many_connection_errors | has_hydration_payload_error,
         rx.el.div(page_language_words(MESSAGE), role="alert", class_name="pz-connection"),
     )
 

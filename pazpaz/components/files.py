@@ -82,6 +82,8 @@ def files_block() -> rx.Component:
                 multiple=True,
                 on_drop=FilesState.upload(rx.upload_files_chunk(upload_id=UPLOAD_ID,
                                                                 on_upload_progress=FilesState.upload_progress)),
+                # Reflex's default answer to a refused drop is a toast; the app has none (no toaster).
+                on_drop_rejected=FilesState.drop_rejected,
                 border="1px dashed var(--gray-8)", padding="12px", border_radius="var(--radius-3)", width="100%",
             ), t("Add photo or PDF")),
             rx.cond(FilesState.uploading, rx.progress(value=FilesState.progress, width="100%",

@@ -129,7 +129,9 @@ def _stored(result: str) -> str:
     """A run's result as kept in job_runs: a `msg()` keeps its msgid and numbers (JSON), so
     Settings shows it in the reader's language; plain text stays as it is."""
     if isinstance(result, Msg) and result.plural is None:
-        return json.dumps({"msgid": result.msgid, "params": result.params}, ensure_ascii=False)[:200]
+        kept = json.dumps({"msgid": result.msgid, "params": result.params}, ensure_ascii=False)
+        if len(kept) <= 200:  # cut JSON would not read back: keep the English instead
+            return kept
     return str(result)[:200]
 
 

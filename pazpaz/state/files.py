@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import reflex as rx
 
@@ -16,6 +16,8 @@ from pazpaz.services.scope import Actor
 from pazpaz.state.handler import Failures, handler, page_id
 from pazpaz.state.notes import NoteState
 from pazpaz.state.session import SessionState
+
+REFUSED_DROP = N_("That file can't be added: choose a JPEG, PNG, WebP, HEIC or PDF.")
 
 log = logging.getLogger("pazpaz.state.files")
 
@@ -80,6 +82,13 @@ class FilesState(SessionState):
     @handler
     def upload_progress(self, progress: dict):
         self.progress = int(float(progress.get("progress", 0)) * 100)
+
+    @rx.event
+    @handler
+    def drop_rejected(self, rejected: list[dict[str, Any]]):
+        """The browser refused a dropped file (not a kind `accept` allows) before any upload.
+        The list (file names) is not shown or kept: names can carry PII."""
+        self.upload_error = self._t(REFUSED_DROP)
 
     @rx.event(background=True)
     @handler

@@ -20,6 +20,7 @@ from reflex.istate.data import RouterData
 from reflex.state import State
 
 import pazpaz.pazpaz  # noqa: F401  (every page, so every state class, is registered)
+from pazpaz import i18n
 from pazpaz.services import auth
 from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
@@ -341,3 +342,15 @@ def test_a_faded_notice_is_cleared_by_the_next_event_not_before(monkeypatch):
     now[0] += 1.5
     state._expire_notice()
     assert state.notice == ""
+
+
+@pytest.mark.asyncio
+async def test_a_refused_drop_is_said_in_the_readers_language_without_file_names():
+    # Reflex's default for a refused drop is a toast, and the app has no toaster.
+    from pazpaz.state.files import REFUSED_DROP, FilesState
+
+    state = state_in_tree(FilesState, path="/clients/00000000-0000-0000-0000-000000000001")
+    (await state.get_state(SessionState)).language = "he"
+    type(state).event_handlers["drop_rejected"].fn(state, [{"file": {"name": "Dana Levi MRI.docx"}, "errors": []}])
+    assert state.upload_error == i18n.gettext("he", REFUSED_DROP) != REFUSED_DROP
+    assert "Dana" not in state.upload_error
