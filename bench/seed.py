@@ -11,7 +11,6 @@ database the settings name): a seed is all there or not there at all.
 
 from __future__ import annotations
 
-import io
 import itertools
 import queue
 import random
@@ -137,8 +136,11 @@ def _bytea(blob: bytes) -> str:
 
 
 def _copy(cursor, table: str, columns: tuple[str, ...], payload: str) -> None:
-    if payload:
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO(payload), size=1 << 20)
+    if not payload:
+        return
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # psycopg 3
+        for begin in range(0, len(payload), 1 << 20):
+            copy.write(payload[begin:begin + (1 << 20)])
 
 
 def workdays(zone_name: str, first: date = FIRST_DAY, last: date = LAST_DAY) -> list[date]:

@@ -1,4 +1,4 @@
-"""The database engine and transactional sessions (sync psycopg2, run off the event loop)."""
+"""The database engine and transactional sessions (sync psycopg 3, run off the event loop)."""
 
 from __future__ import annotations
 

@@ -206,9 +206,10 @@ def _database_url(source: dict[str, str], name: str = "DATABASE_URL") -> str | N
         return None
     if not value.startswith(("postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://")):
         raise SettingsError(f"{name} must be a postgresql:// URL.")
-    if value.startswith("postgresql://"):
-        value = "postgresql+psycopg2://" + value[len("postgresql://"):]
-    return value
+    # One driver for the app's engines: psycopg 3 prepares a statement on the server after a
+    # few uses on a connection, which skips re-planning the hot reads (docs/ARCHITECTURE.md
+    # "Read path"). A +psycopg2 URL from an older deployment names the same database.
+    return "postgresql+psycopg://" + value.split("://", 1)[1]
 
 
 def _migration_url(source: dict[str, str]) -> str | None:

@@ -77,6 +77,11 @@ def app_env(pg_server, smtp_sink, monkeypatch) -> Iterator[str]:
     reset_caches()
     yield url
     reset_caches()
+    # psycopg 3 connections sit in reference cycles: a dropped engine's pool would hold its
+    # connections until the cycle collector runs, and the server's slots run out.
+    from pazpaz.db import dispose_engines
+
+    dispose_engines()
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ class EmbeddedPostgres:
     def url(self, database: str = DATABASE_NAME, user: str = "postgres") -> str:
         """`postgres` (the superuser, owner of the tables) or the app role. Local socket
         connections are trusted: only this OS user (and root) can open the 0700 directory."""
-        return f"postgresql+psycopg2://{user}@/{database}?host={self.socket_dir}"
+        return f"postgresql+psycopg://{user}@/{database}?host={self.socket_dir}"
 
     def admin_dsn(self) -> str:
         return f"dbname=postgres user=postgres host={self.socket_dir}"

@@ -229,8 +229,8 @@ def calendar_page() -> rx.Component:
                     editable=True,
                     event_duration_editable=True,
                     height=CALENDAR_HEIGHT,
-                    slot_min_time="07:00:00",
-                    slot_max_time="21:00:00",
+                    slot_min_time=CalendarState.slot_min,  # stretched to fit (state/calendar.grid_hours)
+                    slot_max_time=CalendarState.slot_max,
                     now_indicator=True,
                     all_day_slot=False,
                     nav_links=True,

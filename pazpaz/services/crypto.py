@@ -132,7 +132,7 @@ def _cipher(session: Session, workspace_id: uuid.UUID, key_id: bytes) -> AESGCM:
 def decrypt_field(
     session: Session, workspace_id: uuid.UUID, table: str, column: str, row_id: uuid.UUID, blob: bytes
 ) -> str:
-    blob = bytes(blob)  # psycopg2 hands bytea over as a memoryview
+    blob = bytes(blob)  # a memoryview from other drivers; bytes pass through uncopied
     if len(blob) < _HEADER + 16 or blob[0] != FORMAT_VERSION:
         raise DecryptionError("Unknown ciphertext format.")
     cipher = _cipher(session, workspace_id, blob[1:17])

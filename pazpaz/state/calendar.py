@@ -52,6 +52,23 @@ def event_of(view: AppointmentView, language: str = "en") -> dict[str, str]:
     }
 
 
+# The time grid shows these hours unless an appointment of the loaded window lies outside
+# them: then it stretches to the whole hour that holds it (a 06:15 or a 21:30 home visit
+# must not vanish from the week, docs/ARCHITECTURE.md "Calendar time").
+DAY_HOURS = (7, 21)
+
+
+def grid_hours(views: list[AppointmentView]) -> tuple[str, str]:
+    """FullCalendar's slotMinTime / slotMaxTime for these appointments (practice wall time)."""
+    first, last = DAY_HOURS
+    for view in views:
+        first = min(first, view.starts_at.hour)
+        crosses_midnight = view.ends_at.date() > view.starts_at.date()
+        ends = 24 if crosses_midnight else view.ends_at.hour + (1 if view.ends_at.minute or view.ends_at.second else 0)
+        last = max(last, ends)
+    return f"{first:02d}:00:00", f"{min(last, 24):02d}:00:00"
+
+
 # Week and day views read the BLOCK_DAYS block (counted from a fixed Monday) that holds the
 # visible range, plus a range either side: "next week" then reads the same window 3 times
 # in 4, gets the same events, and nothing is sent or redrawn (docs/ARCHITECTURE.md "Calendar time").
@@ -100,6 +117,8 @@ class CalendarState(SessionState):
     detail_open: bool = False
     nav_version: int = 0
     jump_date: str = ""
+    slot_min: str = f"{DAY_HOURS[0]:02d}:00:00"
+    slot_max: str = f"{DAY_HOURS[1]:02d}:00:00"
     # Bumped when FullCalendar may show something the server doesn't have (a drag the server
     # refused): it rides on every event so that read differs and is drawn. Plain navigation
     # keeps it, so a read that brings the same events changes nothing on screen.
@@ -114,6 +133,9 @@ class CalendarState(SessionState):
         events = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
         if events != self.events:  # an unchanged list sends no delta and draws nothing
             self.events = events
+        hours = grid_hours(views)
+        if hours != (self.slot_min, self.slot_max):
+            self.slot_min, self.slot_max = hours
 
     @rx.event
     @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line

@@ -75,15 +75,17 @@ def test_book_conflict_override_move_cancel(page, smtp_sink):
     expect(events(page, "Omer Katz")).to_have_count(1)
     expect(events(page, "Maya Cohen")).to_have_count(1)
 
-    # Move Omer to the afternoon through the same form (and the same conflict check).
+    # Move Omer to a late home visit through the same form (and the same conflict check): past
+    # the grid's usual 21:00, so the grid stretches to show it.
     events(page, "Omer Katz").click()
     page.get_by_role("button", name="Edit").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Start").fill(f"{monday}T15:00")
-    dialog.get_by_label("End (optional)").fill(f"{monday}T16:00")
+    dialog.get_by_label("Start").fill(f"{monday}T21:30")
+    dialog.get_by_label("End (optional)").fill(f"{monday}T22:15")
     expect(page.locator("#conflict-warning")).to_have_count(0)
     dialog.get_by_role("button", name="Save appointment").click()
-    expect(events(page, "Omer Katz")).to_contain_text("15:00")
+    expect(events(page, "Omer Katz")).to_contain_text("21:30")
+    expect(page.locator(".fc-timegrid-slot-lane[data-time='22:00:00']")).to_have_count(1)
 
     # Cancel Maya's appointment: it stays visible, marked cancelled.
     events(page, "Maya Cohen").click()

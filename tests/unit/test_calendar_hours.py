@@ -1,0 +1,35 @@
+"""The time grid's hours (state/calendar.grid_hours): 07:00-21:00 unless an appointment of the
+loaded window lies outside, then stretched to the whole hours that hold it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pazpaz.services.appointments import AppointmentView
+from pazpaz.state.calendar import grid_hours
+
+ZONE = ZoneInfo("Asia/Jerusalem")
+
+
+def view(start: str, minutes: int) -> AppointmentView:
+    starts = datetime.fromisoformat(start).replace(tzinfo=ZONE)
+    return AppointmentView(id=uuid.uuid4(), client_id=uuid.uuid4(), client_name="A B", starts_at=starts,
+                           ends_at=starts + timedelta(minutes=minutes), status="scheduled", service_id=None,
+                           service_name="", location_id=None, location_name="", location_kind="", where="",
+                           series_id=None, notes=None)
+
+
+@pytest.mark.parametrize(("appointments", "expected"), [
+    ([], ("07:00:00", "21:00:00")),
+    ([view("2026-12-01T09:00", 60), view("2026-12-02T20:00", 60)], ("07:00:00", "21:00:00")),
+    ([view("2026-12-01T06:15", 45)], ("06:00:00", "21:00:00")),
+    ([view("2026-12-01T21:07", 45)], ("07:00:00", "22:00:00")),
+    ([view("2026-12-01T20:30", 31)], ("07:00:00", "22:00:00")),
+    ([view("2026-12-01T00:30", 30), view("2026-12-03T23:30", 60)], ("00:00:00", "24:00:00")),  # past midnight
+])
+def test_grid_hours_hold_every_appointment(appointments, expected):
+    assert grid_hours(appointments) == expected
