@@ -14,6 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, select
@@ -40,6 +41,12 @@ PREFIX = "pzp_"  # lets secret scanners and people recognise a PazPaz token
 # a transaction of its own, a third of an API read's round trips). Revoking or deactivating
 # in this process drops the entry at once; another worker process notices within this time.
 AUTH_CACHE_SECONDS = 2.0
+# While tokens are in use, one background statement re-checks every token used in the last
+# AUTH_ACTIVE_SECONDS, started by a request at most every AUTH_REFRESH_SECONDS: a busy token's
+# entry stays fresh and its requests never wait for a check. The bound above is unchanged
+# (docs/ARCHITECTURE.md "API tokens").
+AUTH_REFRESH_SECONDS = 0.5
+AUTH_ACTIVE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -175,19 +182,39 @@ class _Verified:
 
 _verified: dict[str, _Verified] = {}
 _verified_lock = threading.Lock()
+# Bumped by every _forget: a check that read the database before a revocation in this
+# process must not put the token back when it finishes after it.
+_generation = 0
+# When each cached token was last used (time.monotonic()), for the background re-check,
+# whether one is under way (at most one at a time) and when the last one began.
+_seen: dict[str, float] = {}
+_rechecking = False
+_last_recheck = float("-inf")
 
 
 def _forget(matches) -> None:
+    global _generation
     with _verified_lock:
+        _generation += 1
         for key in [key for key, entry in _verified.items() if matches(entry)]:
             del _verified[key]
 
 
-def _remember(token_hash: str, identity: TokenIdentity, expires_at: datetime | None) -> None:
+def _drop(token_hash: str, entry: _Verified | None = None) -> None:
+    """Remove one lapsed or refused entry (entry: only if it is still that one)."""
     with _verified_lock:
+        if entry is None or _verified.get(token_hash) is entry:
+            _verified.pop(token_hash, None)
+
+
+def _remember(token_hash: str, identity: TokenIdentity, expires_at: datetime | None, checked_at: float,
+              generation: int) -> None:
+    with _verified_lock:
+        if generation != _generation:
+            return
         if len(_verified) > 10_000:
             _verified.clear()
-        _verified[token_hash] = _Verified(identity, expires_at, time.monotonic())
+        _verified[token_hash] = _Verified(identity, expires_at, checked_at)
 
 
 # With several processes (REDIS_URL) each keeps its own cache: a revocation anywhere empties
@@ -199,15 +226,90 @@ shared.on("api-tokens-of-user-revoked",
 
 def recently_verified(token: str, context: RequestContext) -> TokenIdentity | None:
     """The identity of a token verified less than AUTH_CACHE_SECONDS ago (no database), else None."""
+    return cached(token, context, mark_due=False)[0]
+
+
+def cached(token: str, context: RequestContext, mark_due: bool = True) -> tuple[TokenIdentity | None, bool]:
+    """(identity, start_recheck): the identity as recently_verified gives it, and whether this
+    caller should run recheck_due() in the background (none is under way and the last one
+    began AUTH_REFRESH_SECONDS ago or more)."""
+    global _rechecking, _last_recheck
     token_hash = hash_token(token)
     entry = _verified.get(token_hash)
     if entry is None:
-        return None
-    if (time.monotonic() - entry.checked_at > AUTH_CACHE_SECONDS
-            or (entry.expires_at is not None and entry.expires_at <= utcnow())):
-        _forget(lambda candidate: candidate is entry)
-        return None
-    return _with_context(entry.identity, context)
+        return None, False
+    now = time.monotonic()
+    if now - entry.checked_at > AUTH_CACHE_SECONDS or (entry.expires_at is not None and entry.expires_at <= utcnow()):
+        _drop(token_hash, entry)
+        return None, False
+    start = False
+    if mark_due:
+        _seen[token_hash] = now
+        if not _rechecking and now - _last_recheck >= AUTH_REFRESH_SECONDS:
+            with _verified_lock:
+                start = not _rechecking
+                _rechecking = _rechecking or start
+                if start:
+                    _last_recheck = now
+    return _with_context(entry.identity, context), start
+
+
+def recheck_due(now: datetime | None = None) -> None:
+    """The background re-check cached() asked for: every cached token used in the last
+    AUTH_ACTIVE_SECONDS, in one statement, each refreshed or dropped (revoked, expired, user
+    off). Never raises: nobody awaits it."""
+    global _rechecking
+    try:
+        active_since = time.monotonic() - AUTH_ACTIVE_SECONDS
+        with _verified_lock:
+            for token_hash in [h for h, seen in _seen.items() if seen < active_since or h not in _verified]:
+                del _seen[token_hash]
+            due = {token_hash: _verified[token_hash] for token_hash in _seen}
+        if due:
+            _recheck(due, now or utcnow())
+    except Exception as error:  # the entries lapse as usual; a request then checks in its own time
+        log.warning("Background token re-check failed: %s", type(error).__name__)
+    finally:
+        _rechecking = False
+
+
+def _recheck(due: dict[str, _Verified], now: datetime) -> None:
+    checked_at, generation = time.monotonic(), _generation
+    rows = _lookup(list(due), now)
+    for token_hash, entry in due.items():
+        found = rows.get(token_hash)
+        if found is None:
+            _drop(token_hash, entry)
+            continue
+        _remember(token_hash, _identity(found, entry.identity.actor.context), found.expires_at, checked_at,
+                  generation)
+
+
+def _lookup(token_hashes: list[str], now: datetime) -> dict[str, Any]:
+    """The valid tokens among these hashes (not revoked or expired, user active in the token's
+    workspace), by hash: one autocommit SELECT; last-use stamps that are due in one UPDATE."""
+    with system_read_session() as session:
+        rows = session.exec(select(ApiToken.id, ApiToken.token_hash, ApiToken.workspace_id, ApiToken.user_id,
+                                   ApiToken.scope, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
+                                   User.role, User.active, User.workspace_id.label("user_workspace_id"))
+                            .join(User, User.id == ApiToken.user_id)
+                            .where(ApiToken.token_hash.in_(token_hashes))).all()  # type: ignore[attr-defined]
+    valid = {row.token_hash: row for row in rows
+             if row.revoked_at is None and (row.expires_at is None or row.expires_at > now)
+             and row.active and row.user_workspace_id == row.workspace_id}
+    stale = [row.id for row in valid.values()
+             if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION]
+    if stale:
+        with system_session() as session:
+            session.execute(update(ApiToken).where(ApiToken.id.in_(stale))  # type: ignore[attr-defined]
+                            .values(last_used_at=now))
+    return valid
+
+
+def _identity(found: Any, context: RequestContext | None) -> TokenIdentity:
+    return _with_context(TokenIdentity(actor=Actor(workspace_id=found.workspace_id, user_id=found.user_id,
+                                                   role=found.role), token_id=found.id, scope=found.scope),
+                         context or RequestContext())
 
 
 def _with_context(identity: TokenIdentity, context: RequestContext) -> TokenIdentity:
@@ -227,22 +329,12 @@ def authenticate(token: str, context: RequestContext, now: datetime | None = Non
     if not token or len(token) > 200:
         return None
     now, token_hash = now or utcnow(), hash_token(token)
-    with system_read_session() as session:
-        found = session.exec(select(ApiToken.id, ApiToken.workspace_id, ApiToken.user_id, ApiToken.scope,
-                                    ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
-                                    User.role, User.active, User.workspace_id.label("user_workspace_id"))
-                             .join(User, User.id == ApiToken.user_id)
-                             .where(ApiToken.token_hash == token_hash)).first()
+    # The entry's age counts from before the read: a revocation committed while it runs is
+    # then at most AUTH_CACHE_SECONDS old when the entry lapses.
+    checked_at, generation = time.monotonic(), _generation
+    found = _lookup([token_hash], now).get(token_hash)
     if found is None:
         return None
-    if (found.revoked_at is not None or (found.expires_at is not None and found.expires_at <= now)
-            or not found.active or found.user_workspace_id != found.workspace_id):
-        return None
-    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_PRECISION:
-        with system_session() as session:
-            session.execute(update(ApiToken).where(ApiToken.id == found.id).values(last_used_at=now))
-    identity = _with_context(TokenIdentity(actor=Actor(workspace_id=found.workspace_id, user_id=found.user_id,
-                                                       role=found.role), token_id=found.id, scope=found.scope),
-                             context)
-    _remember(token_hash, identity, found.expires_at)
+    identity = _identity(found, context)
+    _remember(token_hash, identity, found.expires_at, checked_at, generation)
     return identity

@@ -238,6 +238,83 @@ def test_a_revocation_written_elsewhere_is_seen_once_the_short_cache_lapses(app_
     assert_problem(http.get("/api/v1/clients", headers=bearer(made.token)), 401)
 
 
+def test_a_busy_token_is_rechecked_in_the_background_and_a_revocation_elsewhere_is_seen(app_env, monkeypatch):
+    """A request served from the still-fresh entry starts a re-check off its path (at most
+    every AUTH_REFRESH_SECONDS, 0 here); it finds the revocation another process wrote, so
+    the following request is refused long before AUTH_CACHE_SECONDS (60 here)."""
+    import time
+
+    from sqlalchemy import update
+
+    owner = make_workspace()
+    http = api_client()
+    made = api_tokens.create(owner, "busy", "read", 30)
+    monkeypatch.setattr(api_tokens, "AUTH_CACHE_SECONDS", 60.0)
+    monkeypatch.setattr(api_tokens, "AUTH_REFRESH_SECONDS", 0.0)
+    assert http.get("/api/v1/clients", headers=bearer(made.token)).status_code == 200
+    with system_session() as session:
+        session.execute(update(ApiToken).where(ApiToken.id == made.id).values(revoked_at=utcnow()))
+    assert http.get("/api/v1/clients", headers=bearer(made.token)).status_code == 200  # within the bound
+    deadline = time.monotonic() + 10
+    while api_tokens.recently_verified(made.token, CTX) is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert api_tokens.recently_verified(made.token, CTX) is None
+    assert_problem(http.get("/api/v1/clients", headers=bearer(made.token)), 401)
+    assert not api_tokens._rechecking  # none left under way
+
+
+def test_the_background_recheck_reads_every_due_token_in_one_statement(app_env, monkeypatch):
+    """Tokens of many practices (a hosted server) are re-checked together: one SELECT for every
+    token used in the last AUTH_ACTIVE_SECONDS, each refreshed or dropped; an idle one is not."""
+    from sqlalchemy import event, update
+
+    from pazpaz.db import get_read_engine
+
+    made = [api_tokens.create(make_workspace(), f"script {n}", "read", 30) for n in range(4)]
+    for token in made:
+        assert api_tokens.authenticate(token.token, CTX) is not None
+    before = {token.id: api_tokens._verified[api_tokens.hash_token(token.token)].checked_at for token in made}
+    with system_session() as session:  # revoked by another process: only the database knows
+        session.execute(update(ApiToken).where(ApiToken.id == made[2].id).values(revoked_at=utcnow()))
+    monkeypatch.setattr(api_tokens, "AUTH_REFRESH_SECONDS", 0.0)
+    starts = [api_tokens.cached(token.token, CTX)[1] for token in made[:3]]
+    assert starts == [True, False, False]  # one re-check for all three
+    selects: list[str] = []
+    listener = lambda *args: selects.append(args[2]) if "api_tokens" in args[2] else None  # noqa: E731
+    event.listen(get_read_engine(), "before_cursor_execute", listener)
+    try:
+        api_tokens.recheck_due()
+    finally:
+        event.remove(get_read_engine(), "before_cursor_execute", listener)
+    assert len(selects) == 1
+    for token in made[:2]:
+        assert api_tokens._verified[api_tokens.hash_token(token.token)].checked_at > before[token.id]
+    assert api_tokens.recently_verified(made[2].token, CTX) is None
+    idle = api_tokens.hash_token(made[3].token)  # verified, never used since: not re-read
+    assert api_tokens._verified[idle].checked_at == before[made[3].id]
+    assert not api_tokens._rechecking
+
+
+def test_a_check_that_read_before_a_revocation_here_does_not_cache_the_token(app_env, monkeypatch):
+    """A check whose read saw the token valid, finishing after this process revoked it (a
+    background re-check racing the revoke button), must not put it back in the cache."""
+    from contextlib import contextmanager
+
+    owner = make_workspace()
+    made = api_tokens.create(owner, "racing", "read", 30)
+    real = api_tokens.system_read_session
+
+    @contextmanager
+    def revoked_meanwhile():
+        with real() as session:
+            yield session
+        api_tokens.revoke(owner, made.id)
+
+    monkeypatch.setattr(api_tokens, "system_read_session", revoked_meanwhile)
+    assert api_tokens.authenticate(made.token, CTX) is not None  # what the read saw
+    assert api_tokens.recently_verified(made.token, CTX) is None
+
+
 def test_no_pii_reaches_audit_rows_logs_or_problem_bodies(app_env, caplog):
     import logging
 

@@ -144,7 +144,8 @@ def test_another_process_forgets_a_revoked_token_it_had_verified(app_env, with_r
                 assert time.monotonic() < deadline, "the listener never subscribed"
                 await asyncio.sleep(0.05)
             # This process verified the token a moment ago (its cache lasts 2 s).
-            api_tokens._remember(api_tokens.hash_token(created.token), identity, None)
+            api_tokens._remember(api_tokens.hash_token(created.token), identity, None, time.monotonic(),
+                                 api_tokens._generation)
             assert api_tokens.recently_verified(created.token, CTX) is not None
             # What the process that revoked it publishes after its commit.
             await asyncio.to_thread(shared.publish, "api-token-revoked", str(created.id))

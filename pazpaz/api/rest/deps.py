@@ -3,6 +3,7 @@ refused on writes), the page parameters and the page body."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated, Generic, TypeVar
 
@@ -39,8 +40,11 @@ async def current_actor(request: Request,
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("Send a personal access token: Authorization: Bearer <token>.")
     context = request_context(request)
-    identity = (api_tokens.recently_verified(credentials.credentials, context)
-                or await run_in_threadpool(api_tokens.authenticate, credentials.credentials, context))
+    identity, start_recheck = api_tokens.cached(credentials.credentials, context)
+    if identity is None:
+        identity = await run_in_threadpool(api_tokens.authenticate, credentials.credentials, context)
+    elif start_recheck:  # off this request's path: the entry is still within its bound
+        asyncio.get_running_loop().run_in_executor(None, api_tokens.recheck_due)
     if identity is None:
         raise _unauthorized("This token is unknown, expired or revoked, or its user is deactivated.")
     kind = "read" if request.method in READ_METHODS else "write"
