@@ -5,7 +5,7 @@ starts the backend like the load test (granian, one worker), drives one signed-i
 real websocket protocol (bench/reflex_client.py) and, per kind of event, sends `--events` of
 them back to back and reads the CPU time (user + system, /proc) the server process tree spent:
 
-  week     CalendarState.dates_set for the next/previous week (the calendar's week move);
+  week     CalendarState.dates_set for the next week, again and again (the calendar's week move);
   open     CalendarState.open_event on an appointment of the week;
   autosave NoteState.edit of a draft (the note editor's autosave).
 
@@ -52,12 +52,10 @@ async def drive(base_url: str, origin: str, practice: Practice, pids: list[int],
         await therapist.open_calendar()
         for _ in range(5):  # warm-up
             await therapist.move_week()
-        forward = [1]
-
         async def week() -> None:
-            # Back and forth over two weeks: the same work every time.
-            therapist.week += clock_days(7 * forward[0])
-            forward[0] = -forward[0]
+            # "Next week" again and again: 3 moves in 4 stay in the loaded 4-week window (a read
+            # of the visible week), the 4th reads a new window; over 150 moves, the real mix.
+            therapist.week += clock_days(7)
             await therapist.show_week()
 
         if "week" in kinds:

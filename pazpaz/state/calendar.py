@@ -58,15 +58,27 @@ def event_of(view: AppointmentView, language: str = "en") -> dict[str, str]:
 DAY_HOURS = (7, 21)
 
 
-def grid_hours(views: list[AppointmentView]) -> tuple[str, str]:
-    """FullCalendar's slotMinTime / slotMaxTime for these appointments (practice wall time)."""
+def grid_hours(events: list[dict]) -> tuple[str, str]:
+    """FullCalendar's slotMinTime / slotMaxTime for these events (wall-time "start" / "end")."""
     first, last = DAY_HOURS
-    for view in views:
-        first = min(first, view.starts_at.hour)
-        crosses_midnight = view.ends_at.date() > view.starts_at.date()
-        ends = 24 if crosses_midnight else view.ends_at.hour + (1 if view.ends_at.minute or view.ends_at.second else 0)
-        last = max(last, ends)
+    for event in events:
+        starts, ends = datetime.fromisoformat(event["start"]), datetime.fromisoformat(event["end"])
+        first = min(first, starts.hour)
+        crosses_midnight = ends.date() > starts.date()
+        last = max(last, 24 if crosses_midnight else ends.hour + (1 if ends.minute or ends.second else 0))
     return f"{first:02d}:00:00", f"{min(last, 24):02d}:00:00"
+
+
+def merge_range(events: list[dict], fresh: list[dict], first: date, days: int) -> list[dict]:
+    """The loaded window's events with [first, first + days) replaced by a fresh read of it."""
+    begin, end = first.isoformat(), (first + timedelta(days=days)).isoformat()
+    kept = [event for event in events if not begin <= event["start"][:10] < end]
+    return in_order(kept + fresh)
+
+
+def in_order(events: list[dict]) -> list[dict]:
+    """One order for a full read and a merged one, so unchanged data compares equal (no delta)."""
+    return sorted(events, key=lambda event: (event["start"], event["id"]))
 
 
 # Week and day views read the BLOCK_DAYS block (counted from a fixed Monday) that holds the
@@ -123,17 +135,28 @@ class CalendarState(SessionState):
     # refused): it rides on every event so that read differs and is drawn. Plain navigation
     # keeps it, so a read that brings the same events changes nothing on screen.
     _redraw: int = 0
+    _window: str = ""  # the read window `events` holds ("first day+days"), for a week move's merge
 
-    async def _reload(self, actor: Actor) -> None:
+    async def _reload(self, actor: Actor, visible_only: bool = False) -> None:
+        """Read the window around the visible range. visible_only (a week move): when the window
+        is the one already loaded, read just the visible range and merge it in; the weeks either
+        side were read with the window and are read again when they are shown
+        (docs/ARCHITECTURE.md "Calendar time")."""
         if not self.range_start:
             return
-        first_day, days = read_window(date.fromisoformat(self.range_start), self.range_days)
-        views = await self._call(appointments.schedule, actor, first_day, days)
+        visible = date.fromisoformat(self.range_start)
+        first_day, days = read_window(visible, self.range_days)
+        window = f"{first_day.isoformat()}+{days}"
+        partial = visible_only and window == self._window
+        read_first, read_days = (visible, self.range_days) if partial else (first_day, days)
+        views = await self._call(appointments.schedule, actor, read_first, read_days)
         self.nav_version += 1
-        events = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
+        fresh = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
+        events = merge_range(self.events, fresh, visible, self.range_days) if partial else in_order(fresh)
+        self._window = window
         if events != self.events:  # an unchanged list sends no delta and draws nothing
             self.events = events
-        hours = grid_hours(views)
+        hours = grid_hours(events)
         if hours != (self.slot_min, self.slot_max):
             self.slot_min, self.slot_max = hours
 
@@ -166,7 +189,7 @@ class CalendarState(SessionState):
         actor = await self._actor()
         first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
         self.range_start, self.range_days = first.isoformat(), max(1, (last - first).days)
-        await self._reload(actor)
+        await self._reload(actor, visible_only=True)
 
     @rx.event
     @handler

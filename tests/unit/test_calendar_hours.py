@@ -3,24 +3,18 @@ loaded window lies outside, then stretched to the whole hours that hold it."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from pazpaz.services.appointments import AppointmentView
 from pazpaz.state.calendar import grid_hours
 
-ZONE = ZoneInfo("Asia/Jerusalem")
 
-
-def view(start: str, minutes: int) -> AppointmentView:
-    starts = datetime.fromisoformat(start).replace(tzinfo=ZONE)
-    return AppointmentView(id=uuid.uuid4(), client_id=uuid.uuid4(), client_name="A B", starts_at=starts,
-                           ends_at=starts + timedelta(minutes=minutes), status="scheduled", service_id=None,
-                           service_name="", location_id=None, location_name="", location_kind="", where="",
-                           series_id=None, notes=None)
+def view(start: str, minutes: int) -> dict[str, str]:
+    """A calendar event as state/calendar.event_of makes it (wall times)."""
+    starts = datetime.fromisoformat(start)
+    return {"start": starts.isoformat(timespec="seconds"),
+            "end": (starts + timedelta(minutes=minutes)).isoformat(timespec="seconds")}
 
 
 @pytest.mark.parametrize(("appointments", "expected"), [

@@ -30,3 +30,21 @@ def test_next_week_reads_the_same_window_three_times_in_four(week_start):
     windows = [read_window(first + timedelta(weeks=week), 7) for week in range(52)]
     changes = sum(1 for before, after in pairwise(windows) if before != after)
     assert changes <= 14  # one new window per 28-day block (13 blocks in 51 steps, +1 for edges)
+
+
+def _event(event_id: str, start: str) -> dict:
+    return {"id": event_id, "start": start, "end": start[:11] + "23:00:00", "title": event_id}
+
+
+def test_a_week_move_merges_the_fresh_visible_week_into_the_loaded_window():
+    from pazpaz.state.calendar import in_order, merge_range
+
+    loaded = in_order([_event("a", "2026-12-01T09:00:00"), _event("b", "2026-12-08T09:00:00"),
+                       _event("c", "2026-12-09T10:00:00"), _event("d", "2026-12-15T09:00:00")])
+    week = date(2026, 12, 7)
+    # Nothing changed: the same list (so no delta is sent).
+    assert merge_range(loaded, [_event("b", "2026-12-08T09:00:00"), _event("c", "2026-12-09T10:00:00")],
+                       week, 7) == loaded
+    # c was cancelled elsewhere and e booked; the weeks either side are kept as loaded.
+    merged = merge_range(loaded, [_event("e", "2026-12-13T08:00:00"), _event("b", "2026-12-08T09:00:00")], week, 7)
+    assert [event["id"] for event in merged] == ["a", "b", "e", "d"]
