@@ -239,7 +239,13 @@ class ServerMeter:
         self._thread.start()
 
     def _processes(self):
-        return [self._root, *(self._root.children(recursive=True) if self._children else ())]
+        import psutil
+
+        try:
+            children = self._root.children(recursive=True) if self._children else []
+        except psutil.Error:  # a child exited while being listed: count the others this second
+            children = []
+        return [self._root, *children]
 
     def _measure(self, first: bool = False) -> None:
         rss = 0

@@ -43,7 +43,20 @@ def engine_for(url: str, reads: bool = False, durable: bool = True) -> Engine:
     _ENGINES.add(engine)
     event.listen(engine, "checkin", _stamp_idle)
     event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "handle_error", _drop_stale_plans)
     return engine
+
+
+# PostgreSQL's "cached plan must not change result type": a statement psycopg 3 prepared on
+# this connection reads a table whose columns changed since (a migration or a restore while
+# this process ran). The statement fails once; the connection is then discarded, so the next
+# checkout prepares afresh instead of failing again (docs/ARCHITECTURE.md "Read path").
+STALE_PLAN_SQLSTATE = "0A000"
+
+
+def _drop_stale_plans(context) -> None:
+    if getattr(context.original_exception, "sqlstate", None) == STALE_PLAN_SQLSTATE:
+        context.is_disconnect = True
 
 
 def _stamp_idle(dbapi_connection, record) -> None:

@@ -31,10 +31,11 @@ for _name in ("DATABASE_URL", "S3_ENDPOINT_URL", "SMTP_HOST"):
 
 
 def reset_caches() -> None:
-    from pazpaz.services import ratelimit
+    from pazpaz.services import api_tokens, ratelimit
     from pazpaz.settings import get_settings
 
     get_settings.cache_clear()
+    api_tokens.clear_cache()
     ratelimit.get_limiter.cache_clear()
     ratelimit.get_feed_limiter.cache_clear()
     ratelimit.get_api_limiter.cache_clear()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlmodel import Session, select
 
 from pazpaz.i18n import N_, msg
@@ -159,7 +159,7 @@ def revoke(actor: Actor, token_id: uuid.UUID, now: datetime | None = None) -> No
             raise NotFound(N_("Token not found."))
         if row.revoked_at is None:
             row.revoked_at = now or utcnow()
-        _forget(lambda entry: entry.identity.token_id == token_id)
+        _forget_now_and_after_commit(session, lambda entry: entry.identity.token_id == token_id)
         shared.publish_after_commit(session, "api-token-revoked", str(token_id))
         audit.record(session, "api_token.revoked", workspace_id=actor.workspace_id, user_id=actor.user_id,
                      entity_type="api_token", entity_id=row.id, context=actor.context)
@@ -169,7 +169,7 @@ def revoke_all_of_user(session: Session, user_id: uuid.UUID, now: datetime) -> N
     """Deactivating a user kills their tokens (called inside team.deactivate's transaction)."""
     session.execute(update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
                     .values(revoked_at=now))
-    _forget(lambda entry: entry.identity.actor.user_id == user_id)
+    _forget_now_and_after_commit(session, lambda entry: entry.identity.actor.user_id == user_id)
     shared.publish_after_commit(session, "api-tokens-of-user-revoked", str(user_id))
 
 
@@ -182,8 +182,8 @@ class _Verified:
 
 _verified: dict[str, _Verified] = {}
 _verified_lock = threading.Lock()
-# Bumped by every _forget: a check that read the database before a revocation in this
-# process must not put the token back when it finishes after it.
+# Bumped by every _forget (at a revocation and again when it commits): a check that began
+# before the bump must not put the token back when it finishes after it.
 _generation = 0
 # When each cached token was last used (time.monotonic()), for the background re-check,
 # whether one is under way (at most one at a time) and when the last one began.
@@ -198,6 +198,13 @@ def _forget(matches) -> None:
         _generation += 1
         for key in [key for key, entry in _verified.items() if matches(entry)]:
             del _verified[key]
+
+
+def _forget_now_and_after_commit(session: Session, matches) -> None:
+    """_forget at once and again once the revocation commits: a check that read the token as
+    valid before the commit (and began after the first _forget) must not keep it cached."""
+    _forget(matches)
+    event.listen(session, "after_commit", lambda _session: _forget(matches), once=True)
 
 
 def _drop(token_hash: str, entry: _Verified | None = None) -> None:
@@ -222,6 +229,15 @@ def _remember(token_hash: str, identity: TokenIdentity, expires_at: datetime | N
 shared.on("api-token-revoked", lambda token_id: _forget(lambda entry: str(entry.identity.token_id) == token_id))
 shared.on("api-tokens-of-user-revoked",
           lambda user_id: _forget(lambda entry: str(entry.identity.actor.user_id) == user_id))
+
+
+def clear_cache() -> None:
+    """Forget every verified token and pending re-check (tests: one database per test)."""
+    global _rechecking, _last_recheck
+    _forget(lambda entry: True)
+    with _verified_lock:
+        _seen.clear()
+        _rechecking, _last_recheck = False, float("-inf")
 
 
 def recently_verified(token: str, context: RequestContext) -> TokenIdentity | None:
@@ -262,20 +278,32 @@ def recheck_due(now: datetime | None = None) -> None:
     try:
         active_since = time.monotonic() - AUTH_ACTIVE_SECONDS
         with _verified_lock:
-            for token_hash in [h for h, seen in _seen.items() if seen < active_since or h not in _verified]:
-                del _seen[token_hash]
-            due = {token_hash: _verified[token_hash] for token_hash in _seen}
+            seen = list(_seen.items())  # one C-level copy: the event loop keeps writing _seen
+            for token_hash, used in seen:
+                if used < active_since or token_hash not in _verified:
+                    _seen.pop(token_hash, None)
+            due = {token_hash: _verified[token_hash] for token_hash, used in seen
+                   if used >= active_since and token_hash in _verified}
+        # Last use is stamped only for tokens used since their entry's check (not every active one).
+        used_since = {token_hash for token_hash, used in seen
+                      if token_hash in due and used >= due[token_hash].checked_at}
         if due:
-            _recheck(due, now or utcnow())
+            _recheck(due, used_since, now or utcnow())
     except Exception as error:  # the entries lapse as usual; a request then checks in its own time
         log.warning("Background token re-check failed: %s", type(error).__name__)
     finally:
         _rechecking = False
 
 
-def _recheck(due: dict[str, _Verified], now: datetime) -> None:
+def recheck_not_started() -> None:
+    """The caller could not start the re-check cached() asked it to (executor gone)."""
+    global _rechecking
+    _rechecking = False
+
+
+def _recheck(due: dict[str, _Verified], used_since: set[str], now: datetime) -> None:
     checked_at, generation = time.monotonic(), _generation
-    rows = _lookup(list(due), now)
+    rows = _lookup(list(due), used_since, now)
     for token_hash, entry in due.items():
         found = rows.get(token_hash)
         if found is None:
@@ -285,9 +313,10 @@ def _recheck(due: dict[str, _Verified], now: datetime) -> None:
                   generation)
 
 
-def _lookup(token_hashes: list[str], now: datetime) -> dict[str, Any]:
+def _lookup(token_hashes: list[str], used: set[str], now: datetime) -> dict[str, Any]:
     """The valid tokens among these hashes (not revoked or expired, user active in the token's
-    workspace), by hash: one autocommit SELECT; last-use stamps that are due in one UPDATE."""
+    workspace), by hash: one autocommit SELECT; the last-use stamps of `used` ones that are
+    due, in one UPDATE."""
     with system_read_session() as session:
         rows = session.exec(select(ApiToken.id, ApiToken.token_hash, ApiToken.workspace_id, ApiToken.user_id,
                                    ApiToken.scope, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
@@ -297,8 +326,8 @@ def _lookup(token_hashes: list[str], now: datetime) -> dict[str, Any]:
     valid = {row.token_hash: row for row in rows
              if row.revoked_at is None and (row.expires_at is None or row.expires_at > now)
              and row.active and row.user_workspace_id == row.workspace_id}
-    stale = [row.id for row in valid.values()
-             if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION]
+    stale = [row.id for token_hash, row in valid.items() if token_hash in used
+             and (row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION)]
     if stale:
         with system_session() as session:
             session.execute(update(ApiToken).where(ApiToken.id.in_(stale))  # type: ignore[attr-defined]
@@ -332,7 +361,7 @@ def authenticate(token: str, context: RequestContext, now: datetime | None = Non
     # The entry's age counts from before the read: a revocation committed while it runs is
     # then at most AUTH_CACHE_SECONDS old when the entry lapses.
     checked_at, generation = time.monotonic(), _generation
-    found = _lookup([token_hash], now).get(token_hash)
+    found = _lookup([token_hash], {token_hash}, now).get(token_hash)
     if found is None:
         return None
     identity = _identity(found, context)

@@ -63,16 +63,19 @@ def grid_hours(events: list[dict]) -> tuple[str, str]:
     first, last = DAY_HOURS
     for event in events:
         starts, ends = datetime.fromisoformat(event["start"]), datetime.fromisoformat(event["end"])
+        if ends.date() > starts.date():  # its end shows in the next day's column, from 00:00
+            first, last = 0, 24
+            continue
         first = min(first, starts.hour)
-        crosses_midnight = ends.date() > starts.date()
-        last = max(last, 24 if crosses_midnight else ends.hour + (1 if ends.minute or ends.second else 0))
+        last = max(last, ends.hour + (1 if ends.minute or ends.second else 0))
     return f"{first:02d}:00:00", f"{min(last, 24):02d}:00:00"
 
 
 def merge_range(events: list[dict], fresh: list[dict], first: date, days: int) -> list[dict]:
     """The loaded window's events with [first, first + days) replaced by a fresh read of it."""
     begin, end = first.isoformat(), (first + timedelta(days=days)).isoformat()
-    kept = [event for event in events if not begin <= event["start"][:10] < end]
+    moved_in = {event["id"] for event in fresh}  # from a week either side: not kept twice
+    kept = [event for event in events if not begin <= event["start"][:10] < end and event["id"] not in moved_in]
     return in_order(kept + fresh)
 
 

@@ -315,6 +315,27 @@ def test_a_check_that_read_before_a_revocation_here_does_not_cache_the_token(app
     assert api_tokens.recently_verified(made.token, CTX) is None
 
 
+def test_a_check_between_the_revoke_and_its_commit_does_not_keep_the_token(app_env, monkeypatch):
+    """The revoking transaction has forgotten the token but not committed yet: a request's check
+    then still reads it as valid and caches it. The commit forgets it again."""
+    from pazpaz.services import audit
+
+    owner = make_workspace()
+    made = api_tokens.create(owner, "racing", "read", 30)
+    record = audit.record
+    seen: list[object] = []
+
+    def record_then_check(*args, **kwargs):
+        record(*args, **kwargs)
+        if args[1] == "api_token.revoked":  # inside revoke's transaction, before its commit
+            seen.append(api_tokens.authenticate(made.token, CTX))
+
+    monkeypatch.setattr(audit, "record", record_then_check)
+    api_tokens.revoke(owner, made.id)
+    assert seen and seen[0] is not None  # the uncommitted revocation was not visible to it
+    assert api_tokens.recently_verified(made.token, CTX) is None
+
+
 def test_no_pii_reaches_audit_rows_logs_or_problem_bodies(app_env, caplog):
     import logging
 

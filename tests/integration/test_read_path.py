@@ -115,3 +115,31 @@ def test_a_pooled_connection_that_died_while_idle_is_replaced(app_env, monkeypat
     for _ in range(6):  # more than the pool holds: the dead one is met and replaced
         with workspace_session(owner) as session:
             assert session.exec(select(func.pg_backend_pid())).one() != pid
+
+
+def test_a_prepared_statement_outdated_by_a_schema_change_fails_once_then_the_connection_is_replaced(owner_env):
+    """psycopg 3 prepares a statement after its 5th run on a connection; changing a column's type
+    under it makes PostgreSQL refuse the old plan on every later run on that connection. The
+    connection is discarded after the first refusal, not handed out again."""
+    from sqlalchemy import exc
+
+    engine = db.engine_for(owner_env, reads=True)  # the autocommit pool of the hot reads
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE plan_probe (value integer)"))
+        connection.execute(text("INSERT INTO plan_probe VALUES (1)"))
+    with engine.connect() as connection:
+        pid = connection.execute(select(func.pg_backend_pid())).scalar()
+        for _ in range(6):  # prepared on the server from here on
+            assert connection.execute(text("SELECT value FROM plan_probe")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar() >= 1
+        outside = create_engine(engine.url, poolclass=NullPool)
+        with outside.connect() as other:
+            other.execute(text("ALTER TABLE plan_probe ALTER COLUMN value TYPE text"))
+            other.commit()
+        outside.dispose()
+        with pytest.raises(exc.DBAPIError) as refused:
+            connection.execute(text("SELECT value FROM plan_probe"))
+        assert refused.value.connection_invalidated
+    with engine.connect() as connection:
+        assert connection.execute(select(func.pg_backend_pid())).scalar() != pid
+        assert connection.execute(text("SELECT value FROM plan_probe")).scalar() == "1"

@@ -23,7 +23,8 @@ def view(start: str, minutes: int) -> dict[str, str]:
     ([view("2026-12-01T06:15", 45)], ("06:00:00", "21:00:00")),
     ([view("2026-12-01T21:07", 45)], ("07:00:00", "22:00:00")),
     ([view("2026-12-01T20:30", 31)], ("07:00:00", "22:00:00")),
-    ([view("2026-12-01T00:30", 30), view("2026-12-03T23:30", 60)], ("00:00:00", "24:00:00")),  # past midnight
+    ([view("2026-12-01T00:30", 30)], ("00:00:00", "21:00:00")),
+    ([view("2026-12-03T23:30", 60)], ("00:00:00", "24:00:00")),  # past midnight: both ends show
 ])
 def test_grid_hours_hold_every_appointment(appointments, expected):
     assert grid_hours(appointments) == expected

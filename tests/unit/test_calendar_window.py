@@ -48,3 +48,13 @@ def test_a_week_move_merges_the_fresh_visible_week_into_the_loaded_window():
     # c was cancelled elsewhere and e booked; the weeks either side are kept as loaded.
     merged = merge_range(loaded, [_event("e", "2026-12-13T08:00:00"), _event("b", "2026-12-08T09:00:00")], week, 7)
     assert [event["id"] for event in merged] == ["a", "b", "e", "d"]
+
+
+def test_an_appointment_moved_into_the_visible_week_is_not_kept_twice():
+    from pazpaz.state.calendar import in_order, merge_range
+
+    loaded = in_order([_event("a", "2026-12-08T09:00:00"), _event("m", "2026-12-15T09:00:00")])
+    merged = merge_range(loaded, [_event("a", "2026-12-08T09:00:00"), _event("m", "2026-12-09T11:00:00")],
+                         date(2026, 12, 7), 7)
+    assert [(event["id"], event["start"]) for event in merged] == [("a", "2026-12-08T09:00:00"),
+                                                                   ("m", "2026-12-09T11:00:00")]

@@ -44,7 +44,10 @@ async def current_actor(request: Request,
     if identity is None:
         identity = await run_in_threadpool(api_tokens.authenticate, credentials.credentials, context)
     elif start_recheck:  # off this request's path: the entry is still within its bound
-        asyncio.get_running_loop().run_in_executor(None, api_tokens.recheck_due)
+        try:
+            asyncio.get_running_loop().run_in_executor(None, api_tokens.recheck_due)
+        except RuntimeError:  # the executor is shutting down: the entry lapses as usual
+            api_tokens.recheck_not_started()
     if identity is None:
         raise _unauthorized("This token is unknown, expired or revoked, or its user is deactivated.")
     kind = "read" if request.method in READ_METHODS else "write"
