@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import String, any_, bindparam, event, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, select
 
 from pazpaz.i18n import N_, msg
@@ -322,7 +323,10 @@ def _lookup(token_hashes: list[str], used: set[str], now: datetime) -> dict[str,
                                    ApiToken.scope, ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
                                    User.role, User.active, User.workspace_id.label("user_workspace_id"))
                             .join(User, User.id == ApiToken.user_id)
-                            .where(ApiToken.token_hash.in_(token_hashes))).all()  # type: ignore[attr-defined]
+                            # = ANY(array): one statement text whatever the count, so psycopg 3
+                            # prepares it once (an IN list is a new statement per length).
+                            .where(ApiToken.token_hash == any_(bindparam("token_hashes", token_hashes,
+                                                                         type_=ARRAY(String))))).all()
     valid = {row.token_hash: row for row in rows
              if row.revoked_at is None and (row.expires_at is None or row.expires_at > now)
              and row.active and row.user_workspace_id == row.workspace_id}

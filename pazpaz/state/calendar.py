@@ -157,8 +157,9 @@ class CalendarState(SessionState):
         fresh = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
         events = merge_range(self.events, fresh, visible, self.range_days) if partial else in_order(fresh)
         self._window = window
-        if events != self.events:  # an unchanged list sends no delta and draws nothing
-            self.events = events
+        if events == self.events:  # an unchanged list sends no delta and draws nothing
+            return
+        self.events = events
         hours = grid_hours(events)
         if hours != (self.slot_min, self.slot_max):
             self.slot_min, self.slot_max = hours
