@@ -20,6 +20,7 @@ import json
 from typing import Any
 
 import reflex as rx
+from reflex.vars.base import VarData
 from reflex_base.utils.imports import ImportVar
 
 from pazpaz import i18n
@@ -124,7 +125,7 @@ class FullCalendar(rx.NoSSRComponent):
                      "onEventResize": "eventResize", "onDatesSet": "datesSet"}
 
     plugins: rx.Var[Any]
-    events: rx.Var[list[dict[str, Any]]]
+    view_did_mount: rx.Var[Any]  # pazpazFcMounted: the calendar's API, for its events
     initial_view: rx.Var[str]
     initial_date: rx.Var[str]
     time_zone: rx.Var[str]
@@ -152,7 +153,7 @@ class FullCalendar(rx.NoSSRComponent):
     all_day_slot: rx.Var[bool]
     nav_links: rx.Var[bool]
     locale: rx.Var[str]
-    event_time_format: rx.Var[dict[str, Any]]
+    event_time_format: rx.Var[Any]  # pazpazFcEventTime (full_calendar)
     slot_label_format: rx.Var[dict[str, Any]]
 
     on_date_click: rx.EventHandler[_date_click_spec]
@@ -169,7 +170,7 @@ class FullCalendar(rx.NoSSRComponent):
         return imports
 
     def add_custom_code(self) -> list[str]:
-        return [STABLE_PROPS_JS, "const pazpazFcOptions = " + json.dumps(_HOISTED, sort_keys=True) + ";",
+        return [STABLE_PROPS_JS, EVENTS_JS, "const pazpazFcOptions = " + json.dumps(_HOISTED, sort_keys=True) + ";",
                 _locales_js()]
 
 
@@ -194,19 +195,79 @@ function pazpazPracticeNow(zone) {
   }
   return now;
 }
-let pazpazFcLastEvents = {text: null, events: []};
-function pazpazStableEvents(events) {
-  const text = JSON.stringify(events);
-  if (text !== pazpazFcLastEvents.text) {
-    pazpazFcLastEvents = {text, events};
+// An appointment's time text ("09:00 - 09:45") for eventTimeFormat. FullCalendar's own range
+// formatting builds a new Intl.DateTimeFormat for every event it draws (its partial formatter is
+// not memoised): 0.2-0.7 ms an event, most of a week move's script time. Times are wall-clock
+// fields here (timeZone "UTC"), 24-hour in both languages, with the locale's range separator.
+function pazpazFcEventTime(arg) {
+  const hm = (d) => String(d.hour).padStart(2, '0') + ':' + String(d.minute).padStart(2, '0');
+  return arg.end ? hm(arg.start) + arg.defaultSeparator + hm(arg.end) : hm(arg.start);
+}
+"""
+
+# The events do not go through FullCalendar's options: any option that changes makes it refine
+# every option and redraw the whole calendar (~30 ms for a new 4-week window's events). They
+# are handed to the calendar's API instead (CalendarEvents' effect -> pazpazFcShow), as one
+# array source per week, replaced only when that week's events changed: a read that changes
+# some weeks (a new window, a moved appointment) redraws only the appointments, and the weeks
+# it leaves alone keep their drawn events (docs/ARCHITECTURE.md "Calendar time"). The calendar
+# and the effect may be compiled into different modules: they share one object on globalThis.
+EVENTS_JS = """
+const pazpazFc = globalThis.pazpazFc ?? (globalThis.pazpazFc = {wanted: [], api: null});
+function pazpazFcMounted(arg) {  // viewDidMount: a new calendar (a jump, a new zone) or view
+  const api = arg.view.calendar;
+  if (api === pazpazFc.api) return;
+  pazpazFc.api = api;
+  api.pazpazWeeks = new Map();
+  pazpazFcSync();
+}
+function pazpazFcShow(events) {
+  pazpazFc.wanted = events;
+  pazpazFcSync();
+}
+function pazpazFcWeeks(events, firstDay) {
+  // By the week that holds the start: the loaded window is whole weeks (state/calendar.py
+  // read_window), so a new window leaves the shown week's group as it was.
+  const weeks = new Map();
+  for (const event of events) {
+    const day = new Date(String(event.start).slice(0, 10) + 'T00:00:00Z');
+    day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() - firstDay + 7) % 7));
+    const week = day.toISOString().slice(0, 10);
+    if (!weeks.has(week)) weeks.set(week, []);
+    weeks.get(week).push(event);
   }
-  return pazpazFcLastEvents.events;
+  return weeks;
+}
+function pazpazFcSync() {
+  const api = pazpazFc.api;
+  if (api === null || !api.el || !api.el.isConnected) return;  // not mounted yet: viewDidMount syncs
+  const shown = api.pazpazWeeks;
+  const next = new Map();
+  api.batchRendering(() => {
+    // @fullcalendar/react hands the calendar a new options object at each re-render; until one
+    // option is refined again, FullCalendar re-reads every option at every action (~1 ms each,
+    // and a new window is a dozen actions). Refining one unchanged option once stops that.
+    api.resetOptions({}, ['eventTimeFormat']);
+    for (const [week, list] of pazpazFcWeeks(pazpazFc.wanted, api.getOption('firstDay') ?? 0)) {
+      const text = JSON.stringify(list);
+      const kept = shown.get(week);
+      shown.delete(week);
+      if (kept !== undefined && kept.text === text) {
+        next.set(week, kept);
+        continue;
+      }
+      if (kept !== undefined) kept.source.remove();
+      next.set(week, {text, source: api.addEventSource(list)});
+    }
+    for (const gone of shown.values()) gone.source.remove();
+  });
+  api.pazpazWeeks = next;
 }
 """
 # Constant option objects (toolbar, button texts, formats), emitted once as module-level
 # JavaScript by add_custom_code and referenced by name: the same object on every render.
 _HOISTED: dict[str, Any] = {}
-HOISTABLE = ("header_toolbar", "button_text", "event_time_format", "slot_label_format")
+HOISTABLE = ("header_toolbar", "button_text", "slot_label_format")
 
 
 def _hoisted(name: str, value: Any) -> rx.Var:
@@ -222,11 +283,6 @@ def practice_now(zone: rx.Var[str]) -> rx.Var:
     return rx.Var(_js_expr=f"pazpazPracticeNow({zone})", _var_data=zone._get_all_var_data())
 
 
-def stable_events(events: rx.Var) -> rx.Var:
-    """The events prop, kept the same array while a read brings the same events."""
-    return rx.Var(_js_expr=f"pazpazStableEvents({events})", _var_data=events._get_all_var_data())
-
-
 # Props that follow the tab's language (localised()); a page passes none of them.
 LOCALISED_PROPS = {"locale": "locale", "direction": "direction", "first_day": "firstDay",
                    "button_text": "buttonText", "button_hints": "buttonHints", "view_hint": "viewHint",
@@ -235,17 +291,39 @@ LOCALISED_PROPS = {"locale": "locale", "direction": "direction", "first_day": "f
                    "event_hint": "eventHint"}
 
 
+class CalendarEvents(rx.Fragment):
+    """Hands a list of events to the page's calendar through its API (pazpazFcShow) in a React
+    effect that runs when the list changes; renders nothing. Apart from FullCalendar so that new
+    events re-render neither it nor its options."""
+
+    def add_custom_code(self) -> list[str]:
+        return [EVENTS_JS]
+
+    def add_hooks(self) -> list[str | rx.Var]:
+        events = self._pazpaz_events
+        return [rx.Var(f"useEffect(() => {{ pazpazFcShow({events}); }}, [{events}]);",
+                       _var_data=VarData.merge(events._get_all_var_data(), VarData(imports={"react": ["useEffect"]})))]
+
+
+def calendar_events(events: rx.Var) -> rx.Component:
+    component = CalendarEvents.create()
+    object.__setattr__(component, "_pazpaz_events", events)  # not a prop: a Fragment takes none
+    return component
+
+
 def full_calendar(**props: Any) -> rx.Component:
     for prop, option in LOCALISED_PROPS.items():
         props.setdefault(prop, _localised_option(option))
+    props.setdefault("event_time_format", rx.Var("pazpazFcEventTime"))
     for name in HOISTABLE:
         # Only a constant can be hoisted: an option holding a Var (the phone's views) stays a prop.
         value = props.get(name)
         if isinstance(value, dict) and not any(isinstance(item, rx.Var) for item in value.values()):
             props[name] = _hoisted(name, value)
-    if "events" in props:
-        props["events"] = stable_events(props["events"])
-    return FullCalendar.create(
+    events = props.pop("events", None)
+    calendar = FullCalendar.create(
         plugins=rx.Var("pazpazFcPlugins"),
+        view_did_mount=rx.Var("pazpazFcMounted"),
         **props,
     )
+    return calendar if events is None else rx.fragment(calendar, calendar_events(events))

@@ -234,7 +234,6 @@ def calendar_page() -> rx.Component:
                     now_indicator=True,
                     all_day_slot=False,
                     nav_links=True,
-                    event_time_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
                     slot_label_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
                     on_dates_set=CalendarState.dates_set,
                     on_date_click=CalendarState.new_at,

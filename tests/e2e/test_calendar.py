@@ -60,6 +60,8 @@ def test_book_conflict_override_move_cancel(page, smtp_sink):
     note.fill("Door code 4512")
     save_and_wait_closed(page)
     expect(events(page, "Maya Cohen")).to_have_count(1)
+    # The time text is ours (pazpazFcEventTime), in FullCalendar's own format.
+    expect(events(page, "Maya Cohen").locator(".fc-event-time")).to_have_text("10:00 - 11:00")
     events(page, "Maya Cohen").click()
     expect(page.get_by_role("dialog")).to_contain_text("Scheduling note: Door code 4512")
     page.get_by_role("dialog").get_by_role("button", name="Close").click()
