@@ -65,11 +65,12 @@ class Tally:
 
 class Therapist:
     def __init__(self, tab: Tab, practice: Practice, tally: Tally, rng: random.Random) -> None:
-        from pazpaz.state.calendar import CalendarState
+        from pazpaz.state.calendar import CalendarShownState, CalendarState
         from pazpaz.state.notes import NoteState
 
         self.tab, self.practice, self.tally, self.rng = tab, practice, tally, rng
         self.calendar, self.notes = state_name(CalendarState), state_name(NoteState)
+        self.calendar_shown = state_name(CalendarShownState)
         today = datetime.now(ZoneInfo(practice.time_zone)).date()
         self.week = today - timedelta(days=today.weekday())
         self.appointment_ids: list[str] = []
@@ -114,10 +115,10 @@ class Therapist:
         end = self.week + timedelta(days=7)
         reply = await self._event(f"{self.calendar}.dates_set",
                                   {"start": self.week.isoformat(), "end": end.isoformat(), "view_type": "timeGridWeek"},
-                                  path="/calendar", expect=(self.calendar, "nav_version"))
+                                  path="/calendar", expect=(self.calendar_shown, "nav_version"))
         # Every read bumps nav_version; `events` comes only when the loaded window changed
         # (the calendar reads 4-week blocks: most week moves change nothing on screen).
-        events = reply.var(self.calendar, "events") if reply is not None else None
+        events = reply.var(self.calendar_shown, "events") if reply is not None else None
         if events is not None:
             self.appointment_ids = [event["id"] for event in events]
 

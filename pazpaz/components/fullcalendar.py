@@ -21,6 +21,7 @@ from typing import Any
 
 import reflex as rx
 from reflex.vars.base import VarData
+from reflex_base.constants import MemoizationDisposition, MemoizationMode
 from reflex_base.utils.imports import ImportVar
 
 from pazpaz import i18n
@@ -174,11 +175,10 @@ class FullCalendar(rx.NoSSRComponent):
                 _locales_js()]
 
 
-# Any change in the calendar's state re-renders the component, and @fullcalendar/react hands
-# every prop to calendar.resetOptions(). A prop that is a new object or function each render
-# (the formats, `now`, the events of a read that changed nothing) makes FullCalendar refine
-# its options and redraw the whole grid. These keep such props the same object until their
-# content changes, so only a real change is drawn (docs/ARCHITECTURE.md "Calendar time").
+# A re-render of the component makes @fullcalendar/react hand every prop to
+# calendar.resetOptions(). A prop that is a new object or function each render (the formats,
+# `now`) makes FullCalendar refine its options and redraw the whole grid. These keep such props
+# the same object until their content changes (docs/ARCHITECTURE.md "Calendar time").
 STABLE_PROPS_JS = """
 const pazpazFcPlugins = [""" + ", ".join(PLUGINS.values()) + """];
 const pazpazFcNow = new Map();
@@ -244,10 +244,6 @@ function pazpazFcSync() {
   const shown = api.pazpazWeeks;
   const next = new Map();
   api.batchRendering(() => {
-    // @fullcalendar/react hands the calendar a new options object at each re-render; until one
-    // option is refined again, FullCalendar re-reads every option at every action (~1 ms each,
-    // and a new window is a dozen actions). Refining one unchanged option once stops that.
-    api.resetOptions({}, ['eventTimeFormat']);
     for (const [week, list] of pazpazFcWeeks(pazpazFc.wanted, api.getOption('firstDay') ?? 0)) {
       const text = JSON.stringify(list);
       const kept = shown.get(week);
@@ -294,7 +290,10 @@ LOCALISED_PROPS = {"locale": "locale", "direction": "direction", "first_day": "f
 class CalendarEvents(rx.Fragment):
     """Hands a list of events to the page's calendar through its API (pazpazFcShow) in a React
     effect that runs when the list changes; renders nothing. Apart from FullCalendar so that new
-    events re-render neither it nor its options."""
+    events re-render neither it nor its options. Always memoised: left in the page's own
+    component, its hook would re-render the whole page at every change of the calendar's state."""
+
+    _memoization_mode = MemoizationMode(disposition=MemoizationDisposition.ALWAYS)
 
     def add_custom_code(self) -> list[str]:
         return [EVENTS_JS]

@@ -13,7 +13,7 @@ from pazpaz.components.words import appointment_status
 from pazpaz.i18n import N_
 from pazpaz.pages.reminders import cancellation_badge
 from pazpaz.services.appointments import STATUS_WORDS
-from pazpaz.state.calendar import STATUS_COLOURS, CalendarState
+from pazpaz.state.calendar import STATUS_COLOURS, CalendarShownState, CalendarState
 
 SCHEDULING_NOTE = N_("Scheduling note (visible to assistants)")
 SCHEDULING_NOTE_HINT = N_("For the visit itself (door code, parking). Clinical details belong in the session note.")
@@ -212,7 +212,7 @@ def calendar_page() -> rx.Component:
             cancellation_badge(),
             rx.card(
                 full_calendar(
-                    events=CalendarState.events,
+                    events=CalendarShownState.events,
                     initial_view=INITIAL_VIEW,
                     initial_date=rx.cond(CalendarState.jump_date != "", CalendarState.jump_date,
                                          rx.Var("undefined")),
@@ -243,8 +243,8 @@ def calendar_page() -> rx.Component:
                 ),
                 width="100%",
                 id="calendar",
-                data_nav_version=CalendarState.nav_version,
-                data_range_start=CalendarState.range_start,
+                data_nav_version=CalendarShownState.nav_version,
+                data_range_start=CalendarShownState.range_start,
             ),
             _legend(),
             _form_dialog(),

@@ -209,7 +209,7 @@ async def test_calendar_dates_set_service_error_is_a_message_not_an_exception(ap
     assert state.error == FAILED
     # A week works again and clears nothing it should not.
     assert await run_handler(state, "dates_set", "2026-01-05", "2026-01-12", "timeGridWeek") is None
-    assert state.range_days == 7
+    assert state._range_days == 7
 
 
 # ---- the event surface ----------------------------------------------------------------
