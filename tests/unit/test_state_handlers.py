@@ -18,6 +18,7 @@ import pytest
 import reflex as rx
 from reflex.istate.data import RouterData
 from reflex.state import State
+from reflex_base.constants.state import FIELD_MARKER
 
 import pazpaz.pazpaz  # noqa: F401  (every page, so every state class, is registered)
 from pazpaz import i18n
@@ -210,6 +211,27 @@ async def test_calendar_dates_set_service_error_is_a_message_not_an_exception(ap
     # A week works again and clears nothing it should not.
     assert await run_handler(state, "dates_set", "2026-01-05", "2026-01-12", "timeGridWeek") is None
     assert state._range_days == 7
+
+
+
+@pytest.mark.asyncio
+async def test_a_week_move_changes_only_what_the_calendar_shows(app_env, smtp_sink):
+    """A week move inside the loaded window sends CalendarShownState's counter and range, and
+    nothing of CalendarState: its public vars are bound to ~60 parts of the page, which a change
+    re-renders (docs/ARCHITECTURE.md "Calendar time")."""
+    from pazpaz.state.calendar import CalendarShownState
+
+    cookie = signed_in_cookie(smtp_sink, "calendar-delta@example.com")
+    state = state_in_tree(CalendarState, cookie=cookie)
+    root = state.parent_state.parent_state
+    await run_handler(state, "load")
+    await run_handler(state, "dates_set", "2026-01-05", "2026-01-12", "timeGridWeek")
+    root._clean()
+    await run_handler(state, "dates_set", "2026-01-12", "2026-01-19", "timeGridWeek")  # same 4-week block
+    delta = root.get_delta()
+    shown = CalendarShownState.get_full_name()
+    assert delta[shown]["range_start" + FIELD_MARKER] == "2026-01-12"
+    assert set(delta) == {shown}, delta.keys()
 
 
 # ---- the event surface ----------------------------------------------------------------
