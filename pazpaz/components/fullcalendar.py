@@ -206,7 +206,7 @@ function pazpazFcEventTime(arg) {
 """
 
 # The events do not go through FullCalendar's options: any option that changes makes it refine
-# every option and redraw the whole calendar (~30 ms for a new 4-week window's events). They
+# every option and redraw the whole calendar (30-80 ms for a new 4-week window's events). They
 # are handed to the calendar's API instead (CalendarEvents' effect -> pazpazFcShow), as one
 # array source per week, replaced only when that week's events changed: a read that changes
 # some weeks (a new window, a moved appointment) redraws only the appointments, and the weeks
@@ -226,11 +226,13 @@ function pazpazFcShow(events) {
   pazpazFcSync();
 }
 function pazpazFcWeeks(events, firstDay) {
-  // By the week that holds the start: the loaded window is whole weeks (state/calendar.py
-  // read_window), so a new window leaves the shown week's group as it was.
+  // By the week that holds the start. Week and month views read whole weeks (state/calendar.py
+  // read_window), so a new window leaves the shown week's group as it was; a day view's window
+  // may cut a week at its edges, and that week's group is then replaced (redrawn, nothing lost).
   const weeks = new Map();
   for (const event of events) {
     const day = new Date(String(event.start).slice(0, 10) + 'T00:00:00Z');
+    if (Number.isNaN(day.getTime())) continue;  // never from our state; not worth a frozen calendar
     day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() - firstDay + 7) % 7));
     const week = day.toISOString().slice(0, 10);
     if (!weeks.has(week)) weeks.set(week, []);
@@ -241,10 +243,12 @@ function pazpazFcWeeks(events, firstDay) {
 function pazpazFcSync() {
   const api = pazpazFc.api;
   if (api === null || !api.el || !api.el.isConnected) return;  // not mounted yet: viewDidMount syncs
+  const weeks = pazpazFcWeeks(pazpazFc.wanted, api.getOption('firstDay') ?? 0);
   const shown = api.pazpazWeeks;
   const next = new Map();
-  api.batchRendering(() => {
-    for (const [week, list] of pazpazFcWeeks(pazpazFc.wanted, api.getOption('firstDay') ?? 0)) {
+  api.pauseRendering();  // one redraw for all the changes; resumed whatever happens
+  try {
+    for (const [week, list] of weeks) {
       const text = JSON.stringify(list);
       const kept = shown.get(week);
       shown.delete(week);
@@ -256,8 +260,14 @@ function pazpazFcSync() {
       next.set(week, {text, source: api.addEventSource(list)});
     }
     for (const gone of shown.values()) gone.source.remove();
-  });
-  api.pazpazWeeks = next;
+  } finally {
+    api.pazpazWeeks = next;
+    api.resumeRendering();
+  }
+}
+function pazpazFcForget() {  // the events hook unmounts (the page is left): no client names kept
+  pazpazFc.wanted = [];
+  pazpazFc.api = null;
 }
 """
 # Constant option objects (toolbar, button texts, formats), emitted once as module-level
@@ -300,8 +310,10 @@ class CalendarEvents(rx.Fragment):
 
     def add_hooks(self) -> list[str | rx.Var]:
         events = self._pazpaz_events
+        imports = VarData(imports={"react": ["useEffect"]})
         return [rx.Var(f"useEffect(() => {{ pazpazFcShow({events}); }}, [{events}]);",
-                       _var_data=VarData.merge(events._get_all_var_data(), VarData(imports={"react": ["useEffect"]})))]
+                       _var_data=VarData.merge(events._get_all_var_data(), imports)),
+                rx.Var("useEffect(() => pazpazFcForget, []);", _var_data=imports)]
 
 
 def calendar_events(events: rx.Var) -> rx.Component:
@@ -320,9 +332,7 @@ def full_calendar(**props: Any) -> rx.Component:
         if isinstance(value, dict) and not any(isinstance(item, rx.Var) for item in value.values()):
             props[name] = _hoisted(name, value)
     events = props.pop("events", None)
-    calendar = FullCalendar.create(
-        plugins=rx.Var("pazpazFcPlugins"),
-        view_did_mount=rx.Var("pazpazFcMounted"),
-        **props,
-    )
-    return calendar if events is None else rx.fragment(calendar, calendar_events(events))
+    if events is None:
+        return FullCalendar.create(plugins=rx.Var("pazpazFcPlugins"), **props)
+    calendar = FullCalendar.create(plugins=rx.Var("pazpazFcPlugins"), view_did_mount=rx.Var("pazpazFcMounted"), **props)
+    return rx.fragment(calendar, calendar_events(events))

@@ -134,9 +134,10 @@ class CalendarState(SessionState):
     # refused): it rides on every event so that read differs and is drawn. Plain navigation
     # keeps it, so a read that brings the same events changes nothing on screen.
     _redraw: int = 0
-    _window: str = ""  # the read window `events` holds ("first day+days"), for a week move's merge
+    _window: str = ""  # the read window CalendarShownState.events holds ("first day+days"), for the merge
     # The visible range. Backend-only: every week move changes it, and a change of this state's
-    # public vars re-renders every part of the page bound to it (CalendarNavState shows it).
+    # public vars re-renders every part of the page bound to it (CalendarShownState.range_start
+    # shows it).
     _range_start: str = ""
     _range_days: int = 7
 
@@ -152,10 +153,10 @@ class CalendarState(SessionState):
         window = f"{first_day.isoformat()}+{days}"
         partial = visible_only and window == self._window
         read_first, read_days = (visible, self._range_days) if partial else (first_day, days)
-        views = await self._call(appointments.schedule, actor, read_first, read_days)
         shown = await self.get_state(CalendarShownState)
+        shown.range_start = self._range_start  # the visible range, even when the read is refused
+        views = await self._call(appointments.schedule, actor, read_first, read_days)
         shown.nav_version += 1
-        shown.range_start = self._range_start
         fresh = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
         events = merge_range(shown.events, fresh, visible, self._range_days) if partial else in_order(fresh)
         self._window = window

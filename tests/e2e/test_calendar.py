@@ -94,6 +94,13 @@ def test_book_conflict_override_move_cancel(page, smtp_sink):
     page.get_by_role("button", name="Cancel appointment").click()
     expect(page.locator(".fc-event.status-cancelled", has_text="Maya Cohen")).to_have_count(1)
 
+    # The events handed to the calendar's API are kept on globalThis while the page is shown
+    # (components/fullcalendar.py); leaving the page in the app (no reload) lets them go.
+    assert page.evaluate("() => globalThis.pazpazFc.wanted.some((e) => e.title.includes('Maya'))")
+    page.get_by_role("link", name="Clients").first.click()
+    expect(page.get_by_role("heading", name="Clients")).to_be_visible()
+    assert page.evaluate("() => globalThis.pazpazFc.wanted.length === 0 && globalThis.pazpazFc.api === null")
+
 
 def test_weekly_series_this_and_following(page, smtp_sink):
     signed_in_owner(page, smtp_sink, practice="Series Practice")
@@ -153,8 +160,11 @@ def test_go_to_date(page, smtp_sink):
 
 
 def drag_event_to(page, event, time_label: str) -> None:
-    """Drag an event (desktop week view) so its top lands on the given slot."""
+    """Drag an event (desktop week view) so its top lands on the given slot, and wait for the
+    server's answer to be drawn: it replaces the drawn events (a drop redraws every week), and
+    a drag that starts before would hold an element that goes away."""
     expect(page.locator(".rt-BaseDialogOverlay")).to_have_count(0)
+    version = page.locator("#calendar").get_attribute("data-nav-version")
     event.scroll_into_view_if_needed()
     box = event.bounding_box()
     target = page.locator(f".fc-timegrid-slot-lane[data-time='{time_label}']").bounding_box()
@@ -167,6 +177,9 @@ def drag_event_to(page, event, time_label: str) -> None:
         page.mouse.move(x, box["y"] + 8 + (target["y"] - box["y"]) * step / 20)
         page.wait_for_timeout(15)
     page.mouse.up()
+    expect(page.locator("#calendar")).not_to_have_attribute("data-nav-version", version or "")
+    # The events reach the calendar in an effect after that render: two frames later they are in.
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
 def test_drag_to_move_goes_through_the_conflict_check(page, smtp_sink):

@@ -213,7 +213,6 @@ async def test_calendar_dates_set_service_error_is_a_message_not_an_exception(ap
     assert state._range_days == 7
 
 
-
 @pytest.mark.asyncio
 async def test_a_week_move_changes_only_what_the_calendar_shows(app_env, smtp_sink):
     """A week move inside the loaded window sends CalendarShownState's counter and range, and
