@@ -332,7 +332,7 @@ def full_calendar(**props: Any) -> rx.Component:
         if isinstance(value, dict) and not any(isinstance(item, rx.Var) for item in value.values()):
             props[name] = _hoisted(name, value)
     events = props.pop("events", None)
-    if events is None:
-        return FullCalendar.create(plugins=rx.Var("pazpazFcPlugins"), **props)
-    calendar = FullCalendar.create(plugins=rx.Var("pazpazFcPlugins"), view_did_mount=rx.Var("pazpazFcMounted"), **props)
-    return rx.fragment(calendar, calendar_events(events))
+    if events is not None:  # the calendar hands its API to the events hook when it mounts
+        props["view_did_mount"] = rx.Var("pazpazFcMounted")
+    calendar = FullCalendar.create(plugins=rx.Var("pazpazFcPlugins"), **props)
+    return calendar if events is None else rx.fragment(calendar, calendar_events(events))

@@ -135,10 +135,8 @@ class CalendarState(SessionState):
     # keeps it, so a read that brings the same events changes nothing on screen.
     _redraw: int = 0
     _window: str = ""  # the read window CalendarShownState.events holds ("first day+days"), for the merge
-    # The visible range. Backend-only: every week move changes it, and a change of this state's
-    # public vars re-renders every part of the page bound to it (CalendarShownState.range_start
-    # shows it).
-    _range_start: str = ""
+    # The visible range's length; its first day is CalendarShownState.range_start. Backend-only:
+    # a change of this state's public vars re-renders every part of the page bound to it.
     _range_days: int = 7
 
     async def _reload(self, actor: Actor, visible_only: bool = False) -> None:
@@ -146,15 +144,14 @@ class CalendarState(SessionState):
         is the one already loaded, read just the visible range and merge it in; the weeks either
         side were read with the window and are read again when they are shown
         (docs/ARCHITECTURE.md "Calendar time")."""
-        if not self._range_start:
+        shown = await self.get_state(CalendarShownState)
+        if not shown.range_start:
             return
-        visible = date.fromisoformat(self._range_start)
+        visible = date.fromisoformat(shown.range_start)
         first_day, days = read_window(visible, self._range_days)
         window = f"{first_day.isoformat()}+{days}"
         partial = visible_only and window == self._window
         read_first, read_days = (visible, self._range_days) if partial else (first_day, days)
-        shown = await self.get_state(CalendarShownState)
-        shown.range_start = self._range_start  # the visible range, even when the read is refused
         views = await self._call(appointments.schedule, actor, read_first, read_days)
         shown.nav_version += 1
         fresh = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
@@ -195,7 +192,8 @@ class CalendarState(SessionState):
         """FullCalendar moved (prev / next / today / view change): read that range."""
         actor = await self._actor()
         first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
-        self._range_start, self._range_days = first.isoformat(), max(1, (last - first).days)
+        shown = await self.get_state(CalendarShownState)
+        shown.range_start, self._range_days = first.isoformat(), max(1, (last - first).days)
         await self._reload(actor, visible_only=True)
 
     @rx.event
