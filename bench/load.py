@@ -65,7 +65,7 @@ class Tally:
 
 class Therapist:
     def __init__(self, tab: Tab, practice: Practice, tally: Tally, rng: random.Random) -> None:
-        from pazpaz.state.calendar import CalendarShownState, CalendarState
+        from pazpaz.state.calendar import WEEK_SLOTS, CalendarShownState, CalendarState
         from pazpaz.state.notes import NoteState
 
         self.tab, self.practice, self.tally, self.rng = tab, practice, tally, rng
@@ -74,6 +74,8 @@ class Therapist:
         today = datetime.now(ZoneInfo(practice.time_zone)).date()
         self.week = today - timedelta(days=today.weekday())
         self.appointment_ids: list[str] = []
+        self.week_ids: dict[int, list[str]] = {}  # by CalendarShownState week slot
+        self.week_slots = WEEK_SLOTS
         self.clients: list[str] = []
         self.services: list[str] = []
 
@@ -116,11 +118,13 @@ class Therapist:
         reply = await self._event(f"{self.calendar}.dates_set",
                                   {"start": self.week.isoformat(), "end": end.isoformat(), "view_type": "timeGridWeek"},
                                   path="/calendar", expect=(self.calendar_shown, "nav_version"))
-        # Every read bumps nav_version; `events` comes only when the loaded window changed
-        # (the calendar reads 4-week blocks: most week moves change nothing on screen).
-        events = reply.var(self.calendar_shown, "events") if reply is not None else None
-        if events is not None:
-            self.appointment_ids = [event["id"] for event in events]
+        # Every read bumps nav_version; a week slot (week_0...) comes only when its week's events
+        # changed (the calendar reads 4-week blocks: most week moves change nothing on screen).
+        for slot in range(self.week_slots):
+            events = reply.var(self.calendar_shown, f"week_{slot}") if reply is not None else None
+            if events is not None:
+                self.week_ids[slot] = [event["id"] for event in events]
+        self.appointment_ids = [appointment for ids in self.week_ids.values() for appointment in ids]
 
     async def move_week(self) -> None:
         self.week += timedelta(days=7 * self.rng.choice((-1, 1)))

@@ -195,6 +195,16 @@ function pazpazPracticeNow(zone) {
   }
   return now;
 }
+// An option object built at each render (one holding a value read at render, such as the views
+// that fit the screen): the previous object while its content is the same.
+const pazpazFcKeptOptions = new Map();
+function pazpazFcKept(name, value) {
+  const text = JSON.stringify(value);
+  const kept = pazpazFcKeptOptions.get(name);
+  if (kept !== undefined && kept.text === text) return kept.value;
+  pazpazFcKeptOptions.set(name, {text, value});
+  return value;
+}
 // An appointment's time text ("09:00 - 09:45") for eventTimeFormat. FullCalendar's own range
 // formatting builds a new Intl.DateTimeFormat for every event it draws (its partial formatter is
 // not memoised): 0.2-0.7 ms an event, most of a week move's script time. Times are wall-clock
@@ -208,60 +218,59 @@ function pazpazFcEventTime(arg) {
 # The events do not go through FullCalendar's options: any option that changes makes it refine
 # every option and redraw the whole calendar (30-80 ms for a new 4-week window's events). They
 # are handed to the calendar's API instead (CalendarEvents' effect -> pazpazFcShow), as one
-# array source per week, replaced only when that week's events changed: a read that changes
-# some weeks (a new window, a moved appointment) redraws only the appointments, and the weeks
-# it leaves alone keep their drawn events (docs/ARCHITECTURE.md "Calendar time"). The calendar
-# and the effect may be compiled into different modules: they share one object on globalThis.
+# array source per week slot (state/calendar.py week_slots). Reflex replaces only the vars a
+# delta brings (and keeps an equal value's old object), so a slot whose array is the same object
+# as last time is left alone: a read that changes some weeks (a new window, a moved appointment)
+# redraws only those, with no comparing or grouping here (docs/ARCHITECTURE.md "Calendar time").
+# The calendar and the effect may be compiled into different modules: they share one object on
+# globalThis.
 EVENTS_JS = """
 const pazpazFc = globalThis.pazpazFc ?? (globalThis.pazpazFc = {wanted: [], api: null});
 function pazpazFcMounted(arg) {  // viewDidMount: a new calendar (a jump, a new zone) or view
   const api = arg.view.calendar;
   if (api === pazpazFc.api) return;
   pazpazFc.api = api;
-  api.pazpazWeeks = new Map();
+  api.pazpazWeeks = [];
+  pazpazFcSteady(api);
   pazpazFcSync();
 }
-function pazpazFcShow(events) {
-  pazpazFc.wanted = events;
-  pazpazFcSync();
+// @fullcalendar/react hands a new options object to resetOptions() at every re-render of its
+// component, also when no option changed (its own state holds custom renderings). FullCalendar
+// then finds nothing to refine and keeps the old object as its "stable" one, so every later
+// action (a week move, each week's events added) compares and refines all options again: 1-3 ms
+// each, 20 of them for a new window's events. A reset whose options are all the same values is
+// skipped: there is nothing in it to apply (docs/ARCHITECTURE.md "Calendar time").
+function pazpazFcSteady(api) {
+  const reset = api.resetOptions.bind(api);
+  api.resetOptions = (options, changedNames) => {
+    const current = api.currentDataManager?.props?.optionOverrides;
+    if (changedNames === undefined && current && pazpazFcSameOptions(current, options)) return;
+    reset(options, changedNames);
+  };
 }
-function pazpazFcWeeks(events, firstDay) {
-  // By the week that holds the start. Week and month views read whole weeks (state/calendar.py
-  // read_window), so a new window leaves the shown week's group as it was; a day view's window
-  // may cut a week at its edges, and that week's group is then replaced (redrawn, nothing lost).
-  const weeks = new Map();
-  for (const event of events) {
-    const day = new Date(String(event.start).slice(0, 10) + 'T00:00:00Z');
-    if (Number.isNaN(day.getTime())) continue;  // never from our state; not worth a frozen calendar
-    day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() - firstDay + 7) % 7));
-    const week = day.toISOString().slice(0, 10);
-    if (!weeks.has(week)) weeks.set(week, []);
-    weeks.get(week).push(event);
-  }
-  return weeks;
+function pazpazFcSameOptions(a, b) {
+  const names = Object.keys(b);
+  return names.length === Object.keys(a).length && names.every((name) => a[name] === b[name]);
+}
+function pazpazFcShow(weeks) {  // the week slots' arrays, in slot order
+  pazpazFc.wanted = weeks;
+  pazpazFcSync();
 }
 function pazpazFcSync() {
   const api = pazpazFc.api;
   if (api === null || !api.el || !api.el.isConnected) return;  // not mounted yet: viewDidMount syncs
-  const weeks = pazpazFcWeeks(pazpazFc.wanted, api.getOption('firstDay') ?? 0);
   const shown = api.pazpazWeeks;
-  const next = new Map();
+  const wanted = pazpazFc.wanted;
   api.pauseRendering();  // one redraw for all the changes; resumed whatever happens
   try {
-    for (const [week, list] of weeks) {
-      const text = JSON.stringify(list);
-      const kept = shown.get(week);
-      shown.delete(week);
-      if (kept !== undefined && kept.text === text) {
-        next.set(week, kept);
-        continue;
-      }
-      if (kept !== undefined) kept.source.remove();
-      next.set(week, {text, source: api.addEventSource(list)});
+    for (let slot = 0; slot < Math.max(wanted.length, shown.length); slot++) {
+      const list = wanted[slot] ?? [];
+      const kept = shown[slot];
+      if (kept !== undefined && kept.list === list) continue;
+      if (kept !== undefined && kept.source !== null) kept.source.remove();
+      shown[slot] = {list, source: list.length ? api.addEventSource(list) : null};
     }
-    for (const gone of shown.values()) gone.source.remove();
   } finally {
-    api.pazpazWeeks = next;
     api.resumeRendering();
   }
 }
@@ -282,6 +291,13 @@ def _hoisted(name: str, value: Any) -> rx.Var:
     return rx.Var(_js_expr=f"pazpazFcOptions[{json.dumps(name)}]")
 
 
+def _kept(name: str, value: dict[str, Any]) -> rx.Var:
+    """An option object built at render (it holds a Var): the same object while its content is
+    the same (pazpazFcKept), as a hoisted constant would be."""
+    built = rx.Var.create(value)
+    return rx.Var(_js_expr=f"pazpazFcKept({json.dumps(name)}, {built})", _var_data=built._get_all_var_data())
+
+
 def practice_now(zone: rx.Var[str]) -> rx.Var:
     """FullCalendar's `now` option: a function giving the current wall-clock time in the
     practice's IANA zone as an offset-less string, which FullCalendar (in "UTC") reads as is.
@@ -298,8 +314,8 @@ LOCALISED_PROPS = {"locale": "locale", "direction": "direction", "first_day": "f
 
 
 class CalendarEvents(rx.Fragment):
-    """Hands a list of events to the page's calendar through its API (pazpazFcShow) in a React
-    effect that runs when the list changes; renders nothing. Apart from FullCalendar so that new
+    """Hands the events (a list per week slot) to the page's calendar through its API
+    (pazpazFcShow) in a React effect that runs when a slot changes; renders nothing. Apart from FullCalendar so that new
     events re-render neither it nor its options. Always memoised: left in the page's own
     component, its hook would re-render the whole page at every change of the calendar's state."""
 
@@ -309,16 +325,16 @@ class CalendarEvents(rx.Fragment):
         return [EVENTS_JS]
 
     def add_hooks(self) -> list[str | rx.Var]:
-        events = self._pazpaz_events
+        weeks = ", ".join(str(week) for week in self._pazpaz_weeks)
         imports = VarData(imports={"react": ["useEffect"]})
-        return [rx.Var(f"useEffect(() => {{ pazpazFcShow({events}); }}, [{events}]);",
-                       _var_data=VarData.merge(events._get_all_var_data(), imports)),
+        return [rx.Var(f"useEffect(() => {{ pazpazFcShow([{weeks}]); }}, [{weeks}]);",
+                       _var_data=VarData.merge(*(week._get_all_var_data() for week in self._pazpaz_weeks), imports)),
                 rx.Var("useEffect(() => pazpazFcForget, []);", _var_data=imports)]
 
 
-def calendar_events(events: rx.Var) -> rx.Component:
+def calendar_events(weeks: list[rx.Var]) -> rx.Component:
     component = CalendarEvents.create()
-    object.__setattr__(component, "_pazpaz_events", events)  # not a prop: a Fragment takes none
+    object.__setattr__(component, "_pazpaz_weeks", weeks)  # not a prop: a Fragment takes none
     return component
 
 
@@ -331,6 +347,8 @@ def full_calendar(**props: Any) -> rx.Component:
         value = props.get(name)
         if isinstance(value, dict) and not any(isinstance(item, rx.Var) for item in value.values()):
             props[name] = _hoisted(name, value)
+        elif isinstance(value, dict):
+            props[name] = _kept(name, value)
     events = props.pop("events", None)
     if events is not None:  # the calendar hands its API to the events hook when it mounts
         props["view_did_mount"] = rx.Var("pazpazFcMounted")

@@ -13,7 +13,7 @@ from pazpaz.components.words import appointment_status
 from pazpaz.i18n import N_
 from pazpaz.pages.reminders import cancellation_badge
 from pazpaz.services.appointments import STATUS_WORDS
-from pazpaz.state.calendar import STATUS_COLOURS, CalendarShownState, CalendarState
+from pazpaz.state.calendar import STATUS_COLOURS, CalendarShownState, CalendarState, week_vars
 
 SCHEDULING_NOTE = N_("Scheduling note (visible to assistants)")
 SCHEDULING_NOTE_HINT = N_("For the visit itself (door code, parking). Clinical details belong in the session note.")
@@ -212,7 +212,7 @@ def calendar_page() -> rx.Component:
             cancellation_badge(),
             rx.card(
                 full_calendar(
-                    events=CalendarShownState.events,
+                    events=week_vars(),
                     initial_view=INITIAL_VIEW,
                     initial_date=rx.cond(CalendarState.jump_date != "", CalendarState.jump_date,
                                          rx.Var("undefined")),

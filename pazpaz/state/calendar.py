@@ -91,6 +91,23 @@ BLOCK_DAYS = 28
 BLOCK_EPOCH = date(2000, 1, 3)
 
 
+# The window's events go to the browser in WEEK_SLOTS vars, one per week (counted from the
+# Monday BLOCK_EPOCH, modulo WEEK_SLOTS): Reflex sends a var whole whenever it changes, so a
+# new window sends only the weeks it brings in, and the browser replaces only the slots whose
+# list is a new object (docs/ARCHITECTURE.md "Calendar time"). 13: a read covers at most 84
+# days, 13 Monday weeks, each in a slot of its own (more would share a slot: still shown).
+WEEK_SLOTS = 13
+
+
+def week_slots(events: list[dict]) -> list[list[dict]]:
+    """The events by week slot (each slot in the events' order)."""
+    slots: list[list[dict]] = [[] for _ in range(WEEK_SLOTS)]
+    for event in events:
+        weeks = (date.fromisoformat(event["start"][:10]) - BLOCK_EPOCH).days // 7
+        slots[weeks % WEEK_SLOTS].append(event)
+    return slots
+
+
 def read_window(first: date, days: int) -> tuple[date, int]:
     """(first day, days) to read for a visible range: it and one range either side, so
     "previous" and "next" draw their appointments at once while the fresh read is on its way."""
@@ -134,7 +151,7 @@ class CalendarState(SessionState):
     # refused): it rides on every event so that read differs and is drawn. Plain navigation
     # keeps it, so a read that brings the same events changes nothing on screen.
     _redraw: int = 0
-    _window: str = ""  # the read window CalendarShownState.events holds ("first day+days"), for the merge
+    _window: str = ""  # the read window CalendarShownState holds ("first day+days"), for the merge
     # The visible range's length; its first day is CalendarShownState.range_start. Backend-only:
     # a change of this state's public vars re-renders every part of the page bound to it.
     _range_days: int = 7
@@ -155,11 +172,12 @@ class CalendarState(SessionState):
         views = await self._call(appointments.schedule, actor, read_first, read_days)
         shown.nav_version += 1
         fresh = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
-        events = merge_range(shown.events, fresh, visible, self._range_days) if partial else in_order(fresh)
+        events = merge_range(shown._events, fresh, visible, self._range_days) if partial else in_order(fresh)
         self._window = window
-        if events == shown.events:  # an unchanged list sends no delta and draws nothing
+        if events == shown._events:  # an unchanged list sends no delta and draws nothing
             return
-        shown.events = events
+        shown._events = events
+        shown._show(events)
         hours = grid_hours(events)
         if hours != (self.slot_min, self.slot_max):
             self.slot_min, self.slot_max = hours
@@ -380,13 +398,38 @@ class CalendarState(SessionState):
 
 
 class CalendarShownState(CalendarState):
-    """What the calendar shows: the loaded window's events, the visible range's first day and a
-    counter every read bumps (tests, the load harness and the browser bench wait on it). A
-    substate of its own because a change of a state's public vars re-renders every part of the
+    """What the calendar shows: the loaded window's events (by week slot), the visible range's
+    first day and a counter every read bumps (tests, the load harness and the browser bench wait
+    on it). A substate of its own because a change of a state's public vars re-renders every part of the
     page bound to that state: a week move (or a new window's events) then re-renders the calendar
     card and its events hook, not the ~60 parts of the forms and dialogs bound to CalendarState
     (docs/ARCHITECTURE.md "Calendar time")."""
 
-    events: list[dict] = []
+    _events: list[dict] = []  # the loaded window's events, in order; shown through the week slots
     range_start: str = ""
     nav_version: int = 0
+    # WEEK_SLOTS of them (week_slots); week_vars() lists them for the page.
+    week_0: list[dict] = []
+    week_1: list[dict] = []
+    week_2: list[dict] = []
+    week_3: list[dict] = []
+    week_4: list[dict] = []
+    week_5: list[dict] = []
+    week_6: list[dict] = []
+    week_7: list[dict] = []
+    week_8: list[dict] = []
+    week_9: list[dict] = []
+    week_10: list[dict] = []
+    week_11: list[dict] = []
+    week_12: list[dict] = []
+
+    def _show(self, events: list[dict]) -> None:
+        for slot, week in enumerate(week_slots(events)):
+            name = f"week_{slot}"
+            if getattr(self, name) != week:  # an unchanged slot is not sent
+                setattr(self, name, week)
+
+
+def week_vars() -> list[rx.Var]:
+    """CalendarShownState's week slots, in slot order (the calendar's events)."""
+    return [getattr(CalendarShownState, f"week_{slot}") for slot in range(WEEK_SLOTS)]

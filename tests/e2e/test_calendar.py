@@ -96,7 +96,7 @@ def test_book_conflict_override_move_cancel(page, smtp_sink):
 
     # The events handed to the calendar's API are kept on globalThis while the page is shown
     # (components/fullcalendar.py); leaving the page in the app (no reload) lets them go.
-    assert page.evaluate("() => globalThis.pazpazFc.wanted.some((e) => e.title.includes('Maya'))")
+    assert page.evaluate("() => globalThis.pazpazFc.wanted.flat().some((e) => e.title.includes('Maya'))")
     page.get_by_role("link", name="Clients").first.click()
     expect(page.get_by_role("heading", name="Clients")).to_be_visible()
     assert page.evaluate("() => globalThis.pazpazFc.wanted.length === 0 && globalThis.pazpazFc.api === null")

@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from pazpaz.state.calendar import read_window
+from pazpaz.state.calendar import read_window, week_slots
 
 FIRST = date(2026, 1, 1)
 
@@ -58,3 +58,36 @@ def test_an_appointment_moved_into_the_visible_week_is_not_kept_twice():
                          date(2026, 12, 7), 7)
     assert [(event["id"], event["start"]) for event in merged] == [("a", "2026-12-08T09:00:00"),
                                                                    ("m", "2026-12-09T11:00:00")]
+
+
+def _on(day: date, hour: int = 9) -> dict:
+    return {"id": f"{day}-{hour}", "start": f"{day}T{hour:02d}:00:00", "end": f"{day}T{hour:02d}:45:00"}
+
+
+@pytest.mark.parametrize("days", [1, 7, 14, 31, 42])
+def test_every_week_of_a_window_has_a_slot_of_its_own(days):
+    """The browser gets the window's events by week slot (week_slots): no two weeks of one read
+    share a slot, so a new window changes only the slots of the weeks it brings in or drops."""
+    for offset in range(0, 400, 3):
+        start, length = read_window(FIRST + timedelta(days=offset), days)
+        events = [_on(start + timedelta(days=day)) for day in range(length)]
+        slots = week_slots(events)
+        assert sum(len(slot) for slot in slots) == len(events)  # nothing lost or doubled
+        for slot in slots:
+            days_ = [date.fromisoformat(event["start"][:10]) for event in slot]
+            mondays = {day - timedelta(days=day.weekday()) for day in days_}
+            assert len(mondays) <= 1, (start, length, mondays)
+
+
+def test_a_new_window_changes_only_the_slots_of_the_weeks_it_brings_in():
+    monday = date(2026, 1, 5)
+    windows = [read_window(monday + timedelta(weeks=week), 7) for week in range(12)]
+    before, after = next((a, b) for a, b in pairwise(windows) if a != b)  # the first new window
+
+    def slots(window: tuple[date, int]) -> list[list[dict]]:
+        start, length = window
+        return week_slots([_on(start + timedelta(days=day), hour) for day in range(length) for hour in (9, 14)])
+
+    changed = [slot for slot, (old, new) in enumerate(zip(slots(before), slots(after), strict=True)) if old != new]
+    assert len(changed) == 8  # 4 weeks dropped, 4 brought in: the 4 weeks both hold are not sent
+    assert all(len(week) == 14 for week in slots(after) if week)  # two a day, whole weeks

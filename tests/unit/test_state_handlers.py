@@ -233,6 +233,31 @@ async def test_a_week_move_changes_only_what_the_calendar_shows(app_env, smtp_si
     assert set(delta) == {shown}, delta.keys()
 
 
+def test_a_new_window_sends_only_the_weeks_it_changes():
+    """The events reach the browser by week slot (CalendarShownState.week_0...): a new window
+    sends the slots of the weeks it brings in or drops, not the weeks both windows hold."""
+    from datetime import date, timedelta
+
+    from pazpaz.state.calendar import CalendarShownState, week_slots
+
+    shown = state_in_tree(CalendarShownState)
+    root = shown.parent_state.parent_state.parent_state
+
+    def window(first: date, weeks: int) -> list[dict]:
+        days = (first + timedelta(days=day) for day in range(7 * weeks))
+        return [{"id": f"{day}", "start": f"{day}T09:00:00", "end": f"{day}T09:45:00"} for day in days]
+
+    monday = date(2026, 1, 5)
+    shown._show(window(monday, 8))
+    root._clean()
+    shown._show(window(monday + timedelta(weeks=4), 8))  # the next window: 4 weeks in common
+    sent = {name.split("_rx_state_")[0] for name in root.get_delta()[CalendarShownState.get_full_name()]}
+    both = {slot for slot, week in enumerate(week_slots(window(monday + timedelta(weeks=4), 4))) if week}
+    assert len(both) == 4 and not {f"week_{slot}" for slot in both} & sent  # the weeks both hold
+    assert len(sent) == 8, sent  # 4 weeks dropped (sent empty) + 4 brought in
+    assert sum(len(getattr(shown, name)) for name in sent) == 4 * 7  # the 4 new weeks' events
+
+
 # ---- the event surface ----------------------------------------------------------------
 
 def test_no_helper_is_an_event_handler():
