@@ -22,6 +22,10 @@ SCHEDULING_NOTE_HINT = N_("For the visit itself (door code, parking). Clinical d
 # scrolling region a keyboard cannot reach (axe: scrollable-region-focusable).
 CALENDAR_HEIGHT = "auto"
 INITIAL_VIEW = rx.Var("(typeof window !== 'undefined' && window.innerWidth < 768) ? 'listWeek' : 'timeGridWeek'")
+# A week move draws the new week at once from the loaded window; the fresh read of it goes to the
+# server once the user stops on a week (rapid "next" clicks read only the last week), so that read
+# and its answer do not compete with the drawing for the CPU (docs/ARCHITECTURE.md "Calendar time").
+NAV_READ_DELAY_MS = 150
 # Seven day columns do not fit a phone (the day headers collide): there it offers day and agenda.
 VIEWS = rx.Var("(typeof window !== 'undefined' && window.innerWidth <= 640) ? 'timeGridDay,listWeek' "
                ": 'timeGridWeek,timeGridDay,dayGridMonth,listWeek'")
@@ -235,7 +239,7 @@ def calendar_page() -> rx.Component:
                     all_day_slot=False,
                     nav_links=True,
                     slot_label_format={"hour": "2-digit", "minute": "2-digit", "hour12": False},
-                    on_dates_set=CalendarState.dates_set,
+                    on_dates_set=CalendarState.dates_set.debounce(NAV_READ_DELAY_MS),
                     on_date_click=CalendarState.new_at,
                     on_event_click=CalendarState.open_event,
                     on_event_drop=CalendarState.moved,

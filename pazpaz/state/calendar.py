@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from pazpaz.i18n import N_, msg, translate
-from pazpaz.services import appointments, catalog, clients, soap_notes
+from pazpaz.services import appointments, catalog, clients, clock, soap_notes
 from pazpaz.services import formatting as fmt
 from pazpaz.services.appointments import AppointmentInput, AppointmentView, ConflictsFound
 from pazpaz.services.conflicts import Conflict
@@ -125,6 +125,13 @@ def read_window(first: date, days: int) -> tuple[date, int]:
 _appointment_id = functools.partial(page_id, missing=N_("That appointment no longer exists."))
 
 
+def opening_week(day: date, language: str) -> date:
+    """The first day of the week view that holds `day`: the week starts on the language's first
+    day, as the calendar's does (components/fullcalendar.first_day)."""
+    first = fmt.babel_locale(language).first_week_day  # 0 = Monday
+    return day - timedelta(days=(day.weekday() - first) % 7)
+
+
 def conflict_row(conflict: Conflict, zone: str, language: str = "en") -> dict[str, str]:
     day = fmt.format_day(conflict.starts_at.astimezone(ZoneInfo(zone)).date(), language=language)
     start, end = (fmt.format_time(conflict.starts_at, language=language, zone=zone),
@@ -194,11 +201,16 @@ class CalendarState(SessionState):
                          for s in await self._call(catalog.list_services, actor)]
         self.locations = [[str(loc.id), f"{loc.name} ({self._t(KIND_LABELS[loc.kind])})"]
                           for loc in await self._call(catalog.list_locations, actor)]
-        await self._reload(actor)
         linked = self.router.url.query_parameters.get("appointment", "")
         if linked:  # the link back from a calendar feed event (services/calendar_feed.py)
             view = await self._show_detail(actor, linked)
             self.jump_date = view.starts_at.date().isoformat()
+        # The week the calendar opens on is read now: the calendar's own dates_set comes only
+        # NAV_READ_DELAY_MS after it is drawn (pages/calendar.py), and then finds it loaded.
+        shown = await self.get_state(CalendarShownState)
+        opens_on = date.fromisoformat(self.jump_date) if self.jump_date else clock.today(ZoneInfo(self.time_zone))
+        shown.range_start, self._range_days = opening_week(opens_on, self.language).isoformat(), 7
+        await self._reload(actor)
         booking_for = self.router.url.query_parameters.get("book", "")
         if booking_for and booking_for in {cid for cid, _ in self.clients}:  # "Book" on a client's page
             self._open_form(self._next_hour())

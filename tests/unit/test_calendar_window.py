@@ -91,3 +91,17 @@ def test_a_new_window_changes_only_the_slots_of_the_weeks_it_brings_in():
     changed = [slot for slot, (old, new) in enumerate(zip(slots(before), slots(after), strict=True)) if old != new]
     assert len(changed) == 8  # 4 weeks dropped, 4 brought in: the 4 weeks both hold are not sent
     assert all(len(week) == 14 for week in slots(after) if week)  # two a day, whole weeks
+
+
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_the_opening_week_is_the_one_the_calendar_shows(language):
+    """load() reads the week the calendar opens on before the calendar asks (its dates_set comes
+    after a delay): the same first day as FullCalendar's firstDay for the language."""
+    from pazpaz.components.fullcalendar import first_day
+    from pazpaz.state.calendar import opening_week
+
+    for offset in range(14):
+        day = FIRST + timedelta(days=offset)
+        week = opening_week(day, language)
+        assert week <= day < week + timedelta(days=7)
+        assert (week.weekday() + 1) % 7 == first_day(language)  # FullCalendar: 0 = Sunday
