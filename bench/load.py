@@ -95,6 +95,7 @@ class Therapist:
             raise
         self.tally.round_trips.append(reply.seconds)
         self.tally.by_kind.setdefault(kind, []).append(reply.seconds)
+        self._take_weeks(reply)
         target = reply.redirect()
         if target is not None and target.startswith("/signin"):
             self.tally.error("sent to sign-in")
@@ -115,13 +116,16 @@ class Therapist:
 
     async def show_week(self) -> None:
         end = self.week + timedelta(days=7)
-        reply = await self._event(f"{self.calendar}.dates_set",
-                                  {"start": self.week.isoformat(), "end": end.isoformat(), "view_type": "timeGridWeek"},
-                                  path="/calendar", expect=(self.calendar_shown, "nav_version"))
-        # Every read bumps nav_version; a week slot (week_0...) comes only when its week's events
-        # changed (the calendar reads 4-week blocks: most week moves change nothing on screen).
+        await self._event(f"{self.calendar}.dates_set",  # its week slots are taken in _event
+                          {"start": self.week.isoformat(), "end": end.isoformat(), "view_type": "timeGridWeek"},
+                          path="/calendar", expect=(self.calendar_shown, "nav_version"))
+
+    def _take_weeks(self, reply: Reply) -> None:
+        """The appointments shown, from any reply that changed a week slot (week_0...): opening
+        the page, a read, a write. Every read bumps nav_version; a slot comes only when its week's
+        events changed (the calendar reads 4-week blocks: most week moves change nothing)."""
         for slot in range(self.week_slots):
-            events = reply.var(self.calendar_shown, f"week_{slot}") if reply is not None else None
+            events = reply.var(self.calendar_shown, f"week_{slot}")
             if events is not None:
                 self.week_ids[slot] = [event["id"] for event in events]
         self.appointment_ids = [appointment for ids in self.week_ids.values() for appointment in ids]

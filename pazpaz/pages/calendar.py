@@ -247,6 +247,7 @@ def calendar_page() -> rx.Component:
                 ),
                 width="100%",
                 id="calendar",
+                on_unmount=CalendarState.left,
                 data_nav_version=CalendarShownState.nav_version,
                 data_range_start=CalendarShownState.range_start,
             ),

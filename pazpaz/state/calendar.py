@@ -92,19 +92,22 @@ BLOCK_EPOCH = date(2000, 1, 3)
 
 
 # The window's events go to the browser in WEEK_SLOTS vars, one per week (counted from the
-# Monday BLOCK_EPOCH, modulo WEEK_SLOTS): Reflex sends a var whole whenever it changes, so a
-# new window sends only the weeks it brings in, and the browser replaces only the slots whose
-# list is a new object (docs/ARCHITECTURE.md "Calendar time"). 13: a read covers at most 84
-# days, 13 Monday weeks, each in a slot of its own (more would share a slot: still shown).
+# Monday BLOCK_EPOCH, modulo WEEK_SLOTS; a week starts on the language's first day): Reflex
+# sends a var whole whenever it changes, so a new window sends only the weeks it brings in, and
+# the browser replaces only the slots whose list is a new object (docs/ARCHITECTURE.md
+# "Calendar time"). 13: a read covers at most 84 days, 13 weeks, each in a slot of its own
+# (more would share a slot: still shown).
 WEEK_SLOTS = 13
 
 
-def week_slots(events: list[dict]) -> list[list[dict]]:
-    """The events by week slot (each slot in the events' order)."""
+def week_slots(events: list[dict], language: str) -> list[list[dict]]:
+    """The events by week slot (each slot in the events' order). Weeks start on the language's
+    first day, as the calendar's and the read window's do: a new window then leaves the shown
+    week's slot as it was."""
     slots: list[list[dict]] = [[] for _ in range(WEEK_SLOTS)]
     for event in events:
-        weeks = (date.fromisoformat(event["start"][:10]) - BLOCK_EPOCH).days // 7
-        slots[weeks % WEEK_SLOTS].append(event)
+        week = opening_week(date.fromisoformat(event["start"][:10]), language)
+        slots[(week - BLOCK_EPOCH).days // 7 % WEEK_SLOTS].append(event)
     return slots
 
 
@@ -201,16 +204,19 @@ class CalendarState(SessionState):
                          for s in await self._call(catalog.list_services, actor)]
         self.locations = [[str(loc.id), f"{loc.name} ({self._t(KIND_LABELS[loc.kind])})"]
                           for loc in await self._call(catalog.list_locations, actor)]
+        # Opening the page, the week the calendar opens on is read now: the calendar's own
+        # dates_set comes only NAV_READ_DELAY_MS after it is drawn (pages/calendar.py) and then
+        # finds it loaded. A reconnect runs load again with the calendar still showing its
+        # range (kept: `left` clears it only when the calendar leaves the page).
+        shown = await self.get_state(CalendarShownState)
+        if not shown.range_start:
+            opens_on = date.fromisoformat(self.jump_date) if self.jump_date else clock.today(ZoneInfo(self.time_zone))
+            shown.range_start, self._range_days = opening_week(opens_on, self.language).isoformat(), 7
+        await self._reload(actor)
         linked = self.router.url.query_parameters.get("appointment", "")
         if linked:  # the link back from a calendar feed event (services/calendar_feed.py)
             view = await self._show_detail(actor, linked)
             self.jump_date = view.starts_at.date().isoformat()
-        # The week the calendar opens on is read now: the calendar's own dates_set comes only
-        # NAV_READ_DELAY_MS after it is drawn (pages/calendar.py), and then finds it loaded.
-        shown = await self.get_state(CalendarShownState)
-        opens_on = date.fromisoformat(self.jump_date) if self.jump_date else clock.today(ZoneInfo(self.time_zone))
-        shown.range_start, self._range_days = opening_week(opens_on, self.language).isoformat(), 7
-        await self._reload(actor)
         booking_for = self.router.url.query_parameters.get("book", "")
         if booking_for and booking_for in {cid for cid, _ in self.clients}:  # "Book" on a client's page
             self._open_form(self._next_hour())
@@ -220,11 +226,22 @@ class CalendarState(SessionState):
     @handler(fields=None, invalid=None)  # no form here: a refused read is said in one line
     async def dates_set(self, start: str, end: str, view_type: str):
         """FullCalendar moved (prev / next / today / view change): read that range."""
+        if not self.router.url.path.startswith("/calendar"):
+            return  # sent after a delay, and the calendar has left the page since: nothing to show
         actor = await self._actor()
         first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
         shown = await self.get_state(CalendarShownState)
         shown.range_start, self._range_days = first.isoformat(), max(1, (last - first).days)
         await self._reload(actor, visible_only=True)
+
+    @rx.event
+    @handler
+    async def left(self):
+        """The calendar left the page: its events go from the tab's state (no client names kept),
+        and the next visit opens on the calendar's opening week (load)."""
+        shown = await self.get_state(CalendarShownState)
+        shown.range_start, shown._events, self._window = "", [], ""
+        shown._show([])
 
     @rx.event
     @handler
@@ -436,7 +453,7 @@ class CalendarShownState(CalendarState):
     week_12: list[dict] = []
 
     def _show(self, events: list[dict]) -> None:
-        for slot, week in enumerate(week_slots(events)):
+        for slot, week in enumerate(week_slots(events, self.language)):
             name = f"week_{slot}"
             if getattr(self, name) != week:  # an unchanged slot is not sent
                 setattr(self, name, week)

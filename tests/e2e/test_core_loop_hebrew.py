@@ -166,6 +166,8 @@ def test_core_loop_in_hebrew_on_a_phone(browser, app_server, smtp_sink):
         expect(page.locator(".fc-toolbar-title")).to_have_text(re.compile(r"^[^A-Za-z]*[\u0590-\u05ff][^A-Za-z]*$"))
         expect(page.locator("#calendar")).to_have_attribute("data-range-start", re.compile(r"\d{4}-\d\d-\d\d"))
         assert date.fromisoformat(page.locator("#calendar").get_attribute("data-range-start")).isoweekday() == 7
+        # FullCalendar's own week (its firstDay), not only the week the server read first.
+        assert page.evaluate("() => globalThis.pazpazFc.api.view.activeStart.getUTCDay()") == 0
         dialog = page.get_by_role("dialog")
         expect(dialog.get_by_label(ui("Client")).locator("option:checked")).to_have_text("אבי כהן")
         dialog.get_by_label(ui("Start")).fill(f"{browser_today()}T00:00")

@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from pazpaz.state.calendar import read_window, week_slots
+from pazpaz.state.calendar import opening_week, read_window, week_slots
 
 FIRST = date(2026, 1, 1)
 
@@ -64,29 +64,31 @@ def _on(day: date, hour: int = 9) -> dict:
     return {"id": f"{day}-{hour}", "start": f"{day}T{hour:02d}:00:00", "end": f"{day}T{hour:02d}:45:00"}
 
 
+@pytest.mark.parametrize("language", ["en", "he"])  # weeks from Monday, from Sunday
 @pytest.mark.parametrize("days", [1, 7, 14, 31, 42])
-def test_every_week_of_a_window_has_a_slot_of_its_own(days):
+def test_every_week_of_a_window_has_a_slot_of_its_own(days, language):
     """The browser gets the window's events by week slot (week_slots): no two weeks of one read
     share a slot, so a new window changes only the slots of the weeks it brings in or drops."""
     for offset in range(0, 400, 3):
         start, length = read_window(FIRST + timedelta(days=offset), days)
         events = [_on(start + timedelta(days=day)) for day in range(length)]
-        slots = week_slots(events)
+        slots = week_slots(events, language)
         assert sum(len(slot) for slot in slots) == len(events)  # nothing lost or doubled
         for slot in slots:
-            days_ = [date.fromisoformat(event["start"][:10]) for event in slot]
-            mondays = {day - timedelta(days=day.weekday()) for day in days_}
-            assert len(mondays) <= 1, (start, length, mondays)
+            weeks = {opening_week(date.fromisoformat(event["start"][:10]), language) for event in slot}
+            assert len(weeks) <= 1, (start, length, weeks)
 
 
-def test_a_new_window_changes_only_the_slots_of_the_weeks_it_brings_in():
-    monday = date(2026, 1, 5)
-    windows = [read_window(monday + timedelta(weeks=week), 7) for week in range(12)]
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_a_new_window_changes_only_the_slots_of_the_weeks_it_brings_in(language):
+    first = opening_week(date(2026, 1, 5), language)  # a Monday, or the Sunday before it
+    windows = [read_window(first + timedelta(weeks=week), 7) for week in range(12)]
     before, after = next((a, b) for a, b in pairwise(windows) if a != b)  # the first new window
 
     def slots(window: tuple[date, int]) -> list[list[dict]]:
         start, length = window
-        return week_slots([_on(start + timedelta(days=day), hour) for day in range(length) for hour in (9, 14)])
+        events = [_on(start + timedelta(days=day), hour) for day in range(length) for hour in (9, 14)]
+        return week_slots(events, language)
 
     changed = [slot for slot, (old, new) in enumerate(zip(slots(before), slots(after), strict=True)) if old != new]
     assert len(changed) == 8  # 4 weeks dropped, 4 brought in: the 4 weeks both hold are not sent
@@ -98,7 +100,6 @@ def test_the_opening_week_is_the_one_the_calendar_shows(language):
     """load() reads the week the calendar opens on before the calendar asks (its dates_set comes
     after a delay): the same first day as FullCalendar's firstDay for the language."""
     from pazpaz.components.fullcalendar import first_day
-    from pazpaz.state.calendar import opening_week
 
     for offset in range(14):
         day = FIRST + timedelta(days=offset)

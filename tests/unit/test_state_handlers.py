@@ -233,6 +233,48 @@ async def test_a_week_move_changes_only_what_the_calendar_shows(app_env, smtp_si
     assert set(delta) == {shown}, delta.keys()
 
 
+@pytest.mark.asyncio
+async def test_a_reconnect_keeps_the_shown_week_and_leaving_the_page_forgets_it(app_env, smtp_sink):
+    """load() runs again when the websocket reconnects, with the calendar still on its week: the
+    opening week is read only when the calendar opens (after `left`, sent when it unmounts)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from pazpaz.services import appointments, clients, clock
+    from pazpaz.services.appointments import AppointmentInput
+    from pazpaz.services.clients import ClientInput
+    from pazpaz.state.calendar import WEEK_SLOTS, CalendarShownState, opening_week
+
+    cookie = signed_in_cookie(smtp_sink, "calendar-reconnect@example.com")
+    state = state_in_tree(CalendarState, cookie=cookie)
+    shown = state.substates[CalendarShownState.get_name()]
+    actor = await state._actor()
+    [client_id] = clients.import_clients(actor, [ClientInput(first_name="Noa", last_name="Reconnect")])
+    appointments.create_appointment(actor, AppointmentInput(str(client_id), "2026-03-04T09:00", "2026-03-04T10:00"))
+
+    def drawn() -> list[str]:
+        return [event["id"] for slot in range(WEEK_SLOTS) for event in getattr(shown, f"week_{slot}")]
+
+    await run_handler(state, "load")
+    opening = opening_week(clock.today(ZoneInfo(state.time_zone)), state.language)
+    assert shown.range_start == opening.isoformat()
+    await run_handler(state, "dates_set", "2026-03-02", "2026-03-09", "timeGridWeek")
+    assert len(drawn()) == 1
+    await run_handler(state, "load")  # a reconnect
+    assert shown.range_start == "2026-03-02" and len(drawn()) == 1
+    # A delayed dates_set that arrives from another page is not read.
+    on_calendar = state.router
+    state.router = state_in_tree(CalendarState, path="/clients", cookie=cookie).router
+    await run_handler(state, "dates_set", "2026-04-06", "2026-04-13", "timeGridWeek")
+    assert shown.range_start == "2026-03-02"
+    state.router = on_calendar
+    await run_handler(state, "left")  # the calendar unmounts
+    assert shown.range_start == "" and drawn() == [] and shown._events == []
+    await run_handler(state, "load")
+    assert shown.range_start == opening.isoformat()
+    assert opening <= clock.today(ZoneInfo(state.time_zone)) < opening + timedelta(days=7)
+
+
 def test_a_new_window_sends_only_the_weeks_it_changes():
     """The events reach the browser by week slot (CalendarShownState.week_0...): a new window
     sends the slots of the weeks it brings in or drops, not the weeks both windows hold."""
@@ -252,7 +294,7 @@ def test_a_new_window_sends_only_the_weeks_it_changes():
     root._clean()
     shown._show(window(monday + timedelta(weeks=4), 8))  # the next window: 4 weeks in common
     sent = {name.split("_rx_state_")[0] for name in root.get_delta()[CalendarShownState.get_full_name()]}
-    both = {slot for slot, week in enumerate(week_slots(window(monday + timedelta(weeks=4), 4))) if week}
+    both = {slot for slot, week in enumerate(week_slots(window(monday + timedelta(weeks=4), 4), "en")) if week}
     assert len(both) == 4 and not {f"week_{slot}" for slot in both} & sent  # the weeks both hold
     assert len(sent) == 8, sent  # 4 weeks dropped (sent empty) + 4 brought in
     assert sum(len(getattr(shown, name)) for name in sent) == 4 * 7  # the 4 new weeks' events
