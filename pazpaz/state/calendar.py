@@ -131,8 +131,12 @@ _appointment_id = functools.partial(page_id, missing=N_("That appointment no lon
 def opening_week(day: date, language: str) -> date:
     """The first day of the week view that holds `day`: the week starts on the language's first
     day, as the calendar's does (components/fullcalendar.first_day)."""
-    first = fmt.babel_locale(language).first_week_day  # 0 = Monday
-    return day - timedelta(days=(day.weekday() - first) % 7)
+    return day - timedelta(days=(day.weekday() - _first_week_day(language)) % 7)
+
+
+@functools.lru_cache(maxsize=16)
+def _first_week_day(language: str) -> int:  # 0 = Monday; once per language (week_slots: every event)
+    return fmt.babel_locale(language).first_week_day
 
 
 def conflict_row(conflict: Conflict, zone: str, language: str = "en") -> dict[str, str]:
@@ -435,6 +439,7 @@ class CalendarShownState(CalendarState):
     (docs/ARCHITECTURE.md "Calendar time")."""
 
     _events: list[dict] = []  # the loaded window's events, in order; shown through the week slots
+    _slots: list[list[dict]] = []  # what the week slots hold (compared as plain lists, not the vars' proxies)
     range_start: str = ""
     nav_version: int = 0
     # WEEK_SLOTS of them (week_slots); week_vars() lists them for the page.
@@ -453,10 +458,12 @@ class CalendarShownState(CalendarState):
     week_12: list[dict] = []
 
     def _show(self, events: list[dict]) -> None:
-        for slot, week in enumerate(week_slots(events, self.language)):
-            name = f"week_{slot}"
-            if getattr(self, name) != week:  # an unchanged slot is not sent
-                setattr(self, name, week)
+        slots = week_slots(events, self.language)
+        shown = self._slots or [[] for _ in range(WEEK_SLOTS)]
+        for slot, week in enumerate(slots):
+            if week != shown[slot]:  # an unchanged slot is not sent
+                setattr(self, f"week_{slot}", week)
+        self._slots = slots
 
 
 def week_vars() -> list[rx.Var]:
