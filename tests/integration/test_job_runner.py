@@ -166,6 +166,9 @@ def rows_in_flight_and_delivered(workspace_id: uuid.UUID, sink, addresses: list[
     return {str(i) for i in pending - free if f"<reminder-{i}@pazpaz.local>" in delivered}
 
 
+SINK_SETTLE_SECONDS = 0.2  # far above the sink's time to store a mail already sent (a few ms)
+
+
 def kill_outside_the_commit_window(worker: subprocess.Popen, workspace_id: uuid.UUID, sink,
                                    addresses: list[str]) -> None:
     """SIGKILL at a moment where the victim is not between the server's acceptance of a mail
@@ -174,6 +177,10 @@ def kill_outside_the_commit_window(worker: subprocess.Popen, workspace_id: uuid.
     "Reminders and the daily agenda")."""
     for _ in range(100):
         os.killpg(worker.pid, signal.SIGSTOP)  # frozen: its state can't move under the check
+        # A mail whose last bytes the victim wrote just before it froze is still on its way into
+        # the sink (its thread stores it a moment later): checked before it lands, that claim
+        # looked "not yet delivered", and the resend doubled it (CI, once). Let it land first.
+        time.sleep(SINK_SETTLE_SECONDS)
         if not rows_in_flight_and_delivered(workspace_id, sink, addresses):
             os.killpg(worker.pid, signal.SIGKILL)  # no clean-up of any kind: as after an OOM kill
             worker.wait()
