@@ -186,11 +186,11 @@ class CalendarState(SessionState):
         views = await self._call(appointments.schedule, actor, read_first, read_days)
         shown.nav_version += 1
         fresh = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
-        events = merge_range(shown._events, fresh, visible, self._range_days) if partial else in_order(fresh)
+        loaded = shown._loaded()
+        events = merge_range(loaded, fresh, visible, self._range_days) if partial else in_order(fresh)
         self._window = window
-        if events == shown._events:  # an unchanged list sends no delta and draws nothing
+        if events == loaded:  # an unchanged list sends no delta and draws nothing
             return
-        shown._events = events
         shown._show(events)
         hours = grid_hours(events)
         if hours != (self.slot_min, self.slot_max):
@@ -244,7 +244,7 @@ class CalendarState(SessionState):
         """The calendar left the page: its events go from the tab's state (no client names kept),
         and the next visit opens on the calendar's opening week (load)."""
         shown = await self.get_state(CalendarShownState)
-        shown.range_start, shown._events, self._window = "", [], ""
+        shown.range_start, self._window = "", ""
         shown._show([])
 
     @rx.event
@@ -438,8 +438,9 @@ class CalendarShownState(CalendarState):
     card and its events hook, not the ~60 parts of the forms and dialogs bound to CalendarState
     (docs/ARCHITECTURE.md "Calendar time")."""
 
-    _events: list[dict] = []  # the loaded window's events, in order; shown through the week slots
-    _slots: list[list[dict]] = []  # what the week slots hold (compared as plain lists, not the vars' proxies)
+    # The loaded window's events by week slot: the very lists the week vars hold (one copy in the
+    # tab's state; compared as plain lists, not through the vars' proxies).
+    _slots: list[list[dict]] = []
     range_start: str = ""
     nav_version: int = 0
     # WEEK_SLOTS of them (week_slots); week_vars() lists them for the page.
@@ -457,12 +458,19 @@ class CalendarShownState(CalendarState):
     week_11: list[dict] = []
     week_12: list[dict] = []
 
+    def _loaded(self) -> list[dict]:
+        """The loaded window's events, in order (as a full read gives them)."""
+        return in_order([event for week in self._slots for event in week])
+
     def _show(self, events: list[dict]) -> None:
-        slots = week_slots(events, self.language)
         shown = self._slots or [[] for _ in range(WEEK_SLOTS)]
-        for slot, week in enumerate(slots):
-            if week != shown[slot]:  # an unchanged slot is not sent
+        slots = []
+        for slot, week in enumerate(week_slots(events, self.language)):
+            if week == shown[slot]:
+                week = shown[slot]  # unchanged: not sent, and the list the var holds is kept
+            else:
                 setattr(self, f"week_{slot}", week)
+            slots.append(week)
         self._slots = slots
 
 

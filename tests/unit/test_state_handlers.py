@@ -269,7 +269,7 @@ async def test_a_reconnect_keeps_the_shown_week_and_leaving_the_page_forgets_it(
     assert shown.range_start == "2026-03-02"
     state.router = on_calendar
     await run_handler(state, "left")  # the calendar unmounts
-    assert shown.range_start == "" and drawn() == [] and shown._events == []
+    assert shown.range_start == "" and drawn() == [] and shown._loaded() == []
     await run_handler(state, "load")
     assert shown.range_start == opening.isoformat()
     assert opening <= clock.today(ZoneInfo(state.time_zone)) < opening + timedelta(days=7)
