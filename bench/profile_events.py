@@ -6,7 +6,9 @@ real websocket protocol (bench/reflex_client.py) and, per kind of event, sends `
 them back to back and reads the CPU time (user + system, /proc) the server process tree spent:
 
   week     CalendarState.dates_set for the next week, again and again (the calendar's week move);
-  open     CalendarState.open_event on an appointment of the week;
+  open     CalendarState.open_event on an appointment of the opening week;
+  calendar opening the calendar page (the tab's hydrate and the page's load);
+  notes    opening a session note's page (hydrate and load);
   autosave NoteState.edit of a draft (the note editor's autosave).
 
 With --py-spy FILE the server is sampled meanwhile (py-spy record, raw format) for a profile.
@@ -28,7 +30,7 @@ import sys
 import time as clock
 
 from bench.api_cpu import _cpu_seconds, _tree
-from bench.load import WORK, Practice, Tally, Therapist, open_sessions, prepare
+from bench.load import WORK, Practice, Tally, Therapist, forget_earlier_runs, open_sessions, prepare
 from bench.reflex_client import REDIRECT, Tab
 from bench.schedule_bench import configure_environment, release_engines
 
@@ -50,8 +52,10 @@ async def drive(base_url: str, origin: str, practice: Practice, pids: list[int],
     therapist = Therapist(tab, practice, Tally(), random.Random(3))
     try:
         await therapist.open_calendar()
+        opening = therapist.week
         for _ in range(5):  # warm-up
             await therapist.move_week()
+
         async def week() -> None:
             # "Next week" again and again: 3 moves in 4 stay in the loaded 4-week window (a read
             # of the visible week), the 4th reads a new window; over 150 moves, the real mix.
@@ -60,15 +64,35 @@ async def drive(base_url: str, origin: str, practice: Practice, pids: list[int],
 
         if "week" in kinds:
             await _measure("week", pids, count, week)
+        # Back to the week the calendar opens on (the seeded weeks; the moves above went past them).
+        therapist.week = opening
+        await therapist.open_calendar()
+        if not therapist.appointment_ids:
+            raise SystemExit("no appointment in the opening window")
+
+        async def open_one() -> None:
+            if not await therapist.open_appointment():
+                raise SystemExit("could not open an appointment")
+
         if "open" in kinds:
-            await _measure("open", pids, count, therapist.open_appointment)
-        if "autosave" in kinds:
-            await therapist.open_appointment()
-            reply = await therapist._event(f"{therapist.calendar}.write_note", path="/calendar", expect=REDIRECT)
-            target = reply.redirect() if reply is not None else None
-            if not target:
-                raise SystemExit("could not open a note")
+            await _measure("open", pids, count, open_one)
+        if "calendar" in kinds:
+            await _measure("calendar", pids, count, therapist.open_calendar)
+        if not {"notes", "autosave"} & set(kinds):
+            return
+        await open_one()
+        reply = await therapist._event(f"{therapist.calendar}.write_note", path="/calendar", expect=REDIRECT)
+        target = reply.redirect() if reply is not None else None
+        if not target:
+            raise SystemExit("could not open a note")
+
+        async def open_notes() -> None:
             await therapist._event("", path=target, expect=(therapist.notes, "load_key"), hydrate=True)
+
+        await open_notes()
+        if "notes" in kinds:
+            await _measure("notes", pids, count, open_notes)
+        if "autosave" in kinds:
             text = ["Lower back pain"]
 
             async def autosave() -> None:
@@ -77,10 +101,9 @@ async def drive(base_url: str, origin: str, practice: Practice, pids: list[int],
                                        path=target, expect=(therapist.notes, "saved_at"))
 
             await _measure("autosave", pids, count, autosave)
-        errors = therapist.tally.errors
-        if errors:
-            print(f"errors: {errors}")
     finally:
+        if therapist.tally.errors:
+            print(f"errors: {therapist.tally.errors}")
         await tab.close()
 
 
@@ -93,7 +116,7 @@ def clock_days(days: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_events", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
-    parser.add_argument("--kinds", default="week,open,autosave")
+    parser.add_argument("--kinds", default="week,open,calendar,notes,autosave")
     parser.add_argument("--py-spy", help="write a py-spy raw profile of the server here")
     args = parser.parse_args(argv)
 
@@ -103,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     from tests.support.ports import free_port
     from tests.support.services import start_s3
 
-    pg, _, app_url = prepare(False)
+    pg, owner_url, app_url = prepare(False)
+    forget_earlier_runs(owner_url)
     s3 = start_s3("profile-events-s3")
     app = spy = None
     try:
@@ -124,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.py_spy:
             worker = max(pids)  # granian's worker process (the parent only supervises)
             spy = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "-p",
-                                    str(worker), "-r", "200", "-f", "raw", "-o", args.py_spy, "--threads"],
+                                    str(worker), "-r", "200", "-f", "raw", "-o", args.py_spy, "--threads", "--gil"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         asyncio.run(drive(app.url, origin, practice, pids, args.events, args.kinds.split(",")))
         return 0

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import quote
 
-from sqlalchemy import func, text, update
+from sqlalchemy import bindparam, func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -26,7 +26,7 @@ from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import RateLimited, ServiceError, ValidationFailed
 from pazpaz.services.mail import send_after_commit
 from pazpaz.services.ratelimit import get_limiter
-from pazpaz.services.scope import system_read_session, system_session
+from pazpaz.services.scope import system_read_connection, system_session
 from pazpaz.services.tokens import hash_token, new_token
 from pazpaz.settings import get_settings, valid_time_zone
 
@@ -459,18 +459,21 @@ def validate_session(
 LAST_SEEN_PRECISION = timedelta(seconds=30)
 
 
+# Built once: its compiled form is cached by SQLAlchemy, and psycopg prepares it on the server.
+_SESSION_CHECK = (select(AuthSession.id, AuthSession.user_id, AuthSession.workspace_id, AuthSession.revoked_at,
+                         AuthSession.expires_at, AuthSession.last_seen_at, User.active, User.role)
+                  .join(User, User.id == AuthSession.user_id)
+                  .where(AuthSession.token_hash == bindparam("token_hash")))
+
+
 def _validate_read_only(token_hash: str, now: datetime) -> tuple[bool, SignedIn | None]:
     """(True, answer) when one autocommit read settles the check; (False, None) when the full
     check must run in a write transaction (to record an expiry or stamp the idle timer).
 
     Every websocket event checks its session; almost always the answer needs no write, and
     one statement without BEGIN/COMMIT is a quarter of the full check's round trips."""
-    with system_read_session() as session:
-        found = session.exec(select(AuthSession.id, AuthSession.user_id, AuthSession.workspace_id,
-                                    AuthSession.revoked_at, AuthSession.expires_at, AuthSession.last_seen_at,
-                                    User.active, User.role)
-                             .join(User, User.id == AuthSession.user_id)
-                             .where(AuthSession.token_hash == token_hash)).first()
+    with system_read_connection() as connection:
+        found = connection.execute(_SESSION_CHECK, {"token_hash": token_hash}).first()
     if found is None or found.revoked_at is not None:
         return True, None
     if session_expired(found, now) or now - found.last_seen_at > LAST_SEEN_PRECISION:  # type: ignore[arg-type]

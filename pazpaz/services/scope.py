@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import bindparam, event
+from sqlalchemy import Connection, bindparam, event
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Session
 
@@ -100,6 +100,16 @@ def system_read_session() -> Iterator[Session]:
         session.info[SYSTEM_KEY] = True
         session.info[READ_KEY] = True
         yield session
+
+
+@contextmanager
+def system_read_connection() -> Iterator[Connection]:
+    """A system lookup of one Core statement, without an ORM session: the session check that
+    runs before every websocket event (auth._validate_read_only), where creating and closing an
+    ORM session cost three times the statement itself (docs/ARCHITECTURE.md "Read path").
+    Autocommit on the read pool; only SELECTs go through it (no ORM flush hook guards it)."""
+    with get_read_engine().connect() as connection:
+        yield connection
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ and the actions on one appointment. Every handler re-derives the actor from the 
 from __future__ import annotations
 
 import functools
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -98,6 +99,10 @@ BLOCK_EPOCH = date(2000, 1, 3)
 # "Calendar time"). 13: a read covers at most 84 days, 13 weeks, each in a slot of its own
 # (more would share a slot: still shown).
 WEEK_SLOTS = 13
+# A range read less than this long ago is not read again when the calendar asks for it: opening
+# the page, load reads the opening week and the calendar's own dates_set asks for the same week
+# NAV_READ_DELAY_MS after drawing it (docs/ARCHITECTURE.md "Calendar time").
+JUST_READ_SECONDS = 2.0
 
 
 def week_slots(events: list[dict], language: str) -> list[list[dict]]:
@@ -169,6 +174,10 @@ class CalendarState(SessionState):
     # The visible range's length; its first day is CalendarShownState.range_start. Backend-only:
     # a change of this state's public vars re-renders every part of the page bound to it.
     _range_days: int = 7
+    # The visible range last read ("first day+days") and when (wall clock: a tab's next event
+    # may run in another process): a dates_set for it right after is not read again.
+    _read_range: str = ""
+    _read_at: float = 0.0
 
     async def _reload(self, actor: Actor, visible_only: bool = False) -> None:
         """Read the window around the visible range. visible_only (a week move): when the window
@@ -184,6 +193,7 @@ class CalendarState(SessionState):
         partial = visible_only and window == self._window
         read_first, read_days = (visible, self._range_days) if partial else (first_day, days)
         views = await self._call(appointments.schedule, actor, read_first, read_days)
+        self._read_range, self._read_at = f"{visible.isoformat()}+{self._range_days}", time.time()
         shown.nav_version += 1
         fresh = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
         loaded = shown._loaded()
@@ -236,7 +246,12 @@ class CalendarState(SessionState):
         first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
         shown = await self.get_state(CalendarShownState)
         shown.range_start, self._range_days = first.isoformat(), max(1, (last - first).days)
+        if self._just_read(f"{shown.range_start}+{self._range_days}"):
+            return  # the calendar's first dates_set after load (or back on the week just read)
         await self._reload(actor, visible_only=True)
+
+    def _just_read(self, visible: str) -> bool:
+        return visible == self._read_range and 0 <= time.time() - self._read_at < JUST_READ_SECONDS
 
     @rx.event
     @handler
@@ -244,7 +259,7 @@ class CalendarState(SessionState):
         """The calendar left the page: its events go from the tab's state (no client names kept),
         and the next visit opens on the calendar's opening week (load)."""
         shown = await self.get_state(CalendarShownState)
-        shown.range_start, self._window = "", ""
+        shown.range_start, self._window, self._read_range = "", "", ""
         shown._show([])
 
     @rx.event

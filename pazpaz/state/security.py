@@ -44,7 +44,10 @@ class SecurityState(SessionState):
         self.field_errors = {"code": self._t(refused.message())}
         self.form_key += 1  # a fresh, empty code field
 
-    @rx.var
+    # Recomputed when the codes change, not with every var it reads: its title's language is
+    # SessionState's, and a dependency on it made Reflex load this state with every event of
+    # every page (docs/ARCHITECTURE.md "Several processes (Redis)").
+    @rx.var(deps=["backup_codes"], auto_deps=False)
     def codes_download(self) -> str:
         text = self._t(N_("PazPaz backup codes (each works once)")) + "\n\n" + "\n".join(self.backup_codes) + "\n"
         return "data:text/plain;charset=utf-8," + quote(text)

@@ -275,6 +275,39 @@ async def test_a_reconnect_keeps_the_shown_week_and_leaving_the_page_forgets_it(
     assert opening <= clock.today(ZoneInfo(state.time_zone)) < opening + timedelta(days=7)
 
 
+@pytest.mark.asyncio
+async def test_the_calendars_first_dates_set_after_load_reads_nothing_again(app_env, smtp_sink, monkeypatch):
+    """Opening the page, load reads the opening week; the calendar asks for the same week a
+    moment later (its debounced dates_set): answered from what load just read. Another week, or
+    the same one once JUST_READ_SECONDS have passed, is read."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from pazpaz.services import appointments, clock
+    from pazpaz.state.calendar import JUST_READ_SECONDS, CalendarShownState, opening_week
+
+    reads: list[tuple] = []
+    schedule = appointments.schedule
+    monkeypatch.setattr(appointments, "schedule", lambda *args: reads.append(args[1:]) or schedule(*args))
+    state = state_in_tree(CalendarState, cookie=signed_in_cookie(smtp_sink, "calendar-first-read@example.com"))
+    shown = state.substates[CalendarShownState.get_name()]
+    await run_handler(state, "load")
+    opening = opening_week(clock.today(ZoneInfo(state.time_zone)), state.language)
+    week = (opening.isoformat(), (opening + timedelta(days=7)).isoformat(), "timeGridWeek")
+    assert len(reads) == 1 and reads[0][0] < opening  # the window around the opening week
+    versions = shown.nav_version
+    await run_handler(state, "dates_set", *week)
+    assert len(reads) == 1 and shown.nav_version == versions
+    following = (opening + timedelta(days=7)).isoformat(), (opening + timedelta(days=14)).isoformat()
+    await run_handler(state, "dates_set", *following, "timeGridWeek")
+    assert reads[-1] == (opening + timedelta(days=7), 7)  # the visible week, merged into the window
+    await run_handler(state, "dates_set", *week)  # back: that week was read at load, not just now
+    assert reads[-1] == (opening, 7) and len(reads) == 3
+    state._read_at -= JUST_READ_SECONDS  # the same week again, once the read is that old
+    await run_handler(state, "dates_set", *week)
+    assert len(reads) == 4 and shown.nav_version == versions + 3
+
+
 def test_a_new_window_sends_only_the_weeks_it_changes():
     """The events reach the browser by week slot (CalendarShownState.week_0...): a new window
     sends the slots of the weeks it brings in or drops, not the weeks both windows hold."""
@@ -442,3 +475,33 @@ async def test_a_refused_drop_is_said_in_the_readers_language_without_file_names
     type(state).event_handlers["drop_rejected"].fn(state, [{"file": {"name": "Dana Levi MRI.docx"}, "errors": []}])
     assert state.upload_error == i18n.gettext("he", REFUSED_DROP) != REFUSED_DROP
     assert "Dana" not in state.upload_error
+
+
+# ---- which states an event loads ---------------------------------------------------------
+
+def test_an_event_of_a_page_loads_only_its_own_states():
+    """With Redis, every event loads (unpickles) the states Reflex says it may change. A computed
+    var that reads a SessionState var makes its state one of them for every page's events: the
+    backup codes' download (its title in the reader's language) did so for SecurityState."""
+    from reflex.istate.manager.redis import StateManagerRedis
+
+    from pazpaz.state.calendar import CalendarShownState
+    from pazpaz.state.notes import NoteState
+
+    required = StateManagerRedis.__new__(StateManagerRedis)._get_required_state_classes
+    assert required(CalendarState, subclasses=True) == {State, SessionState, CalendarState, CalendarShownState}
+    assert required(NoteState, subclasses=True) == {State, SessionState, NoteState}
+
+
+def test_the_backup_codes_download_follows_the_codes_in_the_readers_language():
+    from urllib.parse import unquote
+
+    from pazpaz.state.security import SecurityState
+
+    state = state_in_tree(SecurityState, "/settings/security")
+    state.parent_state.language = "he"
+    state.backup_codes = ["aaaa-1111", "bbbb-2222"]
+    text = unquote(state.codes_download.removeprefix("data:text/plain;charset=utf-8,"))
+    assert text.endswith("\n\naaaa-1111\nbbbb-2222\n") and "PazPaz backup codes" not in text
+    state.backup_codes = []
+    assert "aaaa-1111" not in unquote(state.codes_download)
