@@ -41,3 +41,20 @@ def test_the_worker_count_reaches_granian(monkeypatch):
         finally:
             get_settings.cache_clear()
     assert [env["GRANIAN_WORKERS"] for env in started] == ["1", "2"]
+
+
+def test_the_server_runs_its_event_loop_on_uvloop_and_parses_redis_with_hiredis():
+    """Granian picks uvloop when it is installed (its loop "auto"), and redis-py parses replies
+    with hiredis: both pinned for the per-event CPU (docs/ARCHITECTURE.md "Several processes")."""
+    import asyncio
+
+    from granian._loops import loops
+    from redis.utils import HIREDIS_AVAILABLE
+
+    loop = loops.get("auto")
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    assert HIREDIS_AVAILABLE
