@@ -352,10 +352,11 @@ _EARLIER_RUNS = (
 
 
 def forget_earlier_runs(owner_url: str) -> int:
-    """Every run starts from the seeded data. The bookings of earlier runs all land in the weeks
-    the simulated therapists visit (around today, in the first practices), so keeping them made
-    each run read fuller weeks than the one before: +25-35 % appointments in those weeks after a
-    day of runs. Returns how many appointments were deleted."""
+    """Every run starts from the seeded appointments and no notes (the seeded appointments a
+    note was opened for stay marked attended, as opening a note does). The bookings of earlier
+    runs all land in the weeks the simulated therapists visit (around today, in the first
+    practices), so keeping them made each run read fuller weeks than the one before: +25-35 %
+    appointments in those weeks after a day of runs. Returns how many appointments were deleted."""
     from sqlalchemy import create_engine, text
 
     from bench.seed import NAME_PREFIX, SEEDED_AT

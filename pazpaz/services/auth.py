@@ -26,7 +26,7 @@ from pazpaz.services.audit import RequestContext
 from pazpaz.services.errors import RateLimited, ServiceError, ValidationFailed
 from pazpaz.services.mail import send_after_commit
 from pazpaz.services.ratelimit import get_limiter
-from pazpaz.services.scope import system_read_connection, system_session
+from pazpaz.services.scope import system_read_row, system_session
 from pazpaz.services.tokens import hash_token, new_token
 from pazpaz.settings import get_settings, valid_time_zone
 
@@ -472,8 +472,7 @@ def _validate_read_only(token_hash: str, now: datetime) -> tuple[bool, SignedIn 
 
     Every websocket event checks its session; almost always the answer needs no write, and
     one statement without BEGIN/COMMIT is a quarter of the full check's round trips."""
-    with system_read_connection() as connection:
-        found = connection.execute(_SESSION_CHECK, {"token_hash": token_hash}).first()
+    found = system_read_row(_SESSION_CHECK, {"token_hash": token_hash})
     if found is None or found.revoked_at is not None:
         return True, None
     if session_expired(found, now) or now - found.last_seen_at > LAST_SEEN_PRECISION:  # type: ignore[arg-type]

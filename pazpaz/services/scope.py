@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, event
+from sqlalchemy import Row, Select, bindparam, event
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Session
 
@@ -102,14 +102,16 @@ def system_read_session() -> Iterator[Session]:
         yield session
 
 
-@contextmanager
-def system_read_connection() -> Iterator[Connection]:
-    """A system lookup of one Core statement, without an ORM session: the session check that
-    runs before every websocket event (auth._validate_read_only), where creating and closing an
-    ORM session cost three times the statement itself (docs/ARCHITECTURE.md "Read path").
-    Autocommit on the read pool; only SELECTs go through it (no ORM flush hook guards it)."""
+def system_read_row(statement: Select, params: dict) -> Row | None:
+    """The first row of a system lookup by one Core SELECT, without an ORM session: the session
+    check that runs before every websocket event (auth._validate_read_only), where creating and
+    closing an ORM session cost three times the statement itself (docs/ARCHITECTURE.md "Read
+    path"). Autocommit on the read pool; anything but a SELECT is refused (no ORM hook guards
+    this path, and psycopg ignores a read-only flag in autocommit)."""
+    if not getattr(statement, "is_select", False):
+        raise ScopeViolation("system_read_row runs SELECT statements only.")
     with get_read_engine().connect() as connection:
-        yield connection
+        return connection.execute(statement, params).first()
 
 
 @lru_cache(maxsize=1)

@@ -247,7 +247,7 @@ class CalendarState(SessionState):
         shown = await self.get_state(CalendarShownState)
         shown.range_start, self._range_days = first.isoformat(), max(1, (last - first).days)
         if self._just_read(f"{shown.range_start}+{self._range_days}"):
-            return  # the calendar's first dates_set after load (or back on the week just read)
+            return  # the calendar's first dates_set after load (or a rebuilt calendar on the same range)
         await self._reload(actor, visible_only=True)
 
     def _just_read(self, visible: str) -> bool:

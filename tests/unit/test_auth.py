@@ -225,3 +225,15 @@ def test_session_check_writes_only_when_the_idle_stamp_is_due(app_env, smtp_sink
         user_id = session.exec(select(AuthSession.user_id).where(AuthSession.token_hash == token_hash)).one()
         session.get(User, user_id).active = False
     assert auth.validate_session(redeemed.session_token, CTX, now=stamped + timedelta(seconds=35)) is None
+
+
+def test_the_system_read_path_refuses_anything_but_a_select():
+    """scope.system_read_row bypasses the ORM session (and its scope and read-only hooks): it
+    runs SELECTs only, refused before any connection is taken."""
+    from sqlalchemy import delete
+
+    from pazpaz.models.auth import AuthSession
+    from pazpaz.services.scope import ScopeViolation, system_read_row
+
+    with pytest.raises(ScopeViolation):
+        system_read_row(delete(AuthSession), {})
