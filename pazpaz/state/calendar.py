@@ -116,6 +116,11 @@ def week_slots(events: list[dict], language: str) -> list[list[dict]]:
     return slots
 
 
+def range_key(first: date, days: int) -> str:
+    """A range as the state keeps it ("first day+days": the loaded window, the range last read)."""
+    return f"{first.isoformat()}+{days}"
+
+
 def read_window(first: date, days: int) -> tuple[date, int]:
     """(first day, days) to read for a visible range: it and one range either side, so
     "previous" and "next" draw their appointments at once while the fresh read is on its way."""
@@ -189,11 +194,11 @@ class CalendarState(SessionState):
             return
         visible = date.fromisoformat(shown.range_start)
         first_day, days = read_window(visible, self._range_days)
-        window = f"{first_day.isoformat()}+{days}"
+        window = range_key(first_day, days)
         partial = visible_only and window == self._window
         read_first, read_days = (visible, self._range_days) if partial else (first_day, days)
         views = await self._call(appointments.schedule, actor, read_first, read_days)
-        self._read_range, self._read_at = f"{visible.isoformat()}+{self._range_days}", time.time()
+        self._read_range, self._read_at = range_key(visible, self._range_days), time.time()
         shown.nav_version += 1
         fresh = [{**event_of(v, self.language), "extendedProps": {"redraw": self._redraw}} for v in views]
         loaded = shown._loaded()
@@ -246,7 +251,7 @@ class CalendarState(SessionState):
         first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
         shown = await self.get_state(CalendarShownState)
         shown.range_start, self._range_days = first.isoformat(), max(1, (last - first).days)
-        if self._just_read(f"{shown.range_start}+{self._range_days}"):
+        if self._just_read(range_key(first, self._range_days)):
             return  # the calendar's first dates_set after load (or a rebuilt calendar on the same range)
         await self._reload(actor, visible_only=True)
 
