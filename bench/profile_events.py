@@ -11,7 +11,8 @@ them back to back and reads the CPU time (user + system, /proc) the server proce
   notes    opening a session note's page (hydrate and load);
   autosave NoteState.edit of a draft (the note editor's autosave).
 
-With --py-spy FILE the server is sampled meanwhile (py-spy record, raw format) for a profile.
+With --py-spy FILE the server is sampled meanwhile (py-spy record, raw format) for a profile;
+with --redis the tab's state lives in a real redis-server (as with several workers).
 
     python -m bench.profile_events [--events 200] [--py-spy /tmp/events.txt]
 
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--kinds", default="week,open,calendar,notes,autosave")
     parser.add_argument("--py-spy", help="write a py-spy raw profile of the server here")
+    parser.add_argument("--redis", action="store_true",
+                        help="keep the tab's state in a real redis-server, as several workers do")
     args = parser.parse_args(argv)
 
     configure_environment()
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     pg, owner_url, app_url = prepare(False)
     forget_earlier_runs(owner_url)
     s3 = start_s3("profile-events-s3")
-    app = spy = None
+    app = spy = redis = None
     try:
         os.environ["DATABASE_URL"] = app_url
         get_settings.cache_clear()
@@ -142,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
                "S3_ENDPOINT_URL": s3.settings.endpoint_url or "", "S3_BUCKET": s3.settings.bucket,
                "S3_ACCESS_KEY_ID": s3.settings.access_key_id, "S3_SECRET_ACCESS_KEY": s3.settings.secret_access_key}
         env.pop("REDIS_URL", None)
+        if args.redis:
+            from tests.support.redis_server import start_redis
+
+            redis = start_redis("profile-events-redis", data_root=WORK)
+            env["REDIS_URL"] = redis.url
         app = start_app(env, port, WORK / "profile-events.log")
         wait_ready(app)
         pids = _tree(app.process.pid)
@@ -158,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             spy.wait(timeout=60)
         if app is not None:
             app.stop()
+        if redis is not None:
+            redis.stop()
         s3.stop()
         release_engines()
         pg.stop()

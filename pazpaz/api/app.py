@@ -17,6 +17,7 @@ from pazpaz.api import auth, exports, feed, files, health, invitations, reminder
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
 from pazpaz.api.rest import rest_mount
 from pazpaz.api.websocket_cookie import HashWebsocketCookie
+from pazpaz.infra.tab_lock import use_tab_lock_manager
 from pazpaz.settings import get_settings
 
 
@@ -64,3 +65,9 @@ class PazPazApp(rx.App):
 
     def __call__(self) -> ASGIApp:
         return with_security_headers(HashWebsocketCookie(super().__call__()))
+
+    def _setup_state(self) -> None:
+        super()._setup_state()
+        # With REDIS_URL: a cancelled page-load event gives the tab's lock back (infra/tab_lock.py).
+        if getattr(self, "_state_manager", None) is not None:
+            use_tab_lock_manager(self._state_manager)

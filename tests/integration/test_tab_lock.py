@@ -1,0 +1,124 @@
+"""infra/tab_lock.py against a real redis-server: a tab's lock taken by an event that is then
+cancelled (Reflex cancels a superseded page load) is given back at once, never left to expire;
+another event's lock is never touched."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.asyncio import Redis
+from reflex.istate.manager.memory import StateManagerMemory
+from reflex.istate.manager.redis import StateManagerRedis
+
+from pazpaz.infra.tab_lock import TabLockStateManager, use_tab_lock_manager
+
+LOCK = b"tab-under-test_lock"
+
+
+def _cancelled_after_set(base: type[StateManagerRedis]) -> type[StateManagerRedis]:
+    """`base` whose lock SET reaches Redis, after which the event is cancelled before it reads
+    the reply (what a superseded page-load event meets)."""
+
+    class CancelledAfterSet(base):  # type: ignore[misc, valid-type]
+        landed: asyncio.Event
+
+        async def _try_get_lock(self, lock_key: bytes, lock_id: bytes) -> bool | None:
+            got = await super()._try_get_lock(lock_key, lock_id)
+            self.landed.set()
+            await asyncio.Event().wait()  # the cancellation arrives here
+            return got
+
+    return CancelledAfterSet
+
+
+async def _cancel_while_taking(base: type[StateManagerRedis], url: str) -> bytes | None:
+    """Cancel an event that took the lock; return what the lock key holds afterwards."""
+    redis = Redis.from_url(url)
+    manager = _cancelled_after_set(base)(redis=redis, lock_expiration=30_000)
+    manager.landed = asyncio.Event()
+    taking = asyncio.create_task(manager._wait_lock(LOCK, b"superseded-load"))
+    await asyncio.wait_for(manager.landed.wait(), 10)
+    assert await redis.get(LOCK) == b"superseded-load"
+    taking.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await taking
+    left = await redis.get(LOCK)
+    await redis.delete(LOCK)
+    await redis.aclose()
+    return left
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    redis_server.client().flushall()
+    return redis_server.url
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_event_gives_the_tabs_lock_back(redis_url):
+    assert await _cancel_while_taking(TabLockStateManager, redis_url) is None
+
+
+@pytest.mark.asyncio
+async def test_reflexs_own_manager_leaves_the_lock_behind(redis_url):
+    # Why the fix exists: Reflex's manager leaves the lock held until it expires (30 s), and
+    # every later event of the tab waits that long. If this starts failing, Reflex fixed it.
+    assert await _cancel_while_taking(StateManagerRedis, redis_url) == b"superseded-load"
+
+
+@pytest.mark.asyncio
+async def test_the_next_event_takes_the_lock_at_once_after_a_cancelled_one(redis_url):
+    assert await _cancel_while_taking(TabLockStateManager, redis_url) is None
+    redis = Redis.from_url(redis_url)
+    manager = TabLockStateManager(redis=redis, lock_expiration=30_000)
+    # The lock is free: the next event's first SET takes it (no wait for a release).
+    assert await manager._try_get_lock(LOCK, b"next-event") is True
+    await redis.delete(LOCK)
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_wait_leaves_another_events_lock_alone(redis_url):
+    redis = Redis.from_url(redis_url)
+    await redis.set(LOCK, b"running-event", px=30_000)
+    manager = TabLockStateManager(redis=redis, lock_expiration=30_000)
+    waiting = asyncio.create_task(manager._wait_lock(LOCK, b"waiting-event"))
+    # Until the waiter has registered itself it may not have asked Redis yet.
+    for _ in range(200):
+        if manager._n_lock_waiters(LOCK):
+            break
+        await asyncio.sleep(0.01)
+    assert manager._n_lock_waiters(LOCK) == 1
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert await redis.get(LOCK) == b"running-event"
+    await redis.delete(LOCK)
+    await redis.aclose()
+
+
+def test_only_reflexs_redis_manager_is_swapped(redis_url):
+    redis = Redis.from_url(redis_url)
+    assert type(use_tab_lock_manager(StateManagerRedis(redis=redis))) is TabLockStateManager
+    memory = StateManagerMemory()
+    assert use_tab_lock_manager(memory) is memory
+    assert type(memory) is StateManagerMemory
+
+
+def test_the_app_runs_on_the_fixed_manager_with_redis(redis_url, monkeypatch):
+    import reflex.app
+    from reflex_base.registry import RegistrationContext
+
+    from pazpaz.api.app import PazPazApp
+
+    # What StateManager.create() returns when REDIS_URL is set (rxconfig.py picks "redis").
+    monkeypatch.setattr(reflex.app.StateManager, "create",
+                        classmethod(lambda cls: StateManagerRedis(redis=Redis.from_url(redis_url))))
+    registration = RegistrationContext.set(RegistrationContext.get().fork())
+    try:
+        app = PazPazApp()
+        app._enable_state()
+        assert type(app.state_manager) is TabLockStateManager
+    finally:
+        RegistrationContext.reset(registration)
