@@ -13,7 +13,7 @@ from pazpaz.i18n import N_, msg
 from pazpaz.models import LOCATION_KINDS, Location, Service, Workspace
 from pazpaz.services import audit
 from pazpaz.services.errors import NotFound, ValidationFailed
-from pazpaz.services.scope import Actor, workspace_session
+from pazpaz.services.scope import Actor, read_session, workspace_session
 
 URL_RE = re.compile(r"^https://\S+$")
 MAX_PRICE = Decimal(100_000)
@@ -151,7 +151,7 @@ def _location_view(row: Location) -> LocationView:
 
 
 def list_services(actor: Actor, include_inactive: bool = False) -> list[ServiceView]:
-    with workspace_session(actor) as session:
+    with read_session(actor) as session:
         currency = practice_currency(session, actor)
         return [_service_view(row, currency) for row in _rows(session, Service, include_inactive)]
 
@@ -164,7 +164,7 @@ def _get(session: Session, model: type[Service] | type[Location], row_id: uuid.U
 
 
 def _list(actor: Actor, model: type[Service] | type[Location], include_inactive: bool) -> list:
-    with workspace_session(actor) as session:
+    with read_session(actor) as session:
         return _rows(session, model, include_inactive)
 
 

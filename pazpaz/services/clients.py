@@ -10,6 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -19,7 +20,7 @@ from pazpaz.models import Appointment, Client
 from pazpaz.models.base import utcnow
 from pazpaz.services import audit, crypto, paging, workspaces
 from pazpaz.services.errors import NotFound, ServiceError, ValidationFailed
-from pazpaz.services.scope import Actor, workspace_session
+from pazpaz.services.scope import Actor, read_session, scoped, workspace_session
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "date_of_birth", "address", "emergency_contact")
 CLINICAL_FIELDS = ("intake_notes",)
@@ -276,17 +277,26 @@ def list_clients(actor: Actor, query: ListQuery) -> ClientPage:
         return ClientPage(items=items, total=total, page=page, page_size=page_size)
 
 
+@lru_cache(maxsize=1)
+def _choices_statement():
+    """The picker's query, built once: only the columns it shows, no Client entities (building
+    an ORM object per client cost more than the query: docs/ARCHITECTURE.md "Read path")."""
+    return scoped(select(Client.id, Client.first_name_enc, Client.last_name_enc)
+                  .where(Client.archived_at.is_(None)))
+
+
 def client_choices(actor: Actor) -> list[tuple[uuid.UUID, str]]:
-    """Active clients as (id, full name) for pickers, sorted by name."""
-    with workspace_session(actor) as session:
-        rows = session.exec(select(Client).where(Client.archived_at.is_(None))).all()
-        names = [
-            (row.id, f"{crypto.unseal(session, row, 'first_name_enc') or ''} "
-                     f"{crypto.unseal(session, row, 'last_name_enc') or ''}".strip())
-            for row in rows
-        ]
-        audit.record(session, "client.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
-                     entity_type="client", context=actor.context, details={"count": len(names), "picker": True})
+    """Active clients as (id, full name) for pickers, sorted by name. A read: its only write is
+    the audit row (scope.read_session)."""
+    def open_(column: str, row_id: uuid.UUID, blob: bytes | None) -> str:
+        return crypto.decrypt_field(session, actor.workspace_id, "clients", column, row_id, blob) if blob else ""
+
+    with read_session(actor) as session:
+        rows = session.exec(_choices_statement()).all()  # type: ignore[call-overload]
+        names = [(row.id, f"{open_('first_name_enc', row.id, row.first_name_enc)} "
+                          f"{open_('last_name_enc', row.id, row.last_name_enc)}".strip()) for row in rows]
+        audit.record_read(session, "client.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
+                          entity_type="client", context=actor.context, details={"count": len(names), "picker": True})
     return sorted(names, key=lambda pair: pair[1].lower())
 
 

@@ -1,12 +1,14 @@
 """infra/tab_lock.py against a real redis-server: a tab's lock taken by an event that is then
-cancelled (Reflex cancels a superseded page load) is given back at once, never left to expire;
-another event's lock is never touched."""
+cancelled (Reflex cancels a superseded page load), while taking the lock or twice over while
+giving it back, is given back at once, never left to expire; another event's lock is never
+touched."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+import reflex as rx
 from redis.asyncio import Redis
 from reflex.istate.manager.memory import StateManagerMemory
 from reflex.istate.manager.redis import StateManagerRedis
@@ -94,6 +96,52 @@ async def test_a_cancelled_wait_leaves_another_events_lock_alone(redis_url):
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert await redis.get(LOCK) == b"running-event"
+    await redis.delete(LOCK)
+    await redis.aclose()
+
+
+async def _wait_until_free(redis: Redis) -> bytes | None:
+    """What the lock key holds once a shielded release had its chance to run (bounded)."""
+    for _ in range(200):
+        if await redis.get(LOCK) is None:
+            return None
+        await asyncio.sleep(0.01)
+    return await redis.get(LOCK)
+
+
+@pytest.mark.asyncio
+async def test_an_event_cancelled_twice_still_gives_the_lock_back(redis_url):
+    redis = Redis.from_url(redis_url)
+    manager = TabLockStateManager(redis=redis, lock_expiration=30_000)
+    token = rx.BaseStateToken(ident=LOCK.decode().removesuffix("_lock"), cls=rx.State)
+    holding = asyncio.Event()
+
+    async def event() -> None:
+        async with manager._lock(token, event_name="superseded.load"):
+            holding.set()
+            await asyncio.Event().wait()  # the handler, cancelled with its chain
+
+    running = asyncio.create_task(event())
+    await asyncio.wait_for(holding.wait(), 10)
+    assert (await redis.get(LOCK) or b"").startswith(b"superseded.load:")
+    running.cancel()
+    await asyncio.sleep(0)  # the first cancellation reaches the handler; the release starts
+    running.cancel()        # and the chain's own cancellation arrives during it
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert await _wait_until_free(redis) is None
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_an_expired_lock_taken_by_another_event_is_left_to_it(redis_url):
+    redis = Redis.from_url(redis_url)
+    manager = TabLockStateManager(redis=redis, lock_expiration=30_000)
+    token = rx.BaseStateToken(ident=LOCK.decode().removesuffix("_lock"), cls=rx.State)
+    async with manager._lock(token, event_name="slow.handler"):
+        # Our lock expired meanwhile and another event (another process) took the tab.
+        await redis.set(LOCK, b"other-process-event", px=30_000)
+    assert await redis.get(LOCK) == b"other-process-event"
     await redis.delete(LOCK)
     await redis.aclose()
 
