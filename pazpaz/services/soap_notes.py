@@ -12,8 +12,10 @@ import difflib
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NoReturn
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
@@ -215,6 +217,39 @@ def get_note(actor: Actor, note_id: uuid.UUID) -> NoteView:
         return view
 
 
+def save_draft(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_version: int,
+               session_date: str = "", duration_minutes: str = "") -> int:
+    """Autosave. Returns the new lock_version; raises StaleNote if someone saved first.
+
+    The most frequent write of all (every few seconds while a note is typed): one compare-and-set
+    UPDATE writes the sealed sections, the date and duration and the next lock_version, without
+    loading the note; only a refused save reads it, to say why (docs/ARCHITECTURE.md "Read path")."""
+    actor.require_owner()
+    cleaned = _clean(sections)
+    with workspace_session(actor) as session:
+        values = _meta_values(session_date, duration_minutes, lambda: _today(session, actor.workspace_id))
+        for key in SECTIONS:
+            values[f"{key}_enc"] = crypto.encrypt_field(session, actor.workspace_id, SoapNote.__tablename__,
+                                                        f"{key}_enc", note_id, cleaned[key]) if cleaned[key] else None
+        saved = session.execute(
+            update(SoapNote)
+            .where(SoapNote.id == note_id, SoapNote.lock_version == lock_version, SoapNote.status == "draft")
+            .values(lock_version=lock_version + 1, updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if saved != 1:
+            _refuse_draft_save(session, note_id)
+        _record(session, actor, "soap_note.draft_saved", note_id)
+        return lock_version + 1
+
+
+def _refuse_draft_save(session: Session, note_id: uuid.UUID) -> NoReturn:
+    """Why a draft's compare-and-set matched no row: no such note (here), finalized, or stale."""
+    if _get(session, note_id).status != "draft":
+        raise ServiceError(N_("This note is finalized. Changes are saved as an amendment, with a reason."))
+    raise StaleNote()
+
+
 def _bump(session: Session, note: SoapNote, lock_version: int) -> int:
     """Compare-and-set on lock_version: exactly one concurrent writer wins."""
     result = session.execute(
@@ -228,50 +263,36 @@ def _bump(session: Session, note: SoapNote, lock_version: int) -> int:
     return note.lock_version
 
 
-def save_draft(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_version: int,
-               session_date: str = "", duration_minutes: str = "") -> int:
-    """Autosave. Returns the new lock_version; raises StaleNote if someone saved first."""
-    actor.require_owner()
-    cleaned = _clean(sections)
-    with workspace_session(actor) as session:
-        note = _get(session, note_id)
-        if note.status != "draft":
-            raise ServiceError(N_("This note is finalized. Changes are saved as an amendment, with a reason."))
-        new_version = _bump(session, note, lock_version)
-        _write_sections(session, note, cleaned)
-        _apply_meta(note, session_date, duration_minutes, _today(session, actor.workspace_id))
-        _record(session, actor, "soap_note.draft_saved", note.id)
-        return new_version
-
-
 def _write_sections(session: Session, note: SoapNote, sections: dict[str, str]) -> None:
     for key in SECTIONS:
         crypto.seal(session, note, f"{key}_enc", sections[key] or None)
 
 
-def _apply_meta(note: SoapNote, session_date: str, duration_minutes: str, today: date) -> None:
-    errors = {}
+def _meta_values(session_date: str, duration_minutes: str, today: Callable[[], date]) -> dict[str, object]:
+    """The session date and duration a save sets (none when left empty), or ValidationFailed."""
+    errors, values = {}, {}
     if session_date:
         try:
             day = date.fromisoformat(session_date)
         except ValueError:
             errors["session_date"] = N_("Enter the session date (YYYY-MM-DD).")
         else:
-            message = clock.out_of_range(day, today)
+            message = clock.out_of_range(day, today())
             if message:
                 errors["session_date"] = message
             else:
-                note.session_date = day
+                values["session_date"] = day
     if duration_minutes:
         try:
             minutes = int(duration_minutes)
             if not 1 <= minutes <= 600:
                 raise ValueError
-            note.duration_minutes = minutes
+            values["duration_minutes"] = minutes
         except ValueError:
             errors["duration_minutes"] = N_("Enter a duration between 1 and 600 minutes.")
     if errors:
         raise ValidationFailed(errors)
+    return values
 
 
 def _add_version(session: Session, actor: Actor, note: SoapNote, sections: dict[str, str], reason: str,

@@ -158,6 +158,29 @@ def test_tabs_opening_one_appointments_note_share_one_draft(practice):
     assert _count(AuditEvent, AuditEvent.action == "appointment.status_changed") == 1
 
 
+def test_simultaneous_autosaves_of_one_version_one_wins(practice):
+    """Tabs saving the same draft version at once (the autosave's one compare-and-set UPDATE):
+    one is stored whole, the others are told the note changed; nothing is mixed."""
+    owner, client_id = practice
+    appointment_id = _book(owner, client_id, *SLOT)
+    with clock.frozen(NOW):
+        note_id, _ = soap_notes.open_for_appointment(owner, appointment_id)
+        version = soap_notes.get_note(owner, note_id).lock_version
+        texts = [{"subjective": f"tab {i} subjective", "plan": f"tab {i} plan"} for i in range(THREADS)]
+        results = race(THREADS, lambda i: soap_notes.save_draft(owner, note_id, texts[i], version,
+                                                                duration_minutes=str(30 + i)))
+        unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, soap_notes.StaleNote)]
+        assert not unexpected, unexpected
+        winners = [i for i, r in enumerate(results) if r == version + 1]
+        assert len(winners) == 1 and sum(isinstance(r, soap_notes.StaleNote) for r in results) == THREADS - 1
+        note = soap_notes.get_note(owner, note_id)
+    assert note.lock_version == version + 1
+    assert note.sections == {"subjective": texts[winners[0]]["subjective"], "objective": "", "assessment": "",
+                             "plan": texts[winners[0]]["plan"]}
+    assert note.duration_minutes == 30 + winners[0]
+    assert _count(AuditEvent, AuditEvent.action == "soap_note.draft_saved") == 1
+
+
 def test_first_goals_added_at_once_share_one_plan(practice):
     owner, client_id = practice
     tabs = 4
