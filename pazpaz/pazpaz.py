@@ -12,6 +12,7 @@ from pazpaz.api.uploads import guard_uploads
 from pazpaz.components.connection import connection_overlay
 from pazpaz.components.i18n import page_title_text
 from pazpaz.i18n import N_
+from pazpaz.infra.memory import settle_gc_at_start
 from pazpaz.pages.audit import audit_page
 from pazpaz.pages.calendar import calendar_page
 from pazpaz.pages.clients import client_detail_page, client_edit_page, client_new_page, clients_page
@@ -52,6 +53,7 @@ app.app_wraps[(5, "Overlay")] = lambda stateful: connection_overlay() if statefu
 # Every tab's state is checked against its connection's session cookie before any event.
 binding.install(app)
 app.register_lifespan_task(use_worker_threads)
+app.register_lifespan_task(settle_gc_at_start)
 
 app.add_page(signin_page, route="/signin", title=page_title_text(N_("Sign in")), on_load=SignInState.load)
 app.add_page(signup_page, route="/signup", title=page_title_text(N_("Create your practice")), on_load=SignUpState.load)
@@ -72,3 +74,4 @@ app.add_page(security_page, route="/settings/security", title=page_title_text(N_
              on_load=SecurityState.load)
 app.add_page(more_page, route="/more", title=page_title_text(N_("More")), on_load=SessionState.require_signed_in)
 app.add_page(audit_page, route="/audit", title=page_title_text(N_("Audit log")), on_load=AuditState.load)
+
