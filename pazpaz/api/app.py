@@ -17,7 +17,7 @@ from pazpaz.api import auth, exports, feed, files, health, invitations, reminder
 from pazpaz.api.headers import SecurityHeadersMiddleware, build_policy
 from pazpaz.api.rest import rest_mount
 from pazpaz.api.websocket_cookie import HashWebsocketCookie
-from pazpaz.infra.tab_lock import use_tab_lock_manager
+from pazpaz.infra.tab_state import use_tab_state_manager
 from pazpaz.settings import get_settings
 
 
@@ -68,6 +68,9 @@ class PazPazApp(rx.App):
 
     def _setup_state(self) -> None:
         super()._setup_state()
-        # With REDIS_URL: a cancelled page-load event gives the tab's lock back (infra/tab_lock.py).
+        # With REDIS_URL: a cancelled page-load event gives the tab's lock back, and the session
+        # binding every event checks is read with the event's states (infra/tab_state.py).
         if getattr(self, "_state_manager", None) is not None:
-            use_tab_lock_manager(self._state_manager)
+            from pazpaz.state.binding import SessionBindingState
+
+            use_tab_state_manager(self._state_manager, always_loaded=(SessionBindingState,))

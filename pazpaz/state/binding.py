@@ -256,7 +256,9 @@ async def enforce(state: BaseState) -> None:
             _spawn(drop_session(bound))
     if tab:
         _remember_check(tab, current, identity)
-    if identity is not None:
+    if identity is not None and binding._session_binding != current:
+        # Only when it changes: an assignment marks the state dirty, and it was saved to Redis
+        # again with every event.
         binding._session_binding = current
         if tab:
             INDEX.bind(tab, current, str(identity.user_id))

@@ -1,7 +1,7 @@
-"""infra/tab_lock.py against a real redis-server: a tab's lock taken by an event that is then
+"""infra/tab_state.py against a real redis-server: a tab's lock taken by an event that is then
 cancelled (Reflex cancels a superseded page load), while taking the lock or twice over while
 giving it back, is given back at once, never left to expire; another event's lock is never
-touched."""
+touched. The session binding every event checks comes with the event's own states (one read)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from redis.asyncio import Redis
 from reflex.istate.manager.memory import StateManagerMemory
 from reflex.istate.manager.redis import StateManagerRedis
 
-from pazpaz.infra.tab_lock import TabLockStateManager, use_tab_lock_manager
+from pazpaz.infra.tab_state import TabStateManager, use_tab_state_manager
+from pazpaz.state.binding import SessionBindingState
 
 LOCK = b"tab-under-test_lock"
 
@@ -59,7 +60,7 @@ def redis_url(redis_server):
 
 @pytest.mark.asyncio
 async def test_a_cancelled_event_gives_the_tabs_lock_back(redis_url):
-    assert await _cancel_while_taking(TabLockStateManager, redis_url) is None
+    assert await _cancel_while_taking(TabStateManager, redis_url) is None
 
 
 @pytest.mark.asyncio
@@ -71,9 +72,9 @@ async def test_reflexs_own_manager_leaves_the_lock_behind(redis_url):
 
 @pytest.mark.asyncio
 async def test_the_next_event_takes_the_lock_at_once_after_a_cancelled_one(redis_url):
-    assert await _cancel_while_taking(TabLockStateManager, redis_url) is None
+    assert await _cancel_while_taking(TabStateManager, redis_url) is None
     redis = Redis.from_url(redis_url)
-    manager = TabLockStateManager(redis=redis, lock_expiration=30_000)
+    manager = TabStateManager(redis=redis, lock_expiration=30_000)
     # The lock is free: the next event's first SET takes it (no wait for a release).
     assert await manager._try_get_lock(LOCK, b"next-event") is True
     await redis.delete(LOCK)
@@ -84,7 +85,7 @@ async def test_the_next_event_takes_the_lock_at_once_after_a_cancelled_one(redis
 async def test_a_cancelled_wait_leaves_another_events_lock_alone(redis_url):
     redis = Redis.from_url(redis_url)
     await redis.set(LOCK, b"running-event", px=30_000)
-    manager = TabLockStateManager(redis=redis, lock_expiration=30_000)
+    manager = TabStateManager(redis=redis, lock_expiration=30_000)
     waiting = asyncio.create_task(manager._wait_lock(LOCK, b"waiting-event"))
     # Until the waiter has registered itself it may not have asked Redis yet.
     for _ in range(200):
@@ -112,7 +113,7 @@ async def _wait_until_free(redis: Redis) -> bytes | None:
 @pytest.mark.asyncio
 async def test_an_event_cancelled_twice_still_gives_the_lock_back(redis_url):
     redis = Redis.from_url(redis_url)
-    manager = TabLockStateManager(redis=redis, lock_expiration=30_000)
+    manager = TabStateManager(redis=redis, lock_expiration=30_000)
     token = rx.BaseStateToken(ident=LOCK.decode().removesuffix("_lock"), cls=rx.State)
     holding = asyncio.Event()
 
@@ -136,7 +137,7 @@ async def test_an_event_cancelled_twice_still_gives_the_lock_back(redis_url):
 @pytest.mark.asyncio
 async def test_an_expired_lock_taken_by_another_event_is_left_to_it(redis_url):
     redis = Redis.from_url(redis_url)
-    manager = TabLockStateManager(redis=redis, lock_expiration=30_000)
+    manager = TabStateManager(redis=redis, lock_expiration=30_000)
     token = rx.BaseStateToken(ident=LOCK.decode().removesuffix("_lock"), cls=rx.State)
     async with manager._lock(token, event_name="slow.handler"):
         # Our lock expired meanwhile and another event (another process) took the tab.
@@ -148,10 +149,38 @@ async def test_an_expired_lock_taken_by_another_event_is_left_to_it(redis_url):
 
 def test_only_reflexs_redis_manager_is_swapped(redis_url):
     redis = Redis.from_url(redis_url)
-    assert type(use_tab_lock_manager(StateManagerRedis(redis=redis))) is TabLockStateManager
+    assert type(use_tab_state_manager(StateManagerRedis(redis=redis))) is TabStateManager
     memory = StateManagerMemory()
-    assert use_tab_lock_manager(memory) is memory
+    assert use_tab_state_manager(memory) is memory
     assert type(memory) is StateManagerMemory
+
+
+class CountingRedis(Redis):
+    """A client that counts the commands it sends (MGET is how Reflex reads a tab's states)."""
+
+    sent: list[str]
+
+    async def execute_command(self, *args, **options):
+        if str(args[0]) in ("GET", "MGET"):  # the reads (not Reflex's own set-up commands)
+            self.sent.append(str(args[0]))
+        return await super().execute_command(*args, **options)
+
+
+@pytest.mark.asyncio
+async def test_a_pages_event_reads_the_session_binding_in_its_one_read(redis_url):
+    import pazpaz.pazpaz  # noqa: F401  (every state registered)
+    from pazpaz.state.calendar import CalendarState
+
+    redis = CountingRedis.from_url(redis_url)
+    redis.sent = []
+    manager = use_tab_state_manager(StateManagerRedis(redis=redis), always_loaded=(SessionBindingState,))
+    root = await manager.get_state(rx.BaseStateToken(ident="tab-1", cls=CalendarState))
+    assert redis.sent == ["MGET"]
+    # What binding.enforce does first; with Reflex's own manager this is a second read (or, here
+    # outside an event, a LookupError for the missing event context).
+    binding = await root.get_state(SessionBindingState)
+    assert redis.sent == ["MGET"] and isinstance(binding, SessionBindingState)
+    await redis.aclose()
 
 
 def test_the_app_runs_on_the_fixed_manager_with_redis(redis_url, monkeypatch):
@@ -167,6 +196,7 @@ def test_the_app_runs_on_the_fixed_manager_with_redis(redis_url, monkeypatch):
     try:
         app = PazPazApp()
         app._enable_state()
-        assert type(app.state_manager) is TabLockStateManager
+        assert type(app.state_manager) is TabStateManager
+        assert app.state_manager.always_loaded == (SessionBindingState,)
     finally:
         RegistrationContext.reset(registration)

@@ -1,5 +1,12 @@
-"""Reflex's Redis state manager, with a tab lock that a cancelled event gives back
-(docs/ARCHITECTURE.md "Several processes (Redis)").
+"""Reflex's Redis state manager, with a tab lock that a cancelled event gives back, and the
+states every event needs read with the event's own (docs/ARCHITECTURE.md "Several processes
+(Redis)").
+
+States every event needs: the session binding check before each event
+(`state/binding.py`) reads the tab's `SessionBindingState`, which is not among the states Reflex
+loads for a page's event (the handler's state, its substates, parents and dependants), so it
+cost a second Redis round trip and a second lock-held wait on every event (4 % of a worker's CPU
+at 200 users). `always_loaded` states join the event's one MGET.
 
 Reflex cancels a tab's unfinished page-load chain when the tab loads a page again (a second
 click on a link, a quick move from a note to the calendar), sometimes twice over (the chain's
@@ -24,6 +31,7 @@ from typing import Any
 
 from reflex.istate.manager.redis import StateManagerRedis
 from reflex.istate.manager.token import StateToken
+from reflex.state import BaseState
 from reflex_base.utils.exceptions import LockExpiredError
 
 log = logging.getLogger(__name__)
@@ -37,8 +45,23 @@ return 0
 """
 
 
-class TabLockStateManager(StateManagerRedis):
-    """StateManagerRedis whose lock is given back by an event however it ends."""
+class TabStateManager(StateManagerRedis):
+    """StateManagerRedis whose lock is given back by an event however it ends, and which reads
+    the `always_loaded` states with every event's states."""
+
+    # Set by use_tab_state_manager; a class attribute, so the dataclass fields stay Reflex's.
+    always_loaded: tuple[type[BaseState], ...] = ()
+
+    def _get_required_state_classes(
+        self,
+        target_state_cls: type[BaseState],
+        subclasses: bool = False,
+        required_state_classes: set[type[BaseState]] | None = None,
+    ) -> set[type[BaseState]]:
+        required = super()._get_required_state_classes(target_state_cls, subclasses, required_state_classes)
+        # Each is a direct substate of the root, which every event loads: its parent is there.
+        required.update(self.always_loaded)
+        return required
 
     async def _wait_lock(self, lock_key: bytes, lock_id: bytes) -> None:
         try:
@@ -79,9 +102,10 @@ class TabLockStateManager(StateManagerRedis):
             self._notify_next_waiter(lock_key)
 
 
-def use_tab_lock_manager(manager: object) -> object:
-    """The app's state manager, with the lock fix when it is Reflex's Redis manager (the
-    in-memory manager's asyncio lock is released by a cancellation already)."""
+def use_tab_state_manager(manager: object, always_loaded: tuple[type[BaseState], ...] = ()) -> object:
+    """The app's state manager, with these fixes when it is Reflex's Redis manager (the in-memory
+    manager's asyncio lock is released by a cancellation already, and it holds every state)."""
     if type(manager) is StateManagerRedis:
-        manager.__class__ = TabLockStateManager  # the same dataclass fields: nothing to copy
+        manager.__class__ = TabStateManager  # the same dataclass fields: nothing to copy
+        manager.always_loaded = always_loaded  # type: ignore[attr-defined]
     return manager
