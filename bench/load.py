@@ -459,14 +459,19 @@ def main(argv: list[str] | None = None) -> int:
                 run["redis_cpu_cores"] = round(redis_cpu / elapsed, 3)
                 run["oplock"] = workers > 1 and args.oplock
                 run["server_cpu_ms_per_event"] = round(cpu * 1000 / max(1, run["events"]), 1)
+                # The machine's speed during the run: the harness does the same work per event in
+                # every run, so its CPU per event rises when the machine is slower (README "Load test").
+                run["load_generator_cpu_ms_per_event"] = round(client_cpu * 1000 / max(1, run["events"]), 2)
                 runs.append(run)
                 rt = run["round_trip_ms"]
                 print(f"  {run['events']} events ({run['events_per_second']}/s), {run['errors']} errors "
                       f"{run['errors_by_kind'] or ''}; round trip p50 {rt['p50']} / p95 {rt['p95']} "
                       f"/ p99 {rt['p99']} ms; "
-                      f"server {run['server_cpu_cores']} cores, {run['server_peak_rss_mb']} MB, "
+                      f"server {run['server_cpu_cores']} cores ({run['server_cpu_ms_per_event']} ms per event), "
+                      f"{run['server_peak_rss_mb']} MB, "
                       f"postgres {run['postgres_cpu_cores']}, redis {run['redis_cpu_cores']}, "
-                      f"load generator {run['load_generator_cpu_cores']} cores; "
+                      f"load generator {run['load_generator_cpu_cores']} cores "
+                      f"({run['load_generator_cpu_ms_per_event']} ms per event); "
                       f"load {run['load_average_before'][0]} -> {run['load_average_after'][0]}", flush=True)
                 write(runs, args.results)
     finally:
