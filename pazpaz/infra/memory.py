@@ -8,7 +8,9 @@ several times per event (a tab's state is unpickled from Redis on every event): 
 worker's CPU in the 200-user load test. Once the app is built, `settle_gc` moves those objects
 to the permanent generation (`gc.freeze`: never scanned again) and raises the thresholds.
 Objects are still freed by their reference counts at once; only reference cycles wait for a
-collection, which still comes after GC_THRESHOLDS[0] more live container objects.
+collection: a young one after GC_THRESHOLDS[0] more live container objects, a cycle that
+outlived one (a tab's state tree waiting on I/O) until a middle one (every 20 young) or a full
+one (every 20 middle). Measured: peak RSS unchanged in the load test (docs).
 """
 
 from __future__ import annotations

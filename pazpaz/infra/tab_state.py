@@ -59,7 +59,8 @@ class TabStateManager(StateManagerRedis):
         required_state_classes: set[type[BaseState]] | None = None,
     ) -> set[type[BaseState]]:
         required = super()._get_required_state_classes(target_state_cls, subclasses, required_state_classes)
-        # Each is a direct substate of the root, which every event loads: its parent is there.
+        # Each is a direct substate of the root (use_tab_state_manager checks), which every
+        # event reads: its parent is there.
         required.update(self.always_loaded)
         return required
 
@@ -77,34 +78,52 @@ class TabStateManager(StateManagerRedis):
         lock_key = self._lock_key(token)
         lock_id = (f"{event_name}:{uuid.uuid4().hex}" if event_name else uuid.uuid4().hex).encode()
         await self._wait_lock(lock_key, lock_id)
-        held = True
+        held, finished = True, False
         try:
             yield lock_id
+            finished = True
         except LockExpiredError:
             held = False  # another event owns the key now: leave it
             raise
         finally:
             if held:
-                await self._give_back(lock_key, lock_id)
+                await self._give_back(lock_key, lock_id, expect_ours=finished)
 
-    async def _give_back(self, lock_key: bytes, lock_id: bytes) -> None:
+    async def _give_back(self, lock_key: bytes, lock_id: bytes, expect_ours: bool = False) -> None:
         # Shielded: a second cancellation (Reflex cancels a chain and its events) must not stop
-        # the release half-way; this coroutine then ends at once and the release still runs.
-        await asyncio.shield(self._release_if_ours(lock_key, lock_id))
+        # the release half-way; this coroutine then ends at once and the release still runs. The
+        # loop keeps only weak references to tasks: _RELEASES holds it until it is done.
+        release = asyncio.ensure_future(self._release_if_ours(lock_key, lock_id, expect_ours))
+        _RELEASES.add(release)
+        release.add_done_callback(_RELEASES.discard)
+        await asyncio.shield(release)
 
-    async def _release_if_ours(self, lock_key: bytes, lock_id: bytes) -> None:
+    async def _release_if_ours(self, lock_key: bytes, lock_id: bytes, expect_ours: bool) -> None:
         try:
-            await self.redis.eval(_RELEASE_IF_OURS, 1, lock_key, lock_id)
+            released = await self.redis.eval(_RELEASE_IF_OURS, 1, lock_key, lock_id)
         except Exception as failure:  # Redis gone: the lock's own expiry still ends it
             log.warning("could not give back a tab lock (%s)", type(failure).__name__)
+            return
         finally:
             # A local waiter registered after Redis's "del" notification went out.
             self._notify_next_waiter(lock_key)
+        if expect_ours and not released:
+            # Reflex warned here too: an event outlived its lock (no token or state named).
+            log.warning("a tab's lock had expired before its event gave it back")
+
+
+_RELEASES: set[asyncio.Future] = set()
 
 
 def use_tab_state_manager(manager: object, always_loaded: tuple[type[BaseState], ...] = ()) -> object:
     """The app's state manager, with these fixes when it is Reflex's Redis manager (the in-memory
     manager's asyncio lock is released by a cancellation already, and it holds every state)."""
+    for state in always_loaded:
+        # Read without its parents: only a direct substate of the root (which every event
+        # reads) can be added to an event's states as it is.
+        parent = state.get_parent_state()
+        if parent is None or parent.get_parent_state() is not None:
+            raise ValueError(f"{state.__name__} is not a direct substate of the root state")
     if type(manager) is StateManagerRedis:
         manager.__class__ = TabStateManager  # the same dataclass fields: nothing to copy
         manager.always_loaded = always_loaded  # type: ignore[attr-defined]

@@ -256,9 +256,10 @@ async def enforce(state: BaseState) -> None:
             _spawn(drop_session(bound))
     if tab:
         _remember_check(tab, current, identity)
-    if identity is not None and binding._session_binding != current:
-        # Only when it changes: an assignment marks the state dirty, and it was saved to Redis
-        # again with every event.
+    if identity is not None:
+        # Assigned on every event, changed or not: with Redis a state's key is given a new expiry
+        # (the idle timeout) only when it is saved, and a binding that expired while the tab's
+        # other states stay would leave them unbound (kept across a sign-out).
         binding._session_binding = current
         if tab:
             INDEX.bind(tab, current, str(identity.user_id))

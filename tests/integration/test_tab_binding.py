@@ -253,3 +253,19 @@ async def test_the_handler_reuses_the_check_made_before_its_event(app, monkeypat
         sign_out(cookie)
         with pytest.raises(SignInRequired):
             await session_state._actor()
+
+
+@pytest.mark.asyncio
+async def test_every_event_saves_the_binding_again(app):
+    """With Redis a state's key gets a new expiry (the idle timeout) only when it is saved, i.e.
+    when the event touched it: a binding saved only at sign-in would expire while the tab's
+    other states live on, and they would then be kept across a sign-out."""
+    owner = make_workspace()
+    cookie = open_session(owner.user_id)
+    await event(app, "tab-1", cookie)
+    async with app.state_manager.modify_state(rx.BaseStateToken(ident="tab-1", cls=rx.State)) as root:
+        connect(root, "tab-1", cookie)
+        state = await root.get_state(binding.SessionBindingState)
+        object.__setattr__(state, "_was_touched", False)  # as loaded from Redis for this event
+        await binding.enforce(root)
+        assert state._was_touched and state._session_binding == binding.session_key(cookie)

@@ -6,6 +6,7 @@ touched. The session binding every event checks comes with the event's own state
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 import reflex as rx
@@ -135,14 +136,17 @@ async def test_an_event_cancelled_twice_still_gives_the_lock_back(redis_url):
 
 
 @pytest.mark.asyncio
-async def test_an_expired_lock_taken_by_another_event_is_left_to_it(redis_url):
+async def test_an_expired_lock_taken_by_another_event_is_left_to_it(redis_url, caplog):
     redis = Redis.from_url(redis_url)
     manager = TabStateManager(redis=redis, lock_expiration=30_000)
     token = rx.BaseStateToken(ident=LOCK.decode().removesuffix("_lock"), cls=rx.State)
-    async with manager._lock(token, event_name="slow.handler"):
-        # Our lock expired meanwhile and another event (another process) took the tab.
-        await redis.set(LOCK, b"other-process-event", px=30_000)
+    with caplog.at_level(logging.WARNING, logger="pazpaz.infra.tab_state"):
+        async with manager._lock(token, event_name="slow.handler"):
+            # Our lock expired meanwhile and another event (another process) took the tab.
+            await redis.set(LOCK, b"other-process-event", px=30_000)
     assert await redis.get(LOCK) == b"other-process-event"
+    assert "had expired before its event gave it back" in caplog.text
+    assert LOCK.decode() not in caplog.text  # no tab token in the log
     await redis.delete(LOCK)
     await redis.aclose()
 
@@ -200,3 +204,10 @@ def test_the_app_runs_on_the_fixed_manager_with_redis(redis_url, monkeypatch):
         assert app.state_manager.always_loaded == (SessionBindingState,)
     finally:
         RegistrationContext.reset(registration)
+
+
+def test_only_direct_substates_of_the_root_can_be_always_loaded(redis_url):
+    from pazpaz.state.calendar import CalendarState
+
+    with pytest.raises(ValueError, match="CalendarState"):
+        use_tab_state_manager(StateManagerRedis(redis=Redis.from_url(redis_url)), always_loaded=(CalendarState,))

@@ -4,6 +4,7 @@ are raised, and the app runs it in each worker before it serves."""
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 
@@ -27,16 +28,23 @@ def test_start_up_objects_leave_the_collectors_scans(restored_gc):
     assert gc.get_threshold() == GC_THRESHOLDS
 
 
-def test_reference_cycles_made_later_are_still_collected(restored_gc):
+def test_reference_cycles_made_later_are_collected_at_the_raised_threshold(restored_gc):
     settle_gc()
+    gc.collect()  # start from an empty young generation
 
     class Node:
         pass
 
     first, second = Node(), Node()
     first.other, second.other = second, first
+    watch = weakref.ref(first)
     del first, second
-    assert gc.collect() >= 2  # what a collection (at the raised threshold) will find
+    assert gc.isenabled() and watch() is not None  # a cycle: its reference counts never reach 0
+    kept = [{} for _ in range(GC_THRESHOLDS[0] // 2)]
+    assert watch() is not None  # below the threshold: no collection yet
+    kept += [{} for _ in range(GC_THRESHOLDS[0])]
+    assert watch() is None  # the young collection the threshold triggered freed it
+    assert len(kept) > GC_THRESHOLDS[0]
 
 
 def test_the_app_settles_the_collector_in_each_worker():
