@@ -389,7 +389,7 @@ def _views(session: Session, workspace_id: uuid.UUID, rows: list, zone: ZoneInfo
     """Rows of _joined() into views; only the client's name (and, for a home visit with no
     address of its own, the client's address) is decrypted."""
     def open_(table: str, column: str, row_id: uuid.UUID, blob: bytes | None) -> str:
-        return crypto.decrypt_field(session, workspace_id, table, column, row_id, blob) if blob else ""
+        return crypto.opened_text(session, workspace_id, table, column, row_id, blob)
 
     views = []
     with_notes = bool(rows) and "notes_enc" in rows[0]._fields  # once: _fields is built per access

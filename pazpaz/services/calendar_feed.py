@@ -346,7 +346,7 @@ def _calendar(practice_name: str, zone: ZoneInfo, first: date, last: date) -> Ca
 
 
 def _open(session: Session, workspace_id: uuid.UUID, column: str, client_id: uuid.UUID, blob: bytes | None) -> str:
-    return crypto.decrypt_field(session, workspace_id, "clients", column, client_id, blob) if blob else ""
+    return crypto.opened_text(session, workspace_id, "clients", column, client_id, blob)
 
 
 def _event(session: Session, workspace_id: uuid.UUID, row, zone: ZoneInfo, full_names: bool,

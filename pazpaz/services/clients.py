@@ -288,13 +288,11 @@ def _choices_statement():
 def client_choices(actor: Actor) -> list[tuple[uuid.UUID, str]]:
     """Active clients as (id, full name) for pickers, sorted by name. A read: its only write is
     the audit row (scope.read_session)."""
-    def open_(column: str, row_id: uuid.UUID, blob: bytes | None) -> str:
-        return crypto.decrypt_field(session, actor.workspace_id, "clients", column, row_id, blob) if blob else ""
-
     with read_session(actor) as session:
         rows = session.exec(_choices_statement()).all()  # type: ignore[call-overload]
-        names = [(row.id, f"{open_('first_name_enc', row.id, row.first_name_enc)} "
-                          f"{open_('last_name_enc', row.id, row.last_name_enc)}".strip()) for row in rows]
+        names = [(row.id, " ".join(crypto.opened_text(session, actor.workspace_id, "clients", column, row.id,
+                                                      getattr(row, column))
+                                   for column in ("first_name_enc", "last_name_enc")).strip()) for row in rows]
         audit.record_read(session, "client.listed", workspace_id=actor.workspace_id, user_id=actor.user_id,
                           entity_type="client", context=actor.context, details={"count": len(names), "picker": True})
     return sorted(names, key=lambda pair: pair[1].lower())

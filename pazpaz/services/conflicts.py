@@ -99,4 +99,4 @@ def find_conflicts(
 
 def _open_name(session: Session, row, column: str) -> str:
     blob = getattr(row, column)
-    return crypto.decrypt_field(session, row.workspace_id, "clients", column, row.client_id, blob) if blob else ""
+    return crypto.opened_text(session, row.workspace_id, "clients", column, row.client_id, blob)

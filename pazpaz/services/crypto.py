@@ -162,13 +162,25 @@ def email_index(email: str) -> str:
     return blind_index("email:" + normalise_email(email))
 
 
+def sealed_text(session: Session, workspace_id: uuid.UUID, table: str, column: str, row_id: uuid.UUID,
+                value: str | None) -> bytes | None:
+    """A column's stored form of value (None for an empty value), for a row not loaded (a
+    compare-and-set UPDATE); `seal` is the same for a loaded row."""
+    if value is None or value == "":
+        return None
+    return encrypt_field(session, workspace_id, table, column, row_id, value)
+
+
+def opened_text(session: Session, workspace_id: uuid.UUID, table: str, column: str, row_id: uuid.UUID,
+                blob: bytes | None) -> str:
+    """A selected column's plaintext ("" for none), for reads that select columns, not rows."""
+    return decrypt_field(session, workspace_id, table, column, row_id, blob) if blob else ""
+
+
 def seal(session: Session, row: object, column: str, value: str | None) -> None:
     """Encrypt value into row.<column>, bound to that row's table, id and workspace."""
-    if value is None or value == "":
-        setattr(row, column, None)
-        return
-    table = row.__tablename__  # type: ignore[attr-defined]
-    setattr(row, column, encrypt_field(session, row.workspace_id, table, column, row.id, value))  # type: ignore[attr-defined]
+    setattr(row, column, sealed_text(session, row.workspace_id, row.__tablename__, column,  # type: ignore[attr-defined]
+                                     row.id, value))  # type: ignore[attr-defined]
 
 
 def unseal(session: Session, row: object, column: str) -> str | None:

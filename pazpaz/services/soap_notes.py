@@ -229,8 +229,8 @@ def save_draft(actor: Actor, note_id: uuid.UUID, sections: dict[str, str], lock_
     with workspace_session(actor) as session:
         values = _meta_values(session_date, duration_minutes, lambda: _today(session, actor.workspace_id))
         for key in SECTIONS:
-            values[f"{key}_enc"] = crypto.encrypt_field(session, actor.workspace_id, SoapNote.__tablename__,
-                                                        f"{key}_enc", note_id, cleaned[key]) if cleaned[key] else None
+            values[f"{key}_enc"] = crypto.sealed_text(session, actor.workspace_id, SoapNote.__tablename__,
+                                                      f"{key}_enc", note_id, cleaned[key])
         saved = session.execute(
             update(SoapNote)
             .where(SoapNote.id == note_id, SoapNote.lock_version == lock_version, SoapNote.status == "draft")

@@ -179,3 +179,21 @@ def test_rotate_keys_command(app_env, capsys):
     assert "Rotated 1 workspace(s)" in out and "Old keys are kept" in out  # inside the grace period
     assert key_ids()  # the old key is still there, so a late writer's value stays readable
     assert clients.get_client(owner, client_id).first_name == f"{CANARY}first"
+
+
+def test_column_values_seal_and_open_for_rows_not_loaded(app_env):
+    """sealed_text / opened_text: the stored form of a column for a compare-and-set UPDATE and a
+    column SELECT; empty stays empty (NULL), and a value opens only for its own row."""
+    from pazpaz.services import crypto
+
+    owner = make_workspace()
+    row_id, other_row = uuid.uuid4(), uuid.uuid4()
+    with workspace_session(owner) as session:
+        blob = crypto.sealed_text(session, owner.workspace_id, "soap_notes", "plan_enc", row_id, "Home exercises")
+        assert blob is not None and b"Home exercises" not in blob
+        assert crypto.sealed_text(session, owner.workspace_id, "soap_notes", "plan_enc", row_id, "") is None
+        assert crypto.opened_text(session, owner.workspace_id, "soap_notes", "plan_enc", row_id, blob) == \
+            "Home exercises"
+        assert crypto.opened_text(session, owner.workspace_id, "soap_notes", "plan_enc", row_id, None) == ""
+        with pytest.raises(crypto.DecryptionError):
+            crypto.opened_text(session, owner.workspace_id, "soap_notes", "plan_enc", other_row, blob)
