@@ -2,9 +2,12 @@
 (tab state in memory) and 2 workers (REDIS_URL), on 1,000 seeded practices.
 
 Each simulated therapist is one tab (bench/reflex_client.py) of a seeded practice's owner with
-a real session (opened through pazpaz.services.auth, as a sign-in does): it opens the calendar,
-moves between weeks, opens appointments, now and then books one, and writes a session note
-whose draft autosaves every few seconds; between clicks it thinks for 1-3 s (a person's pace).
+a real session (opened through pazpaz.services.auth, as a sign-in does): it connects and
+hydrates once, as a browser does, opens the calendar, moves between weeks, opens appointments,
+now and then books one, and writes a session note whose draft autosaves every few seconds,
+going between the calendar and the note as the browser does inside the app (the page's
+on_load chain; `--reload-pages`: a full hydrate each time, as a reload would); between clicks
+it thinks for 1-3 s (a person's pace).
 A round trip is from sending an event until the delta carrying its result arrives (what the
 browser then draws). An error is an event with no answer in 30 s, a closed websocket, a
 refusal shown to the user (the calendar's error line, "Not saved") or a redirect to sign-in.
@@ -64,7 +67,8 @@ class Tally:
 # ---- the simulated therapist ------------------------------------------------------------------
 
 class Therapist:
-    def __init__(self, tab: Tab, practice: Practice, tally: Tally, rng: random.Random) -> None:
+    def __init__(self, tab: Tab, practice: Practice, tally: Tally, rng: random.Random,
+                 reload_pages: bool = False) -> None:
         from pazpaz.state.calendar import WEEK_SLOTS, CalendarShownState, CalendarState
         from pazpaz.state.notes import NoteState
 
@@ -78,13 +82,20 @@ class Therapist:
         self.week_slots = WEEK_SLOTS
         self.clients: list[str] = []
         self.services: list[str] = []
+        # A browser hydrates once per connection and then changes pages inside the app (links,
+        # redirects: only the page's on_load chain); reload_pages hydrates on every page opened,
+        # as a reload would (this harness's only mode before 1 Dec 2026).
+        self.reload_pages, self.hydrated = reload_pages, False
 
     async def _event(self, name: str, payload: dict | None = None, path: str | None = None,
                      expect: tuple[str, str] | None = None, hydrate: bool = False) -> Reply | None:
         kind = f"open {path.split('/')[1]}" if hydrate and path else name.rpartition(".")[2]
         try:
-            if hydrate:
+            if hydrate and (self.reload_pages or not self.hydrated):
                 reply = await self.tab.hydrate(path or "/", expect=expect)
+                self.hydrated = True
+            elif hydrate:
+                reply = await self.tab.navigate(path or "/", expect=expect)
             else:
                 reply = await self.tab.send(name, payload, path=path, expect=expect)
         except TimeoutError:
@@ -201,7 +212,7 @@ class Therapist:
 
 
 async def one_user(base_url: str, origin: str, practice: Practice, tally: Tally, seed: int, start_after: float,
-                   deadline: float) -> None:
+                   deadline: float, reload_pages: bool = False) -> None:
     from pazpaz.settings import get_settings
 
     await asyncio.sleep(start_after)
@@ -213,19 +224,20 @@ async def one_user(base_url: str, origin: str, practice: Practice, tally: Tally,
         tally.error("could not connect")
         return
     try:
-        await Therapist(tab, practice, tally, random.Random(seed)).run(deadline)
+        await Therapist(tab, practice, tally, random.Random(seed), reload_pages).run(deadline)
     except ConnectionError:
         pass
     finally:
         await tab.close()
 
 
-async def simulate(base_url: str, origin: str, practices: list[Practice], users: int, seconds: float) -> Tally:
+async def simulate(base_url: str, origin: str, practices: list[Practice], users: int, seconds: float,
+                   reload_pages: bool = False) -> Tally:
     tally = Tally()
     ramp = min(10.0, seconds / 6)  # arrivals spread over the first seconds, as a morning's logins
     deadline = time.monotonic() + seconds
     await asyncio.gather(*(one_user(base_url, origin, practices[i % len(practices)], tally, i,
-                                    ramp * i / users, deadline) for i in range(users)))
+                                    ramp * i / users, deadline, reload_pages) for i in range(users)))
     return tally
 
 
@@ -399,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--oplock", action="store_true",
                         help="with Redis, let a worker hold a tab's state between its events "
                              "(REFLEX_OPLOCK_ENABLED=true; PazPaz keeps it off)")
+    parser.add_argument("--reload-pages", action="store_true",
+                        help="hydrate the whole tab on every page opened, as a reload does (the harness's "
+                             "only mode before 1 Dec 2026), instead of once per connection as a browser does")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     user_counts = [int(x) for x in args.users.split(",")]
@@ -447,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
                     client_meter = ServerMeter(os.getpid(), children=False)  # the app is our child
                     redis_meter = ServerMeter(redis.process.pid)
                     started = time.monotonic()
-                    tally = asyncio.run(simulate(app.url, origin, practices, users, args.seconds))
+                    tally = asyncio.run(simulate(app.url, origin, practices, users, args.seconds,
+                                                 args.reload_pages))
                     elapsed = time.monotonic() - started
                     cpu, rss = meter.finish()
                     db_cpu, _ = db_meter.finish()
@@ -458,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
                 run = summarise(tally, users, workers, elapsed, cpu, rss, load_before, db_cpu, client_cpu)
                 run["redis_cpu_cores"] = round(redis_cpu / elapsed, 3)
                 run["oplock"] = workers > 1 and args.oplock
+                run["reload_pages"] = args.reload_pages
                 run["server_cpu_ms_per_event"] = round(cpu * 1000 / max(1, run["events"]), 1)
                 # The machine's speed during the run: the harness does the same work per event in
                 # every run, so its CPU per event rises when the machine is slower (README "Load test").

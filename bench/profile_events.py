@@ -7,8 +7,10 @@ them back to back and reads the CPU time (user + system, /proc) the server proce
 
   week     CalendarState.dates_set for the next week, again and again (the calendar's week move);
   open     CalendarState.open_event on an appointment of the opening week;
-  calendar opening the calendar page (the tab's hydrate and the page's load);
-  notes    opening a session note's page (hydrate and load);
+  calendar opening the calendar page from another page of the app (the page's on_load chain, as
+           a browser sends it after a link or a redirect; with --reload-pages the tab's whole
+           hydrate first, as a reload or a new connection does);
+  notes    opening a session note's page (the same);
   autosave NoteState.edit of a draft (the note editor's autosave).
 
 With --py-spy FILE the server is sampled meanwhile (py-spy record, raw format) for a profile;
@@ -45,12 +47,13 @@ async def _measure(label: str, pids: list[int], count: int, step) -> None:
           f"(n={count}; load {os.getloadavg()[0]:.2f})", flush=True)
 
 
-async def drive(base_url: str, origin: str, practice: Practice, pids: list[int], count: int, kinds: list[str]) -> None:
+async def drive(base_url: str, origin: str, practice: Practice, pids: list[int], count: int, kinds: list[str],
+                reload_pages: bool = False) -> None:
     from pazpaz.settings import get_settings
 
     tab = Tab(base_url, f"{get_settings().session_cookie_name}={practice.cookie_token}", origin)
     await tab.connect()
-    therapist = Therapist(tab, practice, Tally(), random.Random(3))
+    therapist = Therapist(tab, practice, Tally(), random.Random(3), reload_pages)
     try:
         await therapist.open_calendar()
         opening = therapist.week
@@ -119,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--kinds", default="week,open,calendar,notes,autosave")
     parser.add_argument("--py-spy", help="write a py-spy raw profile of the server here")
+    parser.add_argument("--reload-pages", action="store_true",
+                        help="open pages with the tab's whole hydrate (a reload), not the in-app on_load chain")
     parser.add_argument("--redis", action="store_true",
                         help="keep the tab's state in a real redis-server, as several workers do")
     args = parser.parse_args(argv)
@@ -158,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             spy = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "py-spy"), "record", "-p",
                                     str(worker), "-r", "200", "-f", "raw", "-o", args.py_spy, "--threads", "--gil"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        asyncio.run(drive(app.url, origin, practice, pids, args.events, args.kinds.split(",")))
+        asyncio.run(drive(app.url, origin, practice, pids, args.events, args.kinds.split(","),
+                          args.reload_pages))
         return 0
     finally:
         if spy is not None:

@@ -183,3 +183,12 @@ class Tab:
         an on_load handler sets with `expect`)."""
         return await self.send(f"{ROOT_STATE}.hydrate_and_load", path=path, expect=expect,
                                skip=1 if expect else 0)
+
+    async def navigate(self, path: str, expect: tuple[str, str] | None = None) -> Reply:
+        """What a click on a link (or a redirect) does in a hydrated tab: the browser changes the
+        route without reloading and sends only the page's on_load chain (no snapshot).
+        Without a language cookie there is no client storage to send first (the front end's
+        `onLoadInternalEvent`, .web/utils/state.js)."""
+        from reflex.state import OnLoadInternalState
+
+        return await self.send(f"{state_name(OnLoadInternalState)}.on_load_internal", path=path, expect=expect)

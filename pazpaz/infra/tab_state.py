@@ -1,6 +1,12 @@
-"""Reflex's Redis state manager, with a tab lock that a cancelled event gives back, and the
-states every event needs read with the event's own (docs/ARCHITECTURE.md "Several processes
-(Redis)").
+"""Reflex's Redis state manager, with a tab lock that a cancelled event gives back, the states
+every event needs read with the event's own, and two Redis commands per event instead of four
+(docs/ARCHITECTURE.md "Several processes (Redis)").
+
+Two commands per event: Reflex takes a tab's lock (SET NX), reads the event's states (MGET),
+saves them only while the lock is still the event's (a script) and gives the lock back (GETDEL):
+four round trips, and redis-py's command machinery was 17 % of a worker's CPU at 200 users.
+Here the lock and the read are one script (when nobody in this process is queued for the tab),
+and the fenced save and the release another.
 
 States every event needs: the session binding check before each event
 (`state/binding.py`) reads the tab's `SessionBindingState`, which is not among the states Reflex
@@ -26,13 +32,15 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, cast
 
+from reflex.istate.manager import StateModificationContext
 from reflex.istate.manager.redis import StateManagerRedis
-from reflex.istate.manager.token import StateToken
+from reflex.istate.manager.token import BaseStateToken, StateToken
 from reflex.state import BaseState
-from reflex_base.utils.exceptions import LockExpiredError
+from reflex_base.utils.exceptions import LockExpiredError, StateSchemaMismatchError
+from typing_extensions import Unpack
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +50,31 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
 end
 return 0
+"""
+
+# Take the tab's lock and, if taken, read the event's states: nil when another event holds it.
+_TAKE_AND_READ = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    return false
+end
+if #KEYS == 1 then
+    return {}
+end
+return redis.call('MGET', unpack(KEYS, 2))
+"""
+
+# Reflex's fenced save (nothing written unless the lock is still this event's), then the lock
+# given back; the lock's remaining ms, or nil when it was no longer this event's.
+_SAVE_AND_GIVE_BACK = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+    return false
+end
+for i = 2, #KEYS do
+    redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[2])
+end
+local left = redis.call('PTTL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return left
 """
 
 
@@ -63,6 +96,76 @@ class TabStateManager(StateManagerRedis):
         # event reads: its parent is there.
         required.update(self.always_loaded)
         return required
+
+    @contextlib.asynccontextmanager
+    async def _try_modify_state(
+        self, token: StateToken[Any], **context: Unpack[StateModificationContext]
+    ) -> AsyncIterator[Any]:
+        """Reflex's lock, read, fenced save and release, in two commands (see the module's
+        docstring); the opportunistic lock (off in PazPaz) and other tokens go Reflex's way."""
+        if self._oplock_enabled or not isinstance(token, BaseStateToken):
+            async with super()._try_modify_state(token, **context) as state:
+                yield state
+            return
+        event = context.get("event")
+        event_name = event.name if event is not None else None
+        lock_key = self._lock_key(token)
+        lock_id = (f"{event_name}:{uuid.uuid4().hex}" if event_name else uuid.uuid4().hex).encode()
+        state = await self._take_and_read(token, lock_key, lock_id)
+        settled = False
+        try:
+            yield state
+            await self._save_and_give_back(token, state, lock_key, lock_id)
+            settled = True
+        except LockExpiredError:
+            settled = True  # another event owns the key now: leave it
+            raise
+        finally:
+            if not settled:  # the handler failed or was cancelled: nothing saved, lock back
+                await self._give_back(lock_key, lock_id)
+
+    async def _take_and_read(self, token: BaseStateToken, lock_key: bytes, lock_id: bytes) -> BaseState:
+        """The tab's root state, with the lock taken: in one script when nobody here waits for
+        this tab (a queue is served in order: then Reflex's wait, and its read)."""
+        classes = sorted(self._get_required_state_classes(token.cls, subclasses=True),
+                         key=lambda cls: cls.get_full_name())
+        blobs = None
+        if not self._n_lock_waiters(lock_key):
+            try:
+                blobs = await self._eval(_TAKE_AND_READ, [lock_key, *(token._state_key(cls) for cls in classes)],
+                                         [lock_id, self.lock_expiration])
+            except BaseException:
+                await self._give_back(lock_key, lock_id)  # the SET may have landed before the failure
+                raise
+        if blobs is None:
+            await self._wait_lock(lock_key, lock_id)  # gives the lock back itself if it fails
+        try:
+            if blobs is None:
+                return await self.get_state(token)
+            return _tree(token, classes, blobs)
+        except BaseException:
+            await self._give_back(lock_key, lock_id)
+            raise
+
+    async def _save_and_give_back(self, token: BaseStateToken, state: BaseState, lock_key: bytes,
+                                  lock_id: bytes) -> None:
+        writes = self._collect_state_writes(token, state)
+        try:
+            left = await self._eval(_SAVE_AND_GIVE_BACK, [lock_key, *(key for key, _ in writes)],
+                                    [lock_id, self.token_expiration, *(blob for _, blob in writes)])
+        finally:
+            self._notify_next_waiter(lock_key)
+        if left is None:
+            # Reflex names the token here; a tab token is a credential for its state (no log).
+            raise LockExpiredError("A tab's lock expired before its event saved; nothing was written.")
+        held = (self.lock_expiration - int(left)) / 1000
+        if held > self.lock_warning_threshold / 1000:
+            log.warning("an event held its tab's lock %.1f s (a long handler should run in the background)", held)
+
+    def _eval(self, script: str, keys: list[bytes], args: list[Any]) -> Awaitable[Any]:
+        # redis-py types EVAL's arguments as str; keys and payloads are bytes here.
+        run = cast("Callable[..., Awaitable[Any]]", self.redis.eval)
+        return run(script, len(keys), *keys, *args)
 
     async def _wait_lock(self, lock_key: bytes, lock_id: bytes) -> None:
         try:
@@ -113,6 +216,30 @@ class TabStateManager(StateManagerRedis):
 
 
 _RELEASES: set[asyncio.Future] = set()
+
+
+def _tree(token: BaseStateToken, classes: list[type[BaseState]], blobs: list[bytes | None]) -> BaseState:
+    """The tab's state tree from its stored states, as Reflex's `get_state` builds it (classes
+    sorted by full name, so a parent comes before its substates; a missing or outdated state
+    starts fresh)."""
+    flat: dict[str, BaseState] = {}
+    for cls, blob in zip(classes, blobs, strict=True):
+        state = None
+        if blob is not None:
+            with contextlib.suppress(StateSchemaMismatchError):
+                state = BaseState._deserialize(data=blob)
+        if state is None:
+            state = cls(init_substates=False, _reflex_internal_init=True)
+        name = state.get_full_name()
+        flat[name] = state
+        if state.get_parent_state() is not None:
+            parent_name, _, short = name.rpartition(".")
+            parent = flat.get(parent_name)
+            if parent is None:
+                raise RuntimeError(f"{name} was read without its parent state")
+            parent.substates[short] = state
+            state.parent_state = parent
+    return flat[token.cls.get_root_state().get_full_name()]
 
 
 def use_tab_state_manager(manager: object, always_loaded: tuple[type[BaseState], ...] = ()) -> object:

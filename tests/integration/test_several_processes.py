@@ -18,6 +18,7 @@ from bench.reflex_client import ROOT_STATE, state_name
 from pazpaz.infra.roles import APP_ROLE
 from pazpaz.state.binding import SIGNED_OUT_PATH
 from pazpaz.state.calendar import CalendarState
+from pazpaz.state.clients import ClientListState
 from tests.conftest import reset_caches
 from tests.support.app_process import AppProcess, start_app, wait_ready
 from tests.support.factories import make_workspace, session_cookie
@@ -106,6 +107,31 @@ def test_a_tab_that_reconnects_to_the_other_process_keeps_its_state(cluster):
         return reply.var(CALENDAR, "jump_date", "")
 
     assert run(scenario()) == "2031-05-12"
+
+
+def test_a_page_changed_inside_the_app_is_loaded_by_either_process(cluster):
+    # What the browser (and the load test) sends after a link or a redirect: only the new page's
+    # on_load chain, here on the other process than the tab's hydrate.
+    from pazpaz.services import catalog
+
+    owner = make_workspace()
+    catalog.save_service(owner, catalog.ServiceInput("Massage", "60"))
+    cookie = cluster.cookie(next(iter(session_cookie(owner).values())))
+
+    async def scenario() -> tuple[object, object]:
+        tab = Tab(cluster.a.url, cookie, cluster.public_url)
+        await tab.connect()
+        first = await tab.hydrate("/clients", expect=(state_name(ClientListState), "total"))
+        await tab.close()
+        again = Tab(cluster.b.url, cookie, cluster.public_url, token=tab.token)
+        await again.connect()
+        reply = await again.navigate("/calendar", expect=(CALENDAR, "services"))
+        await again.close()
+        return first.var(CALENDAR, "services"), reply.var(CALENDAR, "services")
+
+    before, after = run(scenario())
+    assert not before  # the calendar's load had not run on the clients page
+    assert [row[1] for row in after] == ["Massage (60 min)"]
 
 
 def test_the_api_rate_limit_is_one_budget_across_processes(cluster):

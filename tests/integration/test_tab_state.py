@@ -13,6 +13,7 @@ import reflex as rx
 from redis.asyncio import Redis
 from reflex.istate.manager.memory import StateManagerMemory
 from reflex.istate.manager.redis import StateManagerRedis
+from reflex_base.utils.exceptions import LockExpiredError
 
 from pazpaz.infra.tab_state import TabStateManager, use_tab_state_manager
 from pazpaz.state.binding import SessionBindingState
@@ -211,3 +212,129 @@ def test_only_direct_substates_of_the_root_can_be_always_loaded(redis_url):
 
     with pytest.raises(ValueError, match="CalendarState"):
         use_tab_state_manager(StateManagerRedis(redis=Redis.from_url(redis_url)), always_loaded=(CalendarState,))
+
+
+
+class CommandLog(Redis):
+    """A client that records the data commands it sends (not Reflex's set-up: CONFIG SET)."""
+
+    sent: list[str]
+
+    async def execute_command(self, *args, **options):
+        if str(args[0]) in ("EVAL", "EVALSHA", "GET", "MGET", "SET", "GETDEL", "DEL"):
+            self.sent.append(str(args[0]))
+        return await super().execute_command(*args, **options)
+
+
+def _event_manager(url: str) -> tuple[TabStateManager, CommandLog]:
+    import pazpaz.pazpaz  # noqa: F401  (every state registered)
+
+    redis = CommandLog.from_url(url)
+    redis.sent = []
+    manager = use_tab_state_manager(StateManagerRedis(redis=redis, lock_expiration=30_000),
+                                    always_loaded=(SessionBindingState,))
+    return manager, redis
+
+
+def _calendar_token(tab: str):
+    from pazpaz.state.calendar import CalendarState
+
+    return rx.BaseStateToken(ident=tab, cls=CalendarState), CalendarState
+
+
+async def _jump_date(manager: TabStateManager, token) -> str:
+    async with manager.modify_state(token) as root:
+        return (await root.get_state(token.cls)).jump_date
+
+
+@pytest.mark.asyncio
+async def test_an_event_takes_reads_saves_and_gives_back_in_two_commands(redis_url):
+    manager, redis = _event_manager(redis_url)
+    token, calendar_state = _calendar_token("tab-2")
+    lock = manager._lock_key(token)
+    async with manager.modify_state(token) as root:
+        (await root.get_state(calendar_state)).jump_date = "2026-12-02"
+        held = await redis.get(lock)
+    assert held is not None  # the lock was the event's while its handler ran
+    # Reflex's own manager sends four: SET NX, MGET, the fenced save, GETDEL (GET: this test's).
+    assert redis.sent == ["EVAL", "GET", "EVAL"]
+    assert await redis.get(lock) is None
+    redis.sent.clear()
+    assert await _jump_date(manager, token) == "2026-12-02"  # saved, and read back
+    assert redis.sent == ["EVAL", "EVAL"]
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_an_event_waits_while_another_process_holds_the_tab(redis_url):
+    manager, redis = _event_manager(redis_url)
+    token, _ = _calendar_token("tab-3")
+    lock = manager._lock_key(token)
+    await redis.set(lock, b"other-process-event", px=30_000)
+    waiting = asyncio.create_task(_jump_date(manager, token))
+    await asyncio.sleep(0.3)
+    assert not waiting.done() and await redis.get(lock) == b"other-process-event"
+    await redis.delete(lock)  # the other process gives it back (Redis tells the waiter)
+    assert await asyncio.wait_for(waiting, 10) == ""
+    assert await redis.get(lock) is None
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_failed_handler_writes_nothing_and_gives_the_tab_back(redis_url):
+    manager, redis = _event_manager(redis_url)
+    token, calendar_state = _calendar_token("tab-4")
+    with pytest.raises(ZeroDivisionError):
+        async with manager.modify_state(token) as root:
+            (await root.get_state(calendar_state)).jump_date = "2026-12-03"
+            raise ZeroDivisionError
+    assert await _wait_until_free_key(redis, manager._lock_key(token)) is None
+    assert await _jump_date(manager, token) == ""  # nothing of the failed event was saved
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_save_after_the_lock_passed_to_another_event_is_refused_whole(redis_url):
+    manager, redis = _event_manager(redis_url)
+    token, calendar_state = _calendar_token("tab-5")
+    lock = manager._lock_key(token)
+    with pytest.raises(LockExpiredError):
+        async with manager.modify_state(token) as root:
+            (await root.get_state(calendar_state)).jump_date = "2026-12-04"
+            await redis.set(lock, b"other-process-event", px=30_000)  # ours expired; taken
+    assert await redis.get(lock) == b"other-process-event"  # left to its owner
+    await redis.delete(lock)
+    assert await _jump_date(manager, token) == ""  # and nothing written
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_an_event_cancelled_while_taking_and_reading_gives_the_tab_back(redis_url):
+    manager, redis = _event_manager(redis_url)
+    token, _ = _calendar_token("tab-6")
+    landed = asyncio.Event()
+    script = manager._eval
+
+    async def cancelled_after_landing(*args):
+        reply = await script(*args)  # the lock is set in Redis
+        landed.set()
+        await asyncio.Event().wait()  # the cancellation arrives before the reply is used
+        return reply
+
+    manager._eval = cancelled_after_landing  # type: ignore[method-assign]
+    running = asyncio.create_task(_jump_date(manager, token))
+    await asyncio.wait_for(landed.wait(), 10)
+    assert await redis.get(manager._lock_key(token)) is not None
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert await _wait_until_free_key(redis, manager._lock_key(token)) is None
+    await redis.aclose()
+
+
+async def _wait_until_free_key(redis: Redis, key: bytes) -> bytes | None:
+    for _ in range(200):
+        if await redis.get(key) is None:
+            return None
+        await asyncio.sleep(0.01)
+    return await redis.get(key)
