@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlmodel import Session, select
 
@@ -13,7 +14,7 @@ from pazpaz.i18n import N_, msg
 from pazpaz.models import LOCATION_KINDS, Location, Service, Workspace
 from pazpaz.services import audit
 from pazpaz.services.errors import NotFound, ValidationFailed
-from pazpaz.services.scope import Actor, read_session, workspace_session
+from pazpaz.services.scope import Actor, read_session, scoped, workspace_session
 
 URL_RE = re.compile(r"^https://\S+$")
 MAX_PRICE = Decimal(100_000)
@@ -88,6 +89,28 @@ class LocationView:
     address: str
     video_link: str
     active: bool
+
+
+@dataclass(frozen=True)
+class ServiceChoice:
+    id: uuid.UUID
+    name: str
+    duration_minutes: int
+
+
+@dataclass(frozen=True)
+class LocationChoice:
+    id: uuid.UUID
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class BookingChoices:
+    """What the booking form offers: the active services and locations, by name."""
+
+    services: list[ServiceChoice]
+    locations: list[LocationChoice]
 
 
 def _service_values(data: ServiceInput, currency: str) -> tuple[str, int, int | None]:
@@ -206,6 +229,22 @@ def save_service(actor: Actor, data: ServiceInput, service_id: uuid.UUID | None 
 
 def set_service_active(actor: Actor, service_id: uuid.UUID, active: bool) -> None:
     _set_active(actor, Service, service_id, active)
+
+
+@lru_cache(maxsize=1)
+def _choice_statements():
+    """The booking pickers' queries, built once: the columns they show, no entities and no
+    currency lookup (the calendar opens with them: docs/ARCHITECTURE.md "Read path")."""
+    return (scoped(select(Service.id, Service.name, Service.default_duration_minutes)
+                   .where(Service.active).order_by(Service.name)),
+            scoped(select(Location.id, Location.name, Location.kind).where(Location.active).order_by(Location.name)))
+
+
+def booking_choices(actor: Actor) -> BookingChoices:
+    services, locations = _choice_statements()
+    with read_session(actor) as session:
+        return BookingChoices([ServiceChoice(*row) for row in session.exec(services).all()],
+                              [LocationChoice(*row) for row in session.exec(locations).all()])
 
 
 def list_locations(actor: Actor, include_inactive: bool = False) -> list[LocationView]:

@@ -219,10 +219,11 @@ class CalendarState(SessionState):
         self.error = ""
         choices = await self._call(clients.client_choices, actor)
         self.clients = [[str(cid), name] for cid, name in choices]
+        booking = await self._call(catalog.booking_choices, actor)
         self.services = [[str(s.id), self._t(msg("{name} ({minutes} min)", name=s.name, minutes=s.duration_minutes))]
-                         for s in await self._call(catalog.list_services, actor)]
+                         for s in booking.services]
         self.locations = [[str(loc.id), f"{loc.name} ({self._t(KIND_LABELS[loc.kind])})"]
-                          for loc in await self._call(catalog.list_locations, actor)]
+                          for loc in booking.locations]
         # Opening the page, the week the calendar opens on is read now: the calendar's own
         # dates_set comes only NAV_READ_DELAY_MS after it is drawn (pages/calendar.py) and then
         # finds it loaded. A reconnect runs load again with the calendar still showing its

@@ -307,6 +307,7 @@ def test_lists_never_include_another_workspace(app_env):
     assert a_events > 0
     assert audit_log.list_events(b, audit_log.AuditFilter()).total == b_events
     assert catalog.list_services(b) == [] and catalog.list_locations(b) == []
+    assert catalog.booking_choices(b) == catalog.BookingChoices([], [])
     assert appointments.schedule(b, date(2026, 11, 1), days=7) == []
     assert appointments.check_times(b, "2026-11-02T09:00", "2026-11-02T12:00") == []
     assert len(appointments.check_times(a, "2026-11-02T09:00", "2026-11-02T12:00")) == 1
