@@ -49,7 +49,10 @@ def event_of(view: AppointmentView, language: str = "en") -> dict[str, str]:
     return {
         "id": str(view.id), "title": title, "start": wall(view.starts_at), "end": wall(view.ends_at),
         "color": colour,  # background and border
-        "classNames": [f"status-{view.status}"] + ([f"where-{view.location_kind}"] if view.location_kind else []),
+        # One string (FullCalendar splits it on spaces), not a list: each event's objects are
+        # unpickled with the tab's state on every calendar event (docs/ARCHITECTURE.md "Calendar time").
+        "classNames": f"status-{view.status} where-{view.location_kind}" if view.location_kind
+        else f"status-{view.status}",
     }
 
 
