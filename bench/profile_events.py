@@ -7,6 +7,8 @@ them back to back and reads the CPU time (user + system, /proc) the server proce
 
   week     CalendarState.dates_set for the next week, again and again (the calendar's week move);
   open     CalendarState.open_event on an appointment of the opening week;
+  form     CalendarState.new_at (opens the booking form: no database work, so what every event
+           costs: the session check, the tab's states from and to Redis, the delta);
   calendar opening the calendar page from another page of the app (the page's on_load chain, as
            a browser sends it after a link or a redirect; with --reload-pages the tab's whole
            hydrate first, as a reload or a new connection does);
@@ -80,6 +82,13 @@ async def drive(base_url: str, origin: str, practice: Practice, pids: list[int],
 
         if "open" in kinds:
             await _measure("open", pids, count, open_one)
+
+        async def form() -> None:
+            await therapist._event(f"{therapist.calendar}.new_at", {"date_str": f"{opening.isoformat()}T10:00:00"},
+                                   path="/calendar", expect=(therapist.calendar, "form"))
+
+        if "form" in kinds:
+            await _measure("form", pids, count, form)
         if "calendar" in kinds:
             await _measure("calendar", pids, count, therapist.open_calendar)
         if not {"notes", "autosave"} & set(kinds):
@@ -120,7 +129,7 @@ def clock_days(days: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_events", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
-    parser.add_argument("--kinds", default="week,open,calendar,notes,autosave")
+    parser.add_argument("--kinds", default="week,open,form,calendar,notes,autosave")
     parser.add_argument("--py-spy", help="write a py-spy raw profile of the server here")
     parser.add_argument("--reload-pages", action="store_true",
                         help="open pages with the tab's whole hydrate (a reload), not the in-app on_load chain")

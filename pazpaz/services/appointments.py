@@ -391,11 +391,17 @@ def _views(session: Session, workspace_id: uuid.UUID, rows: list, zone: ZoneInfo
     def open_(table: str, column: str, row_id: uuid.UUID, blob: bytes | None) -> str:
         return crypto.opened_text(session, workspace_id, table, column, row_id, blob)
 
+    # A client's name is opened once per read: a window of weeks holds most clients many times
+    # (weekly sessions), and each opening is an AES-GCM decryption (docs/ARCHITECTURE.md "Read path").
+    names: dict[uuid.UUID, str] = {}
     views = []
     with_notes = bool(rows) and "notes_enc" in rows[0]._fields  # once: _fields is built per access
     for row in rows:
-        first = open_("clients", "first_name_enc", row.client_id, row.first_name_enc)
-        last = open_("clients", "last_name_enc", row.client_id, row.last_name_enc)
+        name = names.get(row.client_id)
+        if name is None:
+            first = open_("clients", "first_name_enc", row.client_id, row.first_name_enc)
+            last = open_("clients", "last_name_enc", row.client_id, row.last_name_enc)
+            name = names[row.client_id] = f"{first} {last}".strip()
         kind = row.location_kind or ""
         where = ""
         if kind == "online":
@@ -405,7 +411,7 @@ def _views(session: Session, workspace_id: uuid.UUID, rows: list, zone: ZoneInfo
                                              if kind == "home" else "")
         notes = open_("appointments", "notes_enc", row.id, row.notes_enc) if with_notes else None
         views.append(AppointmentView(
-            id=row.id, client_id=row.client_id, client_name=f"{first} {last}".strip(),
+            id=row.id, client_id=row.client_id, client_name=name,
             starts_at=row.starts_at.astimezone(zone), ends_at=row.ends_at.astimezone(zone), status=row.status,
             service_id=row.service_id, service_name=row.service_name or "", location_id=row.location_id,
             location_name=row.location_name or "", location_kind=kind, where=where, series_id=row.series_id,

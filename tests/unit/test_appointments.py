@@ -46,6 +46,28 @@ def test_duration_defaults_from_service_and_home_uses_client_address(practice):
     assert view.client_name == "Maya Cohen" and view.service_name == "Massage"
 
 
+def test_a_read_opens_each_clients_name_once(practice, monkeypatch):
+    from pazpaz.services import crypto
+
+    owner, client_id, service_id, _ = practice
+    other = str(clients.create_client(owner, ClientInput(first_name="Noa", last_name="Levi")))
+    for day, who in ((1, client_id), (2, other), (8, client_id), (15, client_id)):
+        appointments.create_appointment(owner, AppointmentInput(client_id=who, start=f"2026-12-{day:02d}T10:00",
+                                                                service_id=service_id))
+    opened: list[str] = []
+    real = crypto.opened_text
+
+    def counted(session, workspace_id, table, column, row_id, blob):
+        opened.append(column)
+        return real(session, workspace_id, table, column, row_id, blob)
+
+    monkeypatch.setattr(crypto, "opened_text", counted)
+    views = appointments.schedule(owner, date(2026, 11, 30), days=28)
+
+    assert [view.client_name for view in views] == ["Maya Cohen", "Noa Levi", "Maya Cohen", "Maya Cohen"]
+    assert sorted(opened) == ["first_name_enc", "first_name_enc", "last_name_enc", "last_name_enc"]
+
+
 @pytest.mark.parametrize(("data", "field"), [
     ({"start": ""}, "start"),
     ({"start": "2026-12-01T10:00", "end": "2026-12-01T09:00"}, "end"),
