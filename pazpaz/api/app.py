@@ -68,9 +68,12 @@ class PazPazApp(rx.App):
 
     def _setup_state(self) -> None:
         super()._setup_state()
-        # With REDIS_URL: a cancelled page-load event gives the tab's lock back, and the session
-        # binding every event checks is read with the event's states (infra/tab_state.py).
+        # With REDIS_URL: a cancelled page-load event gives the tab's lock back, the session
+        # binding every event checks is read with the event's states, and the calendar's window
+        # only by the handlers that use it (infra/tab_state.py).
         if getattr(self, "_state_manager", None) is not None:
             from pazpaz.state.binding import SessionBindingState
+            from pazpaz.state.calendar import shown_on_demand
 
-            use_tab_state_manager(self._state_manager, always_loaded=(SessionBindingState,))
+            use_tab_state_manager(self._state_manager, always_loaded=(SessionBindingState,),
+                                  on_demand=shown_on_demand())

@@ -82,8 +82,12 @@ class TabStateManager(StateManagerRedis):
     """StateManagerRedis whose lock is given back by an event however it ends, and which reads
     the `always_loaded` states with every event's states."""
 
-    # Set by use_tab_state_manager; a class attribute, so the dataclass fields stay Reflex's.
+    # Set by use_tab_state_manager; class attributes, so the dataclass fields stay Reflex's.
     always_loaded: tuple[type[BaseState], ...] = ()
+    # Substates that an event of their parent state reads only when its handler is named here
+    # ("<parent's full name>.<handler>"); a handler not named that asks for one anyway gets it
+    # with a read of its own (Reflex's get_state): the names only save that round trip.
+    on_demand: dict[type[BaseState], frozenset[str]] = {}
 
     def _get_required_state_classes(
         self,
@@ -111,7 +115,7 @@ class TabStateManager(StateManagerRedis):
         event_name = event.name if event is not None else None
         lock_key = self._lock_key(token)
         lock_id = (f"{event_name}:{uuid.uuid4().hex}" if event_name else uuid.uuid4().hex).encode()
-        state = await self._take_and_read(token, lock_key, lock_id)
+        state = await self._take_and_read(token, lock_key, lock_id, event_name)
         settled = False
         try:
             yield state
@@ -124,11 +128,24 @@ class TabStateManager(StateManagerRedis):
             if not settled:  # the handler failed or was cancelled: nothing saved, lock back
                 await self._give_back(lock_key, lock_id)
 
-    async def _take_and_read(self, token: BaseStateToken, lock_key: bytes, lock_id: bytes) -> BaseState:
+    def _event_classes(self, state_cls: type[BaseState], event_name: str | None) -> list[type[BaseState]]:
+        """The states an event reads, parents first: Reflex's set for its state, less the
+        on-demand substates its handler is not named for. Kept per (state, on-demand states
+        wanted), never per event name (a client names the event)."""
+        skipped = frozenset(state for state, handlers in self.on_demand.items()
+                            if state.get_parent_state() is state_cls and event_name not in handlers)
+        known: dict[tuple, list[type[BaseState]]] = self.__dict__.setdefault("_classes_by_event", {})
+        classes = known.get((state_cls, skipped))
+        if classes is None:
+            required = self._get_required_state_classes(state_cls, subclasses=True) - skipped
+            classes = known[(state_cls, skipped)] = sorted(required, key=lambda cls: cls.get_full_name())
+        return classes
+
+    async def _take_and_read(self, token: BaseStateToken, lock_key: bytes, lock_id: bytes,
+                             event_name: str | None) -> BaseState:
         """The tab's root state, with the lock taken: in one script when nobody here waits for
         this tab (a queue is served in order: then Reflex's wait, and its read)."""
-        classes = sorted(self._get_required_state_classes(token.cls, subclasses=True),
-                         key=lambda cls: cls.get_full_name())
+        classes = self._event_classes(token.cls, event_name)
         blobs = None
         if not self._n_lock_waiters(lock_key):
             try:
@@ -141,7 +158,7 @@ class TabStateManager(StateManagerRedis):
             await self._wait_lock(lock_key, lock_id)  # gives the lock back itself if it fails
         try:
             if blobs is None:
-                return await self.get_state(token)
+                blobs = await self.redis.mget([token._state_key(cls) for cls in classes])
             return _tree(token, classes, blobs)
         except BaseException:
             await self._give_back(lock_key, lock_id)
@@ -242,9 +259,14 @@ def _tree(token: BaseStateToken, classes: list[type[BaseState]], blobs: list[byt
     return flat[token.cls.get_root_state().get_full_name()]
 
 
-def use_tab_state_manager(manager: object, always_loaded: tuple[type[BaseState], ...] = ()) -> object:
+def use_tab_state_manager(manager: object, always_loaded: tuple[type[BaseState], ...] = (),
+                          on_demand: dict[type[BaseState], frozenset[str]] | None = None) -> object:
     """The app's state manager, with these fixes when it is Reflex's Redis manager (the in-memory
     manager's asyncio lock is released by a cancellation already, and it holds every state)."""
+    for state in on_demand or {}:
+        # Left out of a tree, a state's own substates would have no parent there.
+        if state.get_parent_state() is None or state.get_substates():
+            raise ValueError(f"{state.__name__} needs a parent state and no substates to be read on demand")
     for state in always_loaded:
         # Read without its parents: only a direct substate of the root (which every event
         # reads) can be added to an event's states as it is.
@@ -254,4 +276,5 @@ def use_tab_state_manager(manager: object, always_loaded: tuple[type[BaseState],
     if type(manager) is StateManagerRedis:
         manager.__class__ = TabStateManager  # the same dataclass fields: nothing to copy
         manager.always_loaded = always_loaded  # type: ignore[attr-defined]
+        manager.on_demand = dict(on_demand or {})  # type: ignore[attr-defined]
     return manager

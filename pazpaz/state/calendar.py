@@ -505,6 +505,17 @@ class CalendarShownState(CalendarState):
         self._slots = slots
 
 
+# The CalendarState handlers that read the calendar's window (CalendarShownState, ~20 KB of
+# events per tab): with REDIS_URL the page's other events (open an appointment, the booking form,
+# write a note) leave it in Redis instead of unpickling it (infra/tab_state.py, "on demand").
+SHOWN_READERS = ("load", "dates_set", "left", "save", "book_anyway", "change_status", "moved")
+
+
+def shown_on_demand() -> dict[type[rx.State], frozenset[str]]:
+    parent = CalendarState.get_full_name()
+    return {CalendarShownState: frozenset(f"{parent}.{handler}" for handler in SHOWN_READERS)}
+
+
 def week_vars() -> list[rx.Var]:
     """CalendarShownState's week slots, in slot order (the calendar's events)."""
     return [getattr(CalendarShownState, f"week_{slot}") for slot in range(WEEK_SLOTS)]

@@ -11,8 +11,10 @@ import logging
 import pytest
 import reflex as rx
 from redis.asyncio import Redis
+from reflex.istate.data import SessionData
 from reflex.istate.manager.memory import StateManagerMemory
 from reflex.istate.manager.redis import StateManagerRedis
+from reflex_base.event.context import EventContext
 from reflex_base.utils.exceptions import LockExpiredError
 
 from pazpaz.infra.tab_state import TabStateManager, use_tab_state_manager
@@ -338,3 +340,66 @@ async def _wait_until_free_key(redis: Redis, key: bytes) -> bytes | None:
             return None
         await asyncio.sleep(0.01)
     return await redis.get(key)
+
+
+def _on_demand_manager(url: str) -> tuple[TabStateManager, CommandLog]:
+    import pazpaz.pazpaz  # noqa: F401  (every state registered)
+    from pazpaz.state.calendar import shown_on_demand
+
+    redis = CommandLog.from_url(url)
+    redis.sent = []
+    manager = use_tab_state_manager(StateManagerRedis(redis=redis, lock_expiration=30_000),
+                                    always_loaded=(SessionBindingState,), on_demand=shown_on_demand())
+    return manager, redis
+
+
+def _calendar_event(handler: str):
+    from reflex_base.event import Event
+
+    from pazpaz.state.calendar import CalendarState
+
+    return Event(name=f"{CalendarState.get_full_name()}.{handler}")
+
+
+@pytest.mark.asyncio
+async def test_the_calendars_window_is_read_only_by_the_handlers_that_use_it(redis_url):
+    from pazpaz.state.calendar import CalendarShownState
+
+    manager, redis = _on_demand_manager(redis_url)
+    token, calendar_state = _calendar_token("tab-7")
+    shown_name = CalendarShownState.get_name()
+    async with manager.modify_state(token, event=_calendar_event("dates_set")) as root:
+        calendar = await root.get_state(calendar_state)
+        assert shown_name in calendar.substates  # read with the event's states
+        (await root.get_state(CalendarShownState)).range_start = "2026-11-30"
+    assert redis.sent == ["EVAL", "EVAL"]
+    redis.sent.clear()
+    async with manager.modify_state(token, event=_calendar_event("new_at")) as root:
+        calendar = await root.get_state(calendar_state)
+        assert shown_name not in calendar.substates  # left in Redis
+        calendar.jump_date = "2026-12-09"
+    assert redis.sent == ["EVAL", "EVAL"]
+    redis.sent.clear()
+    # A handler not named that asks for it anyway gets it (one more read), and its change is saved.
+    context = EventContext(token="tab-7", state_manager=manager, enqueue_impl=None)  # type: ignore[arg-type]
+    async with manager.modify_state(token, event=_calendar_event("open_event")) as root:
+        # What Reflex sets before a handler: the tab's token (its get_state reads by it) and
+        # the event's context.
+        root.rx_router_session = SessionData(client_token="tab-7")
+        with context:
+            shown = await root.get_state(CalendarShownState)
+        assert shown.range_start == "2026-11-30"
+        shown.range_start = "2026-12-07"
+    assert redis.sent == ["EVAL", "MGET", "EVAL"]
+    async with manager.modify_state(token, event=_calendar_event("dates_set")) as root:
+        assert (await root.get_state(CalendarShownState)).range_start == "2026-12-07"
+        assert (await root.get_state(calendar_state)).jump_date == "2026-12-09"
+    await redis.aclose()
+
+
+def test_only_a_leaf_state_with_a_parent_can_be_read_on_demand(redis_url):
+    import pazpaz.pazpaz  # noqa: F401
+    from pazpaz.state.session import SessionState
+
+    with pytest.raises(ValueError, match="SessionState"):
+        use_tab_state_manager(StateManagerRedis(redis=Redis.from_url(redis_url)), on_demand={SessionState: frozenset()})

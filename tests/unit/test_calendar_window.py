@@ -106,3 +106,17 @@ def test_the_opening_week_is_the_one_the_calendar_shows(language):
         week = opening_week(day, language)
         assert week <= day < week + timedelta(days=7)
         assert (week.weekday() + 1) % 7 == first_day(language)  # FullCalendar: 0 = Sunday
+
+
+def test_every_handler_that_uses_the_calendars_window_is_named_for_it():
+    # A handler missing from SHOWN_READERS still works (the window is read on its own, one more
+    # Redis round trip); a name that is no handler would silently read nothing ahead.
+    import inspect
+
+    from pazpaz.state.calendar import SHOWN_READERS, CalendarState
+
+    handlers = CalendarState.event_handlers
+    assert set(SHOWN_READERS) <= set(handlers)
+    uses = {name for name, handler in handlers.items()
+            if any(mark in inspect.getsource(handler.fn) for mark in ("CalendarShownState", "_reload(", "self.save("))}
+    assert uses == set(SHOWN_READERS)
