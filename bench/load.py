@@ -76,7 +76,7 @@ class Therapist:
         self.calendar, self.notes = state_name(CalendarState), state_name(NoteState)
         self.calendar_shown = state_name(CalendarShownState)
         today = datetime.now(ZoneInfo(practice.time_zone)).date()
-        self.week = today - timedelta(days=today.weekday())
+        self.opening_week = self.week = today - timedelta(days=today.weekday())
         self.appointment_ids: list[str] = []
         self.week_ids: dict[int, list[str]] = {}  # by CalendarShownState week slot
         self.week_slots = WEEK_SLOTS
@@ -181,6 +181,7 @@ class Therapist:
         target = reply.redirect() if reply is not None else None
         if not target or not target.startswith("/notes/"):
             return
+        await self.leave_calendar(target)
         loaded = await self._event("", path=target, expect=(self.notes, "load_key"), hydrate=True)
         if loaded is None:
             return
@@ -196,6 +197,12 @@ class Therapist:
                                  expect=(self.notes, "saved_at")) is not None:
                 self.tally.autosaves += 1
         await self.open_calendar()
+
+    async def leave_calendar(self, path: str) -> None:
+        """The calendar's on_unmount as the browser leaves the page: its window leaves the tab,
+        and the next visit opens on the opening week again."""
+        await self._event(f"{self.calendar}.left", path=path, expect=(self.calendar_shown, "range_start"))
+        self.week, self.week_ids, self.appointment_ids = self.opening_week, {}, []
 
     async def run(self, deadline: float) -> None:
         await self.open_calendar()

@@ -53,8 +53,10 @@ return 0
 """
 
 # Take the tab's lock and, if taken, read the event's states: nil when another event holds it.
+# The lock already holding this event's id is taken too: redis-py retries a command whose reply
+# was lost (a dropped connection), and the first try may have set it.
 _TAKE_AND_READ = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and redis.call('GET', KEYS[1]) ~= ARGV[1] then
     return false
 end
 if #KEYS == 1 then
@@ -119,11 +121,12 @@ class TabStateManager(StateManagerRedis):
         settled = False
         try:
             yield state
-            await self._save_and_give_back(token, state, lock_key, lock_id)
+            try:
+                await self._save_and_give_back(token, state, lock_key, lock_id)
+            except LockExpiredError:
+                settled = True  # another event owns the key now: leave it
+                raise
             settled = True
-        except LockExpiredError:
-            settled = True  # another event owns the key now: leave it
-            raise
         finally:
             if not settled:  # the handler failed or was cancelled: nothing saved, lock back
                 await self._give_back(lock_key, lock_id)
@@ -172,12 +175,25 @@ class TabStateManager(StateManagerRedis):
                                     [lock_id, self.token_expiration, *(blob for _, blob in writes)])
         finally:
             self._notify_next_waiter(lock_key)
-        if left is None:
+        if left is None and not await self._landed(writes):
             # Reflex names the token here; a tab token is a credential for its state (no log).
             raise LockExpiredError("A tab's lock expired before its event saved; nothing was written.")
+        if left is None:
+            log.warning("a tab's lock had expired before its event gave it back")
+            return
         held = (self.lock_expiration - int(left)) / 1000
         if held > self.lock_warning_threshold / 1000:
             log.warning("an event held its tab's lock %.1f s (a long handler should run in the background)", held)
+
+    async def _landed(self, writes: list[tuple[str, bytes]]) -> bool:
+        """Whether the tab's keys hold what this event wrote, after the save script found the
+        lock gone: redis-py retries a command whose reply was lost, and the first try may have
+        saved and given the lock back (then nothing is lost; an event that wrote nothing lost
+        nothing either). Only on that failure path: one read."""
+        if not writes:
+            return True
+        stored = await self.redis.mget([key for key, _ in writes])
+        return all(held == blob for held, (_, blob) in zip(stored, writes, strict=True))
 
     def _eval(self, script: str, keys: list[bytes], args: list[Any]) -> Awaitable[Any]:
         # redis-py types EVAL's arguments as str; keys and payloads are bytes here.
@@ -259,14 +275,26 @@ def _tree(token: BaseStateToken, classes: list[type[BaseState]], blobs: list[byt
     return flat[token.cls.get_root_state().get_full_name()]
 
 
+def _every_state(state: type[BaseState]) -> list[type[BaseState]]:
+    found, pending = [], [state.get_root_state()]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending.extend(current.get_substates())
+    return found
+
+
 def use_tab_state_manager(manager: object, always_loaded: tuple[type[BaseState], ...] = (),
                           on_demand: dict[type[BaseState], frozenset[str]] | None = None) -> object:
     """The app's state manager, with these fixes when it is Reflex's Redis manager (the in-memory
     manager's asyncio lock is released by a cancellation already, and it holds every state)."""
     for state in on_demand or {}:
-        # Left out of a tree, a state's own substates would have no parent there.
-        if state.get_parent_state() is None or state.get_substates():
-            raise ValueError(f"{state.__name__} needs a parent state and no substates to be read on demand")
+        # Left out of a tree, a state's own substates would have no parent there, and a computed
+        # var of it (or of a state depending on it) could not be marked when its inputs change.
+        if (state.get_parent_state() is None or state.get_substates() or state.computed_vars
+                or any(state in other._get_potentially_dirty_states() for other in _every_state(state))):
+            raise ValueError(f"{state.__name__} needs a parent state, no substates and no computed vars "
+                             "(its own or depending on it) to be read on demand")
     for state in always_loaded:
         # Read without its parents: only a direct substate of the root (which every event
         # reads) can be added to an event's states as it is.

@@ -403,3 +403,112 @@ def test_only_a_leaf_state_with_a_parent_can_be_read_on_demand(redis_url):
 
     with pytest.raises(ValueError, match="SessionState"):
         use_tab_state_manager(StateManagerRedis(redis=Redis.from_url(redis_url)), on_demand={SessionState: frozenset()})
+
+
+def test_a_state_with_computed_vars_is_never_read_on_demand(redis_url):
+    import pazpaz.pazpaz  # noqa: F401
+    from pazpaz.state.security import SecurityState
+
+    with pytest.raises(ValueError, match="SecurityState"):
+        use_tab_state_manager(StateManagerRedis(redis=Redis.from_url(redis_url)),
+                              on_demand={SecurityState: frozenset()})
+
+
+def _twice(manager: TabStateManager, script_marker: str):
+    """manager._eval running the script whose text holds `script_marker` twice and answering
+    with the second run: what redis-py's retry does when the first reply was lost."""
+    real = manager._eval
+
+    async def retried(script, keys, args):
+        if script_marker in script:
+            await real(script, keys, args)
+        return await real(script, keys, args)
+
+    return retried
+
+
+@pytest.mark.asyncio
+async def test_a_save_retried_after_its_reply_was_lost_is_not_reported_lost(redis_url):
+    manager, redis = _event_manager(redis_url)
+    token, calendar_state = _calendar_token("tab-8")
+    manager._eval = _twice(manager, "PTTL")  # type: ignore[method-assign]
+    async with manager.modify_state(token) as root:
+        (await root.get_state(calendar_state)).jump_date = "2026-12-10"
+    assert await redis.get(manager._lock_key(token)) is None
+    manager._eval = TabStateManager._eval.__get__(manager)  # type: ignore[method-assign]
+    assert await _jump_date(manager, token) == "2026-12-10"
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_take_retried_after_its_reply_was_lost_still_has_the_lock(redis_url):
+    manager, redis = _event_manager(redis_url)
+    token, _ = _calendar_token("tab-9")
+    manager._eval = _twice(manager, "'NX'")  # type: ignore[method-assign]
+    # Without the fix the second try finds the lock set (by the first) and waits for its expiry.
+    assert await asyncio.wait_for(_jump_date(manager, token), 5) == ""
+    assert await redis.get(manager._lock_key(token)) is None
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_lock_expiry_raised_inside_the_handler_still_gives_the_tab_back(redis_url):
+    manager, redis = _event_manager(redis_url)
+    token, _ = _calendar_token("tab-10")
+    with pytest.raises(LockExpiredError):
+        async with manager.modify_state(token):
+            raise LockExpiredError("from a nested state's save")
+    assert await _wait_until_free_key(redis, manager._lock_key(token)) is None
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_two_events_of_one_tab_in_one_process_lose_neither_change(redis_url):
+    from pazpaz.state.session import SessionState
+
+    manager, redis = _event_manager(redis_url)
+    token, calendar_state = _calendar_token("tab-11")
+    first_holds, release_first = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with manager.modify_state(token) as root:
+            (await root.get_state(calendar_state)).jump_date = "2026-12-11"
+            first_holds.set()
+            await release_first.wait()
+
+    async def second() -> None:
+        async with manager.modify_state(token) as root:
+            (await root.get_state(SessionState)).language = "he"
+
+    running = asyncio.create_task(first())
+    await asyncio.wait_for(first_holds.wait(), 10)
+    waiting = asyncio.create_task(second())
+    await asyncio.sleep(0.2)
+    assert not waiting.done()  # the tab is the first event's
+    release_first.set()
+    await asyncio.wait_for(asyncio.gather(running, waiting), 10)
+    async with manager.modify_state(token) as root:
+        assert (await root.get_state(calendar_state)).jump_date == "2026-12-11"
+        assert (await root.get_state(SessionState)).language == "he"
+    await redis.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_reset_reaches_the_calendars_window_when_the_event_left_it_in_redis(redis_url):
+    from pazpaz.state.binding import reset_whole_tree
+    from pazpaz.state.calendar import CalendarShownState
+
+    manager, redis = _on_demand_manager(redis_url)
+    token, _ = _calendar_token("tab-12")
+    async with manager.modify_state(token, event=_calendar_event("dates_set")) as root:
+        shown = await root.get_state(CalendarShownState)
+        shown.range_start, shown.week_0 = "2026-11-30", [{"id": "a", "title": "Dana Levi"}]
+    # A sign-out seen by an event that did not read the window (binding.enforce resets the tab).
+    async with manager.modify_state(token, event=_calendar_event("new_at")) as root:
+        root.rx_router_session = SessionData(client_token="tab-12")
+        with EventContext(token="tab-12", state_manager=manager, enqueue_impl=None):  # type: ignore[arg-type]
+            await reset_whole_tree(root)
+    async with manager.modify_state(token, event=_calendar_event("dates_set")) as root:
+        shown = await root.get_state(CalendarShownState)
+        assert (shown.range_start, shown.week_0) == ("", [])
+    await redis.aclose()
